@@ -1,0 +1,360 @@
+"""Our side of QuickBooks Online: one gateway per connected company (realm).
+
+Everything else in the extension talks to QuickBooks through this module, never to
+python-quickbooks directly. The gateway owns the HTTP session python-quickbooks uses:
+every request gets a timeout, an expired access token is refreshed (and the rotated
+refresh token saved *before* it is used), a 401 is refreshed-and-retried once, throttling
+and outages are waited out within bounds, and Faults become the typed errors of
+:mod:`flask_wsqb.errors`. Customers travel as plain QuickBooks JSON dicts.
+"""
+from __future__ import annotations
+
+import json
+import random
+import threading
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Protocol
+
+import requests
+from quickbooks import QuickBooks
+from quickbooks.exceptions import AuthorizationException, QuickbooksException
+
+from . import auth
+from .auth import OAuthSettings, Tokens
+from .errors import (
+    AuthLostError,
+    DuplicateNameError,
+    NotFoundError,
+    QuickBooksError,
+    QuickBooksValidationError,
+    ServiceUnavailableError,
+    StaleObjectError,
+    ThrottledError,
+)
+
+MINOR_VERSION = 75
+PAGE_SIZE = 1000  # QuickBooks' largest page
+BATCH_SIZE = 30  # QuickBooks' largest batch
+#: Refresh this long before the access token's stated expiry, so no request races it.
+EXPIRY_MARGIN = timedelta(seconds=120)
+
+
+class TokenStore(Protocol):
+    """Where a company's tokens live (the database, in the extension).
+
+    ``save`` is called with rotated tokens before they are used: Intuit retires the old
+    refresh token soon after a refresh, so a rotated token that is not saved is a
+    connection lost. ``load`` lets a gateway pick up tokens another process refreshed.
+    """
+
+    def load(self) -> Tokens: ...
+
+    def save(self, tokens: Tokens) -> None: ...
+
+
+class MemoryTokenStore:
+    """A TokenStore for scripts and tests that keep tokens in memory."""
+
+    def __init__(self, tokens: Tokens) -> None:
+        self.tokens = tokens
+
+    def load(self) -> Tokens:
+        return self.tokens
+
+    def save(self, tokens: Tokens) -> None:
+        self.tokens = tokens
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    attempts: int = 4  # tries per request for outages and throttling
+    backoff: float = 0.5  # seconds before the second try; doubles each time, with jitter
+    max_wait: float = 60.0  # never sleep longer than this at once (429s ask for up to 60 s)
+
+
+@dataclass(frozen=True)
+class BatchItem:
+    bid: str
+    operation: str  # "create" or "update"
+    customer: dict
+
+
+def quote(value: str) -> str:
+    """A QuickBooks query literal. python-quickbooks escapes only quotes; we escape both."""
+    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+class _ApiSession(requests.Session):
+    """The session handed to python-quickbooks, which only reads ``access_token``."""
+
+    def __init__(self, gateway: "QuickBooksGateway") -> None:
+        super().__init__()
+        self._gateway = gateway
+
+    @property
+    def access_token(self) -> str:
+        return self._gateway._fresh_tokens().access_token
+
+    def request(self, method, url, *, headers=None, params=None, data=None, **kwargs):  # type: ignore[override]
+        return self._gateway._send(
+            lambda: super(_ApiSession, self).request(
+                method, url, headers=headers, params=params, data=data,
+                timeout=self._gateway.settings.timeout, **kwargs,
+            ),
+            headers=headers,
+            replay_safe=_replay_safe(method, headers, params),
+        )
+
+
+def _replay_safe(method: str, headers: dict | None, params: dict | None) -> bool:
+    """Whether re-sending after an unknown outcome can never do the work twice."""
+    if method.upper() == "GET" or (params or {}).get("requestid"):
+        return True
+    return (headers or {}).get("Content-Type") == "application/text"  # a query
+
+
+class QuickBooksGateway:
+    """The QuickBooks Online company ``realm_id``, reached with ``settings``' credentials."""
+
+    def __init__(
+        self,
+        *,
+        realm_id: str,
+        settings: OAuthSettings,
+        token_store: TokenStore,
+        retry: RetryPolicy = RetryPolicy(),
+        sleep=time.sleep,
+    ) -> None:
+        self.realm_id = realm_id
+        self.settings = settings
+        self.retry = retry
+        self._store = token_store
+        self._tokens = token_store.load()
+        self._refresh_lock = threading.Lock()
+        self._sleep = sleep
+        self.requests_sent = 0
+        self.client = QuickBooks(company_id=realm_id, minorversion=MINOR_VERSION)
+        if settings.api_url:
+            # python-quickbooks has no constructor argument for its base URL.
+            self.client.api_url_v3 = self.client.sandbox_api_url_v3 = settings.api_url.rstrip("/")
+        else:
+            self.client.sandbox = settings.environment.lower() in ("sandbox", "sand")
+        self.client.session = _ApiSession(self)
+
+    # -- customers -------------------------------------------------------------------
+
+    def iter_customers(self, *, include_inactive: bool = True, where: str = "",
+                       page_size: int = PAGE_SIZE) -> Iterator[dict]:
+        """Every customer, one page in memory at a time, oldest Id first."""
+        start = 1
+        while True:
+            page = self.query(
+                "SELECT * FROM Customer" + _where(include_inactive, where)
+                + f" ORDERBY Id STARTPOSITION {start} MAXRESULTS {page_size}",
+                "Customer",
+            )
+            yield from page
+            if len(page) < page_size:
+                return
+            start += page_size
+
+    def count_customers(self, *, include_inactive: bool = True) -> int:
+        answer = self._call(self.client.query, "SELECT COUNT(*) FROM Customer" + _where(include_inactive, ""))
+        return int(answer["QueryResponse"].get("totalCount", 0))
+
+    def get_customer(self, customer_id: str) -> dict:
+        return self._call(self.client.get_single_object, "Customer", customer_id)["Customer"]
+
+    def find_by_display_name(self, display_name: str, entity: str = "Customer") -> list[dict]:
+        """Customers (inactive too), vendors or employees named exactly ``display_name``."""
+        active = " AND Active IN (true, false)" if entity == "Customer" else ""
+        return self.query(
+            f"SELECT * FROM {entity} WHERE DisplayName = {quote(display_name)}{active}", entity
+        )
+
+    def create_customer(self, customer: dict, *, request_id: str) -> dict:
+        """Create; ``request_id`` makes a resend return the first answer, not a twin."""
+        body = json.dumps(customer)
+        return self._call(self.client.create_object, "Customer", body, request_id=request_id)["Customer"]
+
+    def update_customer(self, customer: dict, *, sparse: bool = True, request_id: str | None = None) -> dict:
+        """Update; ``customer`` carries Id and the SyncToken it was read with."""
+        if not customer.get("Id") or customer.get("SyncToken") is None:
+            raise QuickBooksValidationError("An update needs the customer's Id and SyncToken.")
+        body = json.dumps({**customer, "sparse": sparse})
+        return self._call(self.client.update_object, "Customer", body, request_id=request_id)["Customer"]
+
+    def batch(self, items: Iterable[BatchItem]) -> dict[str, dict | QuickBooksError]:
+        """Run creates/updates 30 to a request; each bId maps to its customer or error."""
+        results: dict[str, dict | QuickBooksError] = {}
+        items = list(items)
+        for start in range(0, len(items), BATCH_SIZE):
+            chunk = items[start:start + BATCH_SIZE]
+            body = {"BatchItemRequest": [
+                {"bId": item.bid, "operation": item.operation, "Customer": item.customer}
+                for item in chunk
+            ]}
+            answer = self._call(self.client.batch_operation, json.dumps(body))
+            for entry in answer.get("BatchItemResponse", []):
+                if "Fault" in entry:
+                    results[entry["bId"]] = _fault_error(entry["Fault"])
+                else:
+                    results[entry["bId"]] = entry.get("Customer", {})
+        return results
+
+    def changed_customers(self, since: datetime) -> list[dict]:
+        """Customers changed since ``since`` (change data capture; deleted ones too)."""
+        stamp = since.astimezone(timezone.utc).isoformat(timespec="seconds")
+        answer = self._call(self.client.change_data_capture, "Customer", stamp)
+        rows: list[dict] = []
+        for response in answer.get("CDCResponse", []):
+            for query_response in response.get("QueryResponse", []):
+                rows.extend(query_response.get("Customer", []))
+        return rows
+
+    def company_info(self) -> dict:
+        return self._call(self.client.get_single_object, "CompanyInfo", self.realm_id)["CompanyInfo"]
+
+    def query(self, sql: str, entity: str) -> list[dict]:
+        return self._call(self.client.query, sql)["QueryResponse"].get(entity, [])
+
+    # -- tokens ------------------------------------------------------------------------
+
+    @property
+    def tokens(self) -> Tokens:
+        return self._tokens
+
+    def _fresh_tokens(self) -> Tokens:
+        if self._tokens.access_expires_at - EXPIRY_MARGIN <= auth.utcnow():
+            self.refresh(stale_access_token=self._tokens.access_token)
+        return self._tokens
+
+    def refresh(self, *, stale_access_token: str | None = None) -> Tokens:
+        """Refresh once, even when several threads find the token stale together."""
+        with self._refresh_lock:
+            stored = self._store.load()
+            if stored.access_token != (stale_access_token or self._tokens.access_token) and (
+                stored.access_expires_at - EXPIRY_MARGIN > auth.utcnow()
+            ):
+                self._tokens = stored  # another thread or process refreshed already
+                return stored
+            tokens = auth.refresh_tokens(self.settings, stored.refresh_token)
+            self._store.save(tokens)  # before anything uses it: the old one is retiring
+            self._tokens = tokens
+            return tokens
+
+    # -- sending -----------------------------------------------------------------------
+
+    def _send(self, send, *, headers: dict | None, replay_safe: bool) -> requests.Response:
+        """One API request with refresh-on-401, throttling waits and outage retries."""
+        refreshed = False
+        for attempt in range(1, self.retry.attempts + 1):
+            last = attempt == self.retry.attempts
+            self.requests_sent += 1
+            try:
+                response = send()
+            except (requests.ConnectionError, requests.Timeout) as exc:
+                if last or not replay_safe:
+                    raise ServiceUnavailableError(_outage_message(exc)) from exc
+                self._backoff(attempt)
+                continue
+            if response.status_code == 401 and not refreshed:
+                refreshed = True
+                sent_with = (headers or {}).get("Authorization", "").removeprefix("Bearer ")
+                tokens = self.refresh(stale_access_token=sent_with)
+                if headers is not None:
+                    headers["Authorization"] = "Bearer " + tokens.access_token
+                continue
+            if response.status_code == 429 and not last:
+                self._sleep(min(_retry_after(response, self.retry), self.retry.max_wait))
+                continue
+            if response.status_code >= 500 and replay_safe and not last:
+                self._backoff(attempt)
+                continue
+            return response
+        return response
+
+    def _backoff(self, attempt: int) -> None:
+        delay = self.retry.backoff * 2 ** (attempt - 1)
+        self._sleep(min(delay + random.uniform(0, delay), self.retry.max_wait))
+
+    def _call(self, method, *args, **kwargs):
+        """Call python-quickbooks and translate what it raises into our errors."""
+        try:
+            return method(*args, **kwargs)
+        except AuthorizationException as exc:
+            if _int(exc.error_code) == 3001:
+                raise _throttled() from exc
+            raise AuthLostError(
+                "QuickBooks rejected this app's access. Reconnect to QuickBooks on the Connection page.",
+                code=exc.error_code, detail=exc.detail,
+            ) from exc
+        except QuickbooksException as exc:
+            raise _error_for(_int(exc.error_code), exc.message, exc.detail) from exc
+
+
+def _where(include_inactive: bool, where: str) -> str:
+    conditions = [c for c in (where, "Active IN (true, false)" if include_inactive else "") if c]
+    return " WHERE " + " AND ".join(conditions) if conditions else ""
+
+
+def _retry_after(response: requests.Response, retry: RetryPolicy) -> float:
+    try:
+        return float(response.headers.get("Retry-After", ""))
+    except ValueError:
+        return retry.max_wait
+
+
+def _outage_message(exc: Exception) -> str:
+    kind = "timed out" if isinstance(exc, requests.Timeout) else "dropped the connection"
+    return f"QuickBooks {kind}; nothing was confirmed. Try again shortly."
+
+
+def _throttled() -> ThrottledError:
+    return ThrottledError(
+        "QuickBooks is limiting how fast this company can be updated. Try again in a minute.",
+        code=3001,
+    )
+
+
+def _int(code) -> int:
+    try:
+        return int(code)
+    except (TypeError, ValueError):
+        return 0
+
+
+def _fault_error(fault: dict) -> QuickBooksError:
+    error = (fault.get("Error") or [{}])[0]
+    return _error_for(_int(error.get("code")), error.get("Message", ""), error.get("Detail", ""))
+
+
+def _error_for(code: int, message: str, detail: str) -> QuickBooksError:
+    if code == 6240:
+        return DuplicateNameError(
+            "Another customer, vendor or employee in QuickBooks already uses this name.",
+            code=code, detail=detail,
+        )
+    if code == 5010:
+        return StaleObjectError(
+            "The customer was changed in QuickBooks while we were updating it.", code=code, detail=detail
+        )
+    if code == 610:
+        return NotFoundError("This customer no longer exists in QuickBooks.", code=code, detail=detail)
+    if code in (3001, 429):
+        return _throttled()
+    if code >= 10000 and "reading json" in message.lower():
+        return ServiceUnavailableError(
+            "QuickBooks answered with an unreadable page (it may be down). Try again shortly.",
+            code=code, detail=detail,
+        )
+    if 0 < code < 500 and code != 429:
+        return AuthLostError(
+            "QuickBooks rejected this app's access. Reconnect to QuickBooks on the Connection page.",
+            code=code, detail=detail,
+        )
+    text = detail or message or "no reason given"
+    return QuickBooksValidationError(f"QuickBooks refused it: {text}", code=code, detail=detail)
