@@ -54,18 +54,26 @@ class TokenStore(Protocol):
 
     def save(self, tokens: Tokens) -> None: ...
 
+    def lost(self, message: str) -> None:
+        """QuickBooks rejected the tokens for good: remember it so users are asked to reconnect."""
+
 
 class MemoryTokenStore:
     """A TokenStore for scripts and tests that keep tokens in memory."""
 
     def __init__(self, tokens: Tokens) -> None:
         self.tokens = tokens
+        self.lost_message: str | None = None
 
     def load(self) -> Tokens:
         return self.tokens
 
     def save(self, tokens: Tokens) -> None:
         self.tokens = tokens
+        self.lost_message = None
+
+    def lost(self, message: str) -> None:
+        self.lost_message = message
 
 
 @dataclass(frozen=True)
@@ -187,17 +195,24 @@ class QuickBooksGateway:
         body = json.dumps({**customer, "sparse": sparse})
         return self._call(self.client.update_object, "Customer", body, request_id=request_id)["Customer"]
 
-    def batch(self, items: Iterable[BatchItem]) -> dict[str, dict | QuickBooksError]:
-        """Run creates/updates 30 to a request; each bId maps to its customer or error."""
+    def batch(self, items: Iterable[BatchItem], *, request_id: str | None = None
+              ) -> dict[str, dict | QuickBooksError]:
+        """Run creates/updates 30 to a request; each bId maps to its customer or error.
+
+        With ``request_id`` a resent batch replays QuickBooks' first answer instead of
+        creating twice (the id gets the chunk's number when there are several chunks).
+        """
         results: dict[str, dict | QuickBooksError] = {}
         items = list(items)
-        for start in range(0, len(items), BATCH_SIZE):
+        url = f"{self.client.api_url}/company/{self.realm_id}/batch"
+        for number, start in enumerate(range(0, len(items), BATCH_SIZE)):
             chunk = items[start:start + BATCH_SIZE]
-            body = {"BatchItemRequest": [
+            body = json.dumps({"BatchItemRequest": [
                 {"bId": item.bid, "operation": item.operation, "Customer": item.customer}
                 for item in chunk
-            ]}
-            answer = self._call(self.client.batch_operation, json.dumps(body))
+            ]})
+            chunk_id = request_id and (request_id if number == 0 else f"{request_id}-{number}")
+            answer = self._call(self.client.post, url, body, request_id=chunk_id)
             for entry in answer.get("BatchItemResponse", []):
                 if "Fault" in entry:
                     results[entry["bId"]] = _fault_error(entry["Fault"])
@@ -241,7 +256,11 @@ class QuickBooksGateway:
             ):
                 self._tokens = stored  # another thread or process refreshed already
                 return stored
-            tokens = auth.refresh_tokens(self.settings, stored.refresh_token)
+            try:
+                tokens = auth.refresh_tokens(self.settings, stored.refresh_token)
+            except AuthLostError as exc:
+                self._store.lost(str(exc))
+                raise
             self._store.save(tokens)  # before anything uses it: the old one is retiring
             self._tokens = tokens
             return tokens
@@ -286,12 +305,10 @@ class QuickBooksGateway:
         try:
             return method(*args, **kwargs)
         except AuthorizationException as exc:
-            if _int(exc.error_code) == 3001:
-                raise _throttled() from exc
-            raise AuthLostError(
-                "QuickBooks rejected this app's access. Reconnect to QuickBooks on the Connection page.",
-                code=exc.error_code, detail=exc.detail,
-            ) from exc
+            error = _error_for(_int(exc.error_code) or 401, exc.message, exc.detail)
+            if isinstance(error, AuthLostError):
+                self._store.lost(str(error))  # still refused after a refresh
+            raise error from exc
         except QuickbooksException as exc:
             raise _error_for(_int(exc.error_code), exc.message, exc.detail) from exc
 
@@ -351,7 +368,7 @@ def _error_for(code: int, message: str, detail: str) -> QuickBooksError:
             "QuickBooks answered with an unreadable page (it may be down). Try again shortly.",
             code=code, detail=detail,
         )
-    if 0 < code < 500 and code != 429:
+    if 0 < code < 500:
         return AuthLostError(
             "QuickBooks rejected this app's access. Reconnect to QuickBooks on the Connection page.",
             code=code, detail=detail,

@@ -1,0 +1,63 @@
+"""The application factory: configuration, the database, CSRF, the pages and flask-wsqb."""
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+from flask_wsqb import ContactStore, WSQuickBooks
+from flask_wtf import CSRFProtect
+
+from example_app import demo
+from example_app.models import Contact, db
+from example_app.views import contacts, home
+
+csrf = CSRFProtect()
+
+wsqb = WSQuickBooks(db=db, contacts=ContactStore(Contact, display_name="display_name", first_name="first_name",
+      last_name="last_name", company="company", email="email", phone="phone", street="street", city="city",
+      state="state", postal_code="postal_code", country="country", modified_at="updated_at", hidden="hidden"),
+      contact_endpoint="contacts.show")
+
+
+@wsqb.access_check
+def allow_everyone(action: str) -> bool:
+    """This demo has no logins, so everyone may use the QuickBooks tools."""
+    return True
+
+
+# Settings a deployment may give through the environment instead of the config mapping.
+ENV_SETTINGS = ("WSQB_CLIENT_ID", "WSQB_CLIENT_SECRET", "WSQB_ENVIRONMENT", "WSQB_REDIRECT_URI",
+                "WSQB_API_URL")
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the app. ``config`` overrides the defaults and the environment."""
+    app = Flask(__name__, instance_relative_config=True)
+    os.makedirs(app.instance_path, exist_ok=True)
+    app.config.update(
+        SECRET_KEY=os.environ.get("SECRET_KEY", "dev-only-not-secret"),
+        SQLALCHEMY_DATABASE_URI=os.environ.get(
+            "DATABASE_URL", "sqlite:///" + os.path.join(app.instance_path, "example.db")),
+        WSQB_BASE_TEMPLATE="base.html",
+        EXAMPLE_EMULATOR=True,
+        EXAMPLE_SEED=True,
+    )
+    app.config.update({key: os.environ[key] for key in ENV_SETTINGS if os.environ.get(key)})
+    app.config.update(config or {})
+
+    db.init_app(app)
+    csrf.init_app(app)
+    if app.config["EXAMPLE_EMULATOR"] and not app.config.get("WSQB_CLIENT_ID"):
+        demo.use_emulator(app)
+    wsqb.init_app(app)
+
+    app.add_url_rule("/", "home", home)
+    app.register_blueprint(contacts)
+
+    with app.app_context():
+        db.create_all()
+        if app.config["EXAMPLE_SEED"]:
+            demo.seed_contacts()
+    return app

@@ -1,0 +1,106 @@
+"""The host's pages: home, and the contact list, contact page and contact form."""
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_wtf import FlaskForm
+from sqlalchemy import func, or_, select
+from wtforms import BooleanField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional, Regexp
+
+from example_app.models import Contact, db
+
+contacts = Blueprint("contacts", __name__, url_prefix="/contacts")
+
+PER_PAGE = 50
+SEARCHED_COLUMNS = (Contact.display_name, Contact.first_name, Contact.last_name, Contact.company,
+                    Contact.email)
+CONTACT_FIELDS = ("display_name", "first_name", "last_name", "company", "email", "phone", "street",
+                  "city", "state", "postal_code", "country", "notes", "hidden")
+
+
+def _blank_to_none(value: str | None) -> str | None:
+    """Store an empty input as NULL, so "no phone" is one thing and not two."""
+    if value is None:
+        return None
+    return value.strip() or None
+
+
+def _text(label: str, length: int, *validators: object) -> StringField:
+    return StringField(label, validators=[Optional(), Length(max=length), *validators],
+                       filters=[_blank_to_none])
+
+
+class ContactForm(FlaskForm):
+    display_name = StringField("Display name", filters=[_blank_to_none],
+                               validators=[DataRequired(), Length(max=200)])
+    first_name = _text("First name", 100)
+    last_name = _text("Last name", 100)
+    company = _text("Company", 200)
+    email = _text("Email", 200, Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+$",
+                                       message="Enter an address like name@example.com."))
+    phone = _text("Phone", 40)
+    street = _text("Street", 200)
+    city = _text("City", 100)
+    state = _text("State", 50)
+    postal_code = _text("ZIP / postal code", 20)
+    country = _text("Country", 100)
+    notes = TextAreaField("Notes", filters=[_blank_to_none])
+    hidden = BooleanField("Hidden (kept for the records, left out of everyday lists)")
+
+    def copy_to(self, contact: Contact) -> None:
+        for name in CONTACT_FIELDS:
+            setattr(contact, name, self[name].data)
+
+
+def home() -> ResponseReturnValue:
+    total = db.session.scalar(select(func.count()).select_from(Contact)) or 0
+    hidden = db.session.scalar(select(func.count()).select_from(Contact).where(Contact.hidden.is_(True))) or 0
+    recent = db.session.scalars(
+        select(Contact).order_by(Contact.updated_at.desc(), Contact.id.desc()).limit(8)).all()
+    return render_template("home.html", total=total, hidden=hidden, recent=recent)
+
+
+@contacts.get("/")
+def index() -> ResponseReturnValue:
+    q = request.args.get("q", "").strip()
+    show_hidden = request.args.get("show_hidden") == "1"
+    query = select(Contact)
+    if q:
+        query = query.where(or_(*(column.icontains(q, autoescape=True) for column in SEARCHED_COLUMNS)))
+    if not show_hidden:
+        query = query.where(Contact.hidden.is_(False))
+    query = query.order_by(func.lower(Contact.display_name), Contact.id)
+    page = db.paginate(query, per_page=PER_PAGE, error_out=False)
+    return render_template("contacts/list.html", page=page, q=q, show_hidden=show_hidden)
+
+
+@contacts.get("/<int:contact_id>")
+def show(contact_id: int) -> ResponseReturnValue:
+    contact = db.get_or_404(Contact, contact_id)
+    return render_template("contacts/show.html", contact=contact)
+
+
+@contacts.route("/new", methods=["GET", "POST"])
+def create() -> ResponseReturnValue:
+    form = ContactForm()
+    if form.validate_on_submit():
+        contact = Contact()
+        form.copy_to(contact)
+        db.session.add(contact)
+        db.session.commit()
+        flash(f"Contact “{contact.display_name}” created.", "success")
+        return redirect(url_for(".show", contact_id=contact.id))
+    return render_template("contacts/form.html", form=form, contact=None)
+
+
+@contacts.route("/<int:contact_id>/edit", methods=["GET", "POST"])
+def edit(contact_id: int) -> ResponseReturnValue:
+    contact = db.get_or_404(Contact, contact_id)
+    form = ContactForm(obj=contact)
+    if form.validate_on_submit():
+        form.copy_to(contact)
+        db.session.commit()
+        flash(f"Contact “{contact.display_name}” saved.", "success")
+        return redirect(url_for(".show", contact_id=contact.id))
+    return render_template("contacts/form.html", form=form, contact=contact)

@@ -1,0 +1,69 @@
+"""Setup → QuickBooks → Connection: connect, callback, disconnect, status."""
+from __future__ import annotations
+
+import hmac
+import secrets
+
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+
+from .. import auth, connection
+from ..errors import QuickBooksError
+from ..forms import ActionForm
+from . import guarded
+
+_STATE_KEY = "wsqb_oauth_state"
+
+
+@guarded("connection")
+def show():
+    return render_template("wsqb/connection.html", status=connection.status(), form=ActionForm())
+
+
+@guarded("connection")
+def connect():
+    state = secrets.token_urlsafe(24)
+    session[_STATE_KEY] = state
+    try:
+        return redirect(auth.authorization_url(connection.oauth_settings(), state))
+    except QuickBooksError as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("wsqb.connection"))
+
+
+@guarded("connection")
+def callback():
+    expected = session.pop(_STATE_KEY, None)
+    given = request.args.get("state", "")
+    if not expected or not hmac.compare_digest(expected, given):
+        flash("The QuickBooks sign-in could not be verified (its state did not match). "
+              "Nothing was changed; please click Connect again.", "error")
+        return redirect(url_for("wsqb.connection"))
+    if request.args.get("error"):
+        flash("QuickBooks did not grant access "
+              f"({request.args['error']}); nothing was connected.", "warning")
+        return redirect(url_for("wsqb.connection"))
+    code, realm_id = request.args.get("code"), request.args.get("realmId")
+    if not code or not realm_id:
+        flash("QuickBooks sent back an incomplete answer (no code or company); please try again.", "error")
+        return redirect(url_for("wsqb.connection"))
+    try:
+        row = connection.connect(code, realm_id)
+    except QuickBooksError as exc:
+        flash(f"Connecting failed: {exc}", "error")
+        return redirect(url_for("wsqb.connection"))
+    flash(f"Connected to QuickBooks company {row.company_name or row.realm_id}.", "success")
+    return redirect(url_for("wsqb.connection"))
+
+
+@guarded("connection")
+def disconnect():
+    warning = connection.disconnect()
+    flash(warning or "Disconnected from QuickBooks.", "warning" if warning else "success")
+    return redirect(url_for("wsqb.connection"))
+
+
+def register(bp: Blueprint) -> None:
+    bp.add_url_rule("/connection", "connection", show)
+    bp.add_url_rule("/connection/connect", "connection_connect", connect, methods=["POST"])
+    bp.add_url_rule("/connection/callback", "connection_callback", callback)
+    bp.add_url_rule("/connection/disconnect", "connection_disconnect", disconnect, methods=["POST"])

@@ -1,0 +1,33 @@
+"""``flask wsqb ...`` commands."""
+from __future__ import annotations
+
+import click
+from flask.cli import AppGroup
+
+from . import connection
+from .extension import current_state
+
+wsqb_cli = AppGroup("wsqb", help="QuickBooks Online contact sync (flask-wsqb).")
+
+
+@wsqb_cli.command("init-db")
+def init_db() -> None:
+    """Create the wsqb_* tables (for apps that do not use migrations)."""
+    state = current_state()
+    tables = [t for name, t in state.db.metadata.tables.items() if name.startswith("wsqb_")]
+    state.db.metadata.create_all(state.db.engine, tables=tables)
+    click.echo(f"Created {len(tables)} flask-wsqb tables (existing ones were left alone).")
+
+
+@wsqb_cli.command("status")
+def status() -> None:
+    """Show the QuickBooks connection."""
+    current = connection.status()
+    if not current.connected:
+        click.echo("Not connected to QuickBooks.")
+        return
+    click.echo(f"Connected to {current.company_name or '(unnamed)'} (realm {current.realm_id}).")
+    click.echo(f"Connection expires {current.refresh_expires_at:%Y-%m-%d %H:%M UTC}.")
+    if current.needs_reconnect:
+        click.echo(f"Reconnect needed: {current.reconnect_reason}", err=True)
+        raise SystemExit(1)

@@ -1,0 +1,50 @@
+"""The extension's configuration keys (all ``WSQB_``-prefixed; documented in the README)."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, current_app
+
+_default_config: dict[str, Any] = {
+    "CLIENT_ID": None,  # required: the Intuit app's client id
+    "CLIENT_SECRET": None,  # required: the Intuit app's client secret
+    "ENVIRONMENT": "sandbox",  # sandbox, production, or a discovery document URL (emulator)
+    "REDIRECT_URI": None,  # None: this app's own callback URL, computed per request
+    "API_URL": None,  # None: Intuit's accounting API for the environment
+    "URL_PREFIX": "/setup/quickbooks",
+    "BASE_TEMPLATE": "wsqb/standalone.html",  # the host's layout; needs block content
+    "ENCRYPTION_KEY": None,  # Fernet key for tokens at rest; None: derived from SECRET_KEY
+    "REDIS_URL": None,  # None: jobs run in a background thread of the web process
+    "QUEUE": "wsqb",  # RQ queue name
+    "TIMEOUT": 30.0,  # seconds before a QuickBooks request is given up
+    "REFRESH_WARNING_DAYS": 14,  # warn when the refresh token expires sooner than this
+}
+
+_REQUIRED = ("CLIENT_ID", "CLIENT_SECRET")
+
+
+def apply_defaults(app: Flask) -> None:
+    for key, value in _default_config.items():
+        app.config.setdefault("WSQB_" + key, value)
+
+
+def check(app: Flask) -> None:
+    """Fail at start-up, saying what to set, rather than at the first click."""
+    missing = [f"WSQB_{k}" for k in _REQUIRED if not app.config.get("WSQB_" + k)]
+    if missing:
+        raise RuntimeError(
+            f"flask-wsqb needs {' and '.join(missing)} (from your Intuit developer app's Keys & "
+            "credentials page). For offline work, run the emulator: "
+            "`python -m flask_wsqb.testing` prints values to use."
+        )
+    if not app.config.get("WSQB_ENVIRONMENT"):
+        raise RuntimeError(
+            "WSQB_ENVIRONMENT must be 'sandbox', 'production' or the URL of a discovery document."
+        )
+    if not str(app.config["WSQB_URL_PREFIX"]).startswith("/"):
+        raise RuntimeError("WSQB_URL_PREFIX must start with '/', e.g. '/setup/quickbooks'.")
+
+
+def setting(key: str, app: Flask | None = None) -> Any:
+    """One ``WSQB_`` setting of ``app`` (default: the current app)."""
+    return (app or current_app).config["WSQB_" + key]

@@ -1,0 +1,146 @@
+"""The host's contacts, as the extension sees them.
+
+The host owns its contact model; the extension never adds columns to it. A
+:class:`ContactStore` is told once which attribute holds each field, and reads and writes
+plain dicts of the canonical fields below. Subclass it for anything unusual (a computed
+display name, an address in another table) by overriding :meth:`read` and :meth:`write`.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime, timezone
+from typing import Any
+
+import sqlalchemy as sa
+
+#: The contact fields the extension understands, in display order.
+FIELDS = (
+    "display_name", "first_name", "last_name", "company", "email", "phone",
+    "street", "city", "state", "postal_code", "country",
+)
+
+
+class ContactStore:
+    """Describe the host's contact model: ``ContactStore(Contact, email="email_address", ...)``.
+
+    Each keyword names the model attribute that holds that field, or ``None`` when the
+    model has no such attribute. ``modified_at`` must hold a datetime that changes on every
+    edit; ``hidden`` a boolean.
+    """
+
+    def __init__(
+        self,
+        model: type,
+        *,
+        id: str = "id",
+        display_name: str = "display_name",
+        first_name: str | None = "first_name",
+        last_name: str | None = "last_name",
+        company: str | None = "company",
+        email: str | None = "email",
+        phone: str | None = "phone",
+        street: str | None = "street",
+        city: str | None = "city",
+        state: str | None = "state",
+        postal_code: str | None = "postal_code",
+        country: str | None = "country",
+        modified_at: str = "updated_at",
+        hidden: str | None = "hidden",
+    ) -> None:
+        self.model = model
+        self.id_attr = id
+        self.modified_attr = modified_at
+        self.hidden_attr = hidden
+        #: canonical field -> model attribute name (or None)
+        self.attrs = {
+            "display_name": display_name, "first_name": first_name, "last_name": last_name,
+            "company": company, "email": email, "phone": phone, "street": street, "city": city,
+            "state": state, "postal_code": postal_code, "country": country,
+        }
+        missing = [a for a in (id, modified_at, hidden, *self.attrs.values())
+                   if a is not None and not hasattr(model, a)]
+        if missing:
+            raise ValueError(
+                f"ContactStore: {model.__name__} has no attribute(s) {', '.join(missing)}; "
+                "pass the right attribute names, or None for fields the model lacks."
+            )
+
+    # -- reading ---------------------------------------------------------------------
+
+    def column(self, name: str):
+        """The model attribute (for queries) holding a canonical field, ``"id"``,
+        ``"modified_at"`` or ``"hidden"``; ``None`` when the model has none."""
+        special = {"id": self.id_attr, "modified_at": self.modified_attr, "hidden": self.hidden_attr}
+        attr = special[name] if name in special else self.attrs[name]
+        return getattr(self.model, attr) if attr else None
+
+    def contact_id(self, contact: Any) -> str:
+        return str(getattr(contact, self.id_attr))
+
+    def read(self, contact: Any) -> dict[str, str]:
+        """The contact's canonical fields; empty strings for what it lacks."""
+        return {f: _text(getattr(contact, a)) if a else "" for f, a in self.attrs.items()}
+
+    def is_hidden(self, contact: Any) -> bool:
+        return bool(getattr(contact, self.hidden_attr)) if self.hidden_attr else False
+
+    def modified_at(self, contact: Any) -> datetime | None:
+        value = getattr(contact, self.modified_attr)
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=timezone.utc)  # SQLite drops the zone; we store UTC
+        return value
+
+    def get(self, session, contact_id: str) -> Any | None:
+        found = self.get_many(session, [contact_id])
+        return found[0] if found else None
+
+    def get_many(self, session, contact_ids: list[str]) -> list[Any]:
+        pk = self.column("id")
+        ids = [_pk(pk, contact_id) for contact_id in contact_ids]
+        return list(session.execute(sa.select(self.model).where(pk.in_(ids))).scalars())
+
+    def select(self) -> sa.Select:
+        return sa.select(self.model).order_by(self.column("display_name"), self.column("id"))
+
+    def iter_all(self, session, batch: int = 1000) -> Iterator[Any]:
+        yield from session.execute(self.select().execution_options(yield_per=batch)).scalars()
+
+    # -- writing ---------------------------------------------------------------------
+
+    def write(self, contact: Any, fields: dict[str, str]) -> None:
+        """Set the given canonical fields; fields the model lacks are ignored."""
+        for field, value in fields.items():
+            attr = self.attrs.get(field)
+            if attr:
+                setattr(contact, attr, value or None)
+
+    def set_hidden(self, contact: Any, hidden: bool) -> None:
+        if self.hidden_attr:
+            setattr(contact, self.hidden_attr, hidden)
+
+    def create(self, session, fields: dict[str, str], *, hidden: bool = False) -> Any:
+        """A new contact added to ``session`` (flushed so it has an id, not committed)."""
+        contact = self.model()
+        self.write(contact, fields)
+        self.set_hidden(contact, hidden)
+        session.add(contact)
+        session.flush()
+        return contact
+
+
+def _text(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
+def _pk(column, value: str):
+    """Ids travel as strings (links, form values); compare them as the column's type."""
+    try:
+        python_type = column.type.python_type
+    except (AttributeError, NotImplementedError):
+        return value
+    if python_type is int:
+        try:
+            return int(value)
+        except ValueError:
+            return None  # a forged or stale id matches nothing
+    return value

@@ -1,0 +1,112 @@
+"""The ``WSQuickBooks`` extension object and its per-app state."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from flask import Flask, current_app
+
+from . import config
+from .contacts import ContactStore
+from .crypto import TokenCipher
+from .models import Models, build_models
+
+AccessCheck = Callable[[str], bool]
+
+
+@dataclass
+class WSQBState:
+    """What one app needs at request and job time: ``app.extensions["wsqb"]``."""
+
+    extension: "WSQuickBooks"
+    cipher: TokenCipher
+
+    @property
+    def db(self):
+        return self.extension.db
+
+    @property
+    def models(self) -> Models:
+        return self.extension.models
+
+    @property
+    def contacts(self) -> ContactStore:
+        return self.extension.contacts
+
+
+def current_state() -> WSQBState:
+    try:
+        return current_app.extensions["wsqb"]
+    except KeyError:
+        raise RuntimeError(
+            "flask-wsqb is not registered on this app: call WSQuickBooks(app, ...) or .init_app(app)."
+        ) from None
+
+
+class WSQuickBooks:
+    """QuickBooks Online contact tools for a Flask app.
+
+    ``db`` is the host's Flask-SQLAlchemy instance (the extension's tables go into it);
+    ``contacts`` describes the host's contact model; ``contact_endpoint`` is the host's
+    endpoint showing one contact (called with ``contact_id=``), used to link rows to it.
+    """
+
+    def __init__(
+        self,
+        app: Flask | None = None,
+        *,
+        db,
+        contacts: ContactStore,
+        contact_endpoint: str | None = None,
+    ) -> None:
+        if not isinstance(contacts, ContactStore):
+            raise TypeError("contacts must be a flask_wsqb.ContactStore describing your contact model.")
+        self.db = db
+        self.contacts = contacts
+        self.contact_endpoint = contact_endpoint
+        self.models = build_models(db)
+        self._access_check: AccessCheck | None = None
+        if app is not None:
+            self.init_app(app)
+
+    def init_app(self, app: Flask) -> None:
+        if "wsqb" in app.extensions:
+            raise RuntimeError(
+                "flask-wsqb is already registered on this app; call WSQuickBooks.init_app(app) once."
+            )
+        if "sqlalchemy" not in app.extensions:
+            raise RuntimeError("Call db.init_app(app) (Flask-SQLAlchemy) before registering flask-wsqb.")
+        if "csrf" not in app.extensions:
+            raise RuntimeError(
+                "flask-wsqb's forms rely on the app's CSRF protection: call "
+                "flask_wtf.CSRFProtect(app) before registering flask-wsqb."
+            )
+        config.apply_defaults(app)
+        config.check(app)
+        cipher = TokenCipher(
+            encryption_key=app.config["WSQB_ENCRYPTION_KEY"], secret_key=app.config.get("SECRET_KEY")
+        )
+        app.extensions["wsqb"] = WSQBState(extension=self, cipher=cipher)
+
+        from .blueprints import create_blueprint
+        from .cli import wsqb_cli
+        from .menus import menu
+
+        app.register_blueprint(create_blueprint(), url_prefix=app.config["WSQB_URL_PREFIX"])
+        app.jinja_env.globals["wsqb_menu"] = menu
+        app.cli.add_command(wsqb_cli)
+
+    def access_check(self, callback: AccessCheck) -> AccessCheck:
+        """Register who may use the QuickBooks tools: ``callback(action) -> bool``.
+
+        ``action`` names the page or action (``"connection"``, ``"import"``, ...). Until a
+        callback is registered every request is denied.
+        """
+        self._access_check = callback
+        return callback
+
+    def allows(self, action: str) -> bool | None:
+        """The host's answer for ``action``; ``None`` when no check is registered."""
+        if self._access_check is None:
+            return None
+        return bool(self._access_check(action))
+

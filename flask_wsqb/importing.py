@@ -1,0 +1,107 @@
+"""Import from QuickBooks: selected customers become (or update) host contacts.
+
+Never a duplicate contact: a customer already linked updates its contact; an unlinked
+contact with the same name (case and spacing ignored) is linked and only its empty fields
+are filled; otherwise a new contact is created, hidden when the customer is inactive.
+Each row runs in its own savepoint, so a failed row never stops the others.
+"""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import current_app
+
+from . import links, mapping, mirror, runs
+from .errors import QuickBooksError
+from .extension import current_state
+from .runs import RowFailure
+
+FIELD_LABELS = {
+    "display_name": "name", "first_name": "first name", "last_name": "last name", "company": "company",
+    "email": "email", "phone": "phone", "street": "street", "city": "city", "state": "state",
+    "postal_code": "postal code", "country": "country",
+}
+
+
+def import_customers(run, gateway) -> None:
+    """Import the run's pending customers (a re-run skips what is already done)."""
+    try:
+        mirror.refresh(gateway)  # import what QuickBooks holds now, not when the grid loaded
+    except QuickBooksError as exc:
+        current_app.logger.warning("QuickBooks list not refreshed before import: %s", exc)
+    importer = _Importer(gateway.realm_id)
+    runs.process(run, importer.import_chunk, chunk=200)
+
+
+class _Importer:
+    def __init__(self, realm_id: str) -> None:
+        self.realm_id = realm_id
+        self.state = current_state()
+        self.store = self.state.contacts
+        self.linked = links.contacts_by_customer(realm_id)
+        self.unlinked_by_name = self._unlinked_names()
+        self.customers: dict = {}
+
+    def _unlinked_names(self) -> dict[str, str]:
+        """Unlinked contacts by compared name; the oldest contact wins a shared name."""
+        linked_contacts = set(self.linked.values())
+        id_col, name_col = self.store.column("id"), self.store.column("display_name")
+        names: dict[str, str] = {}
+        rows = self.state.db.session.execute(sa.select(id_col, name_col).order_by(id_col.desc()))
+        for contact_id, name in rows:
+            if str(contact_id) not in linked_contacts and name:
+                names[mapping.name_key(name)] = str(contact_id)
+        return names
+
+    def import_chunk(self, items) -> None:
+        self.customers = mirror.get(self.realm_id, [item.key for item in items])
+        for item in items:
+            runs.apply(item, lambda: self.import_one(item))
+
+    def import_one(self, item) -> str:
+        session = self.state.db.session
+        row = self.customers.get(item.key)
+        if row is None:
+            raise RowFailure("This customer is not in the QuickBooks list any more; refresh the list and try again.")
+        if row.deleted:
+            raise RowFailure("This customer was deleted (merged) in QuickBooks after the list was loaded; nothing was imported.")
+        fields = mapping.customer_to_fields(row.data)
+        contact = self._linked_contact(item.key)
+        if contact is not None:
+            changed = mapping.diff(self.store.read(contact), fields)
+            self.store.write(contact, fields)
+            self.store.set_hidden(contact, not row.active)
+            return _say("Updated the linked contact", changed)
+        key = mapping.name_key(fields["display_name"])
+        if key in self.unlinked_by_name:
+            contact = self.store.get(session, self.unlinked_by_name[key])
+            current = self.store.read(contact)
+            filled = {f: v for f, v in fields.items() if v and not current[f]}
+            self.store.write(contact, filled)
+            links.link(self.realm_id, self.store.contact_id(contact), item.key, "import")
+            del self.unlinked_by_name[key]
+            self.linked[item.key] = self.store.contact_id(contact)
+            return _say("Linked to the existing contact with the same name (nothing duplicated)", filled, verb="filled")
+        contact = self.store.create(session, fields, hidden=not row.active)
+        contact_id = self.store.contact_id(contact)
+        links.link(self.realm_id, contact_id, item.key, "import")
+        self.linked[item.key] = contact_id
+        return "Imported as a new hidden contact (inactive in QuickBooks)." if not row.active else "Imported as a new contact."
+
+    def _linked_contact(self, customer_id: str):
+        contact_id = self.linked.get(customer_id)
+        if contact_id is None:
+            return None
+        contact = self.store.get(self.state.db.session, contact_id)
+        if contact is None:  # the host deleted the contact: the link points nowhere
+            ContactLink = self.state.models.ContactLink
+            self.state.db.session.execute(sa.delete(ContactLink).where(
+                ContactLink.realm_id == self.realm_id, ContactLink.customer_id == customer_id))
+            del self.linked[customer_id]
+        return contact
+
+
+def _say(what: str, changed: dict, verb: str = "changed") -> str:
+    if not changed:
+        return f"{what}; nothing needed changing."
+    names = ", ".join(FIELD_LABELS.get(f, f) for f in changed)
+    return f"{what}; {verb}: {names}."

@@ -1,0 +1,43 @@
+"""The entries flask-wsqb adds to the host's menus.
+
+Host templates render them where their own menus are, with the ``wsqb_menu`` Jinja
+global and the ``render_menu`` macro of ``wsqb/_menu.html``; the extension never edits
+host templates. An entry is shown only to users the host's access check lets use it.
+"""
+from __future__ import annotations
+
+from flask import url_for
+
+from .extension import current_state
+
+#: (label, endpoint, access action) of Setup → QuickBooks → Contacts.
+_CONTACT_TOOLS = (
+    ("Import from QuickBooks", "wsqb.import_form", "import"),
+    ("Export to QuickBooks", "wsqb.export_form", "export"),
+)
+#: (label, endpoint, access action) of a contact page's QuickBooks Sync menu.
+_CONTACT_ACTIONS: tuple[tuple[str, str, str], ...] = ()
+
+
+def _entry(label: str, url: str | None = None, *, method: str = "get", children: list | None = None) -> dict:
+    return {"label": label, "url": url, "method": method, "children": children or []}
+
+
+def menu(section: str, **values) -> list[dict]:
+    """``wsqb_menu("setup")`` or ``wsqb_menu("contact", contact_id=...)``: a list of entries
+    ``{"label", "url", "method", "children"}``, empty when the user may use none of them."""
+    allows = current_state().extension.allows
+    if section == "setup":
+        tools = [_entry(label, url_for(endpoint)) for label, endpoint, action in _CONTACT_TOOLS
+                 if allows(action)]
+        children = [_entry("Connection", url_for("wsqb.connection"))] if allows("connection") else []
+        if tools:
+            children.append(_entry("Contacts", children=tools))
+        return [_entry("QuickBooks", children=children)] if children else []
+    if section == "contact":
+        actions = [_entry(label, url_for(endpoint, **values), method="post")
+                   for label, endpoint, action in _CONTACT_ACTIONS if allows(action)]
+        if not actions:
+            return []
+        return [_entry("Import/Export Contacts", children=[_entry("QuickBooks Sync", children=actions)])]
+    raise ValueError(f"wsqb_menu: unknown section {section!r}; use 'setup' or 'contact'.")

@@ -1,0 +1,159 @@
+"""Sync runs and their per-row items: what the progress bar and the red rows read.
+
+Progress lives in the database, not in the job queue, so the page shows the same thing
+whether a job ran on an RQ worker or in a thread, and after a reload.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy.exc import SQLAlchemyError
+
+from . import signals
+from .errors import AuthLostError, QuickBooksError
+from .extension import current_state
+from .models import DONE, ERROR, FAILED, OK, PENDING, QUEUED, RUNNING, utcnow
+
+
+def create(realm_id: str, kind: str, rows: Iterable[tuple[str, str]], created_by: str | None = None):
+    """A queued run with one pending item per ``(key, label)`` row."""
+    state = current_state()
+    session = state.db.session
+    run = state.models.SyncRun(realm_id=realm_id, kind=kind, state=QUEUED, created_by=created_by)
+    session.add(run)
+    session.flush()
+    session.execute(sa.insert(state.models.SyncItem), [
+        {"run_id": run.id, "key": str(key), "label": label[:500], "status": PENDING, "updated_at": utcnow()}
+        for key, label in dict(rows).items()
+    ])
+    session.commit()
+    return run
+
+
+def get(run_id: int):
+    state = current_state()
+    return state.db.session.get(state.models.SyncRun, run_id)
+
+
+def pending_items(run_id: int, limit: int | None = None) -> list:
+    SyncItem = current_state().models.SyncItem
+    query = sa.select(SyncItem).where(SyncItem.run_id == run_id, SyncItem.status == PENDING).order_by(SyncItem.id)
+    return list(current_state().db.session.execute(query.limit(limit)).scalars())
+
+
+def start(run) -> None:
+    run.state, run.started_at, run.heartbeat_at, run.message = RUNNING, utcnow(), utcnow(), None
+    current_state().db.session.commit()
+
+
+def finish(run, *, message: str | None = None, failed: bool = False) -> None:
+    run.state = FAILED if failed else DONE
+    run.finished_at = utcnow()
+    run.message = message
+    current_state().db.session.commit()
+
+
+class RowFailure(Exception):
+    """A row cannot be done, for the reason given (shown to the user as it is)."""
+
+
+def succeed(item, message: str | None = None) -> None:
+    item.status, item.message = OK, message
+
+
+def fail(item, message: str) -> None:
+    item.status, item.message = ERROR, message
+    signals.sync_failed.send(current_app._get_current_object(), run_id=item.run_id, key=item.key,
+                             message=message)
+
+
+def apply(item, work: Callable[[], str]) -> bool:
+    """Run one row's ``work`` in a savepoint; record its message, or why it failed.
+
+    A failure rolls back only this row's changes, so the other rows of the chunk stand.
+    """
+    savepoint = current_state().db.session.begin_nested()
+    try:
+        message = work()
+        savepoint.commit()
+    except Exception as exc:  # any failure is this row's, never the run's
+        savepoint.rollback()
+        fail(item, row_message(exc))
+        return False
+    succeed(item, message)
+    return True
+
+
+def row_message(exc: Exception) -> str:
+    """What a bookkeeper reads on a red row; details of the unexpected go to the log."""
+    if isinstance(exc, (RowFailure, QuickBooksError)):
+        return str(exc)
+    if isinstance(exc, SQLAlchemyError):
+        reason = str(getattr(exc, "orig", exc)).strip().splitlines()[0]
+        return f"The app's database refused this row: {reason}"
+    current_app.logger.exception("flask-wsqb: unexpected error on a row")
+    return f"Unexpected error ({type(exc).__name__}); the details are in the app's log."
+
+
+def process(run, handle_chunk: Callable[[list], None], *, chunk: int) -> None:
+    """Feed the run's pending items to ``handle_chunk`` and commit after each chunk.
+
+    ``handle_chunk`` sets each item's status. If QuickBooks stops accepting the
+    connection, the remaining rows fail with that reason instead of each trying alone.
+    """
+    session = current_state().db.session
+    start(run)
+    while items := pending_items(run.id, limit=chunk):
+        try:
+            handle_chunk(items)
+        except AuthLostError as exc:
+            session.rollback()
+            for item in pending_items(run.id):
+                fail(item, str(exc))
+            session.commit()
+            finish(run, message=str(exc), failed=True)
+            return
+        except QuickBooksError as exc:  # the whole chunk's request failed
+            session.rollback()
+            reason = str(exc)
+        else:
+            reason = "This row was not processed (an internal error); run it again."
+        for item in items:
+            if item.status == PENDING:  # never leave a row pending: the loop would not end
+                fail(item, reason)
+        run.heartbeat_at = utcnow()
+        session.commit()
+    finish(run)
+
+
+def counts(run_id: int) -> dict[str, int]:
+    SyncItem = current_state().models.SyncItem
+    rows = current_state().db.session.execute(
+        sa.select(SyncItem.status, sa.func.count()).where(SyncItem.run_id == run_id).group_by(SyncItem.status)
+    ).all()
+    by_status = dict(rows)
+    total = sum(by_status.values())
+    return {"total": total, "done": total - by_status.get(PENDING, 0),
+            "ok": by_status.get(OK, 0), "errors": by_status.get(ERROR, 0)}
+
+
+def report(run, *, items: bool = True) -> dict:
+    """The JSON the page polls: state, counts and (unless ``items`` is false) every
+    item's result; the progress bar polls without items and reads them once at the end."""
+    SyncItem = current_state().models.SyncItem
+    rows = current_state().db.session.execute(
+        sa.select(SyncItem.key, SyncItem.label, SyncItem.status, SyncItem.message)
+        .where(SyncItem.run_id == run.id).order_by(SyncItem.id)
+    ).all() if items else []
+    finished = run.state in (DONE, FAILED)
+    return {
+        "id": run.id,
+        "kind": run.kind,
+        "state": run.state,
+        "finished": finished,
+        "message": run.message,
+        **counts(run.id),
+        "items": [{"key": k, "label": label, "status": s, "message": m} for k, label, s, m in rows],
+    }

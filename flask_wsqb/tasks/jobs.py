@@ -1,0 +1,61 @@
+"""Job functions: module-level, plain ids in, an app context around the sync service.
+
+Under ``flask wsqb worker`` the app context is already there. Under a plain ``rq worker``
+the app is loaded once per worker process from ``FLASK_APP``, as the ``flask`` command does.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from flask import current_app, has_app_context
+from flask.cli import ScriptInfo
+
+from .. import connection, exporting, importing, mirror, runs
+from ..errors import QuickBooksError
+from ..models import DONE
+
+_loaded_app = None
+
+
+@contextmanager
+def _app_context() -> Iterator[None]:
+    global _loaded_app
+    if has_app_context():
+        yield
+        return
+    if _loaded_app is None:
+        _loaded_app = ScriptInfo().load_app()  # FLASK_APP names the app, as for `flask`
+    with _loaded_app.app_context():
+        yield
+
+
+def _refresh(run, gateway) -> None:
+    written = mirror.refresh(gateway)
+    runs.start(run)
+    runs.finish(run, message=f"QuickBooks list refreshed ({written} customers updated).")
+
+
+_KINDS = {
+    "import": importing.import_customers,
+    "export": exporting.export_contacts,
+    "refresh": _refresh,
+}
+
+
+def run_sync(run_id: int) -> None:
+    """Run (or resume) one sync run to the end."""
+    with _app_context():
+        run = runs.get(run_id)
+        if run is None or run.state == DONE:
+            return
+        try:
+            _KINDS[run.kind](run, connection.gateway())
+        except QuickBooksError as exc:
+            current_app.extensions["wsqb"].db.session.rollback()
+            runs.finish(run, message=str(exc), failed=True)
+        except Exception as exc:
+            current_app.logger.exception("flask-wsqb run %s stopped", run_id)
+            current_app.extensions["wsqb"].db.session.rollback()
+            runs.finish(run, message=f"The job stopped unexpectedly ({type(exc).__name__}); "
+                                     "the rows not done yet can be run again.", failed=True)
