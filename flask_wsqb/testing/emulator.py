@@ -1,0 +1,287 @@
+"""``QBOEmulator``: a QuickBooks Online stand-in served over real HTTP on a loopback port, so the
+unmodified python-quickbooks and intuit-oauth clients talk to it exactly as to Intuit."""
+
+from __future__ import annotations
+
+import json
+import re
+import secrets
+import socket
+import threading
+from typing import Any
+
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+from werkzeug.wrappers import Request, Response
+
+from . import api
+from .seed import customers as seeded_customers
+from .clock import Clock
+from .company import Company
+from .faults import INVALID_REQUEST, ApiFault, FaultPlan, FaultRule
+from .oauth import AUTHORIZE_PATH, DISCOVERY_PATH, REVOKE_PATH, TOKEN_PATH, OAuthServer
+from .throttle import Throttle
+
+_API_PATH = re.compile(r"^/v3/company/(?P<realm>[^/]+)/(?P<rest>.*)$")
+MAX_REQUEST_ID = 50
+
+
+class _QuietHandler(WSGIRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_request(self, *args: Any, **kwargs: Any) -> None:
+        pass
+
+
+class QBOEmulator:
+    """A QuickBooks Online company (or several) plus Intuit's OAuth server, in one process.
+
+    Use as a context manager (``with QBOEmulator() as qbo:``) or call :meth:`start` and
+    :meth:`stop`. Point intuit-oauth at :attr:`discovery_url` and python-quickbooks at
+    :attr:`api_url` (its ``api_url_v3`` instance attribute).
+    """
+
+    def __init__(self, *, host: str = "127.0.0.1", port: int = 0, realm_id: str | None = None,
+                 company_name: str = "Sandbox Company_US_1", client_id: str | None = None,
+                 client_secret: str | None = None, access_token_ttl: int = 3600,
+                 refresh_token_ttl: int = 100 * 24 * 3600, rotation_grace: int = 24 * 3600,
+                 throttle: bool = False, per_minute: int = 500, concurrent: int = 10,
+                 deleted_suffix: bool = False, clock_speed: float = 1.0) -> None:
+        self.host = host
+        self.port = port
+        self.clock = Clock(clock_speed)
+        self.deleted_suffix = deleted_suffix
+        self._companies: dict[str, Company] = {}
+        self._companies_lock = threading.Lock()
+        self.realm_id = self.add_company(company_name, realm_id=realm_id)
+        self.client_id = client_id or "AB" + secrets.token_urlsafe(36).replace("-", "x").replace("_", "y")
+        self.client_secret = client_secret or secrets.token_urlsafe(30).replace("-", "x").replace("_", "y")
+        self._oauth = OAuthServer(self.clock, self.client_id, self.client_secret, access_token_ttl,
+                                  refresh_token_ttl, rotation_grace, self._realm_names)
+        self._faults = FaultPlan()
+        self._throttle = Throttle(self.clock, per_minute=per_minute, concurrent=concurrent,
+                                  enabled=throttle)
+        self._log: list[tuple[str, str, int]] = []
+        self._log_lock = threading.Lock()
+        self._stopping = threading.Event()
+        self._server: BaseWSGIServer | None = None
+        self._thread: threading.Thread | None = None
+
+    # -- lifecycle --------------------------------------------------------------------------------
+    def start(self) -> QBOEmulator:
+        if self._server is not None:
+            raise RuntimeError("The emulator is already running; call stop() first.")
+        self._stopping.clear()
+        self._server = make_server(self.host, self.port, self._wsgi, threaded=True,
+                                   request_handler=_QuietHandler)
+        self.port = self._server.port
+        self._thread = threading.Thread(target=self._server.serve_forever, name="qbo-emulator",
+                                        kwargs={"poll_interval": 0.05}, daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is None:
+            return
+        self._stopping.set()
+        self._server.shutdown()
+        self._server.server_close()
+        assert self._thread is not None
+        self._thread.join(timeout=5)
+        self._server = self._thread = None
+
+    def __enter__(self) -> QBOEmulator:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    @property
+    def base_url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    @property
+    def discovery_url(self) -> str:
+        return self.base_url + DISCOVERY_PATH
+
+    @property
+    def api_url(self) -> str:
+        return self.base_url + "/v3"
+
+    # -- companies and their data -----------------------------------------------------------------
+    def add_company(self, name: str, *, realm_id: str | None = None) -> str:
+        realm_id = realm_id or "9341" + "".join(str(secrets.randbelow(10)) for _ in range(12))
+        with self._companies_lock:
+            if realm_id in self._companies:
+                raise ValueError(f"A company with realm id {realm_id} already exists.")
+            self._companies[realm_id] = Company(realm_id, name, self.clock,
+                                                deleted_suffix=self.deleted_suffix)
+        return realm_id
+
+    def company(self, realm_id: str | None = None) -> Company:
+        with self._companies_lock:
+            try:
+                return self._companies[realm_id or self.realm_id]
+            except KeyError:
+                raise KeyError(f"No company with realm id {realm_id}") from None
+
+    def _realm_names(self) -> dict[str, str]:
+        with self._companies_lock:
+            return {realm: company.name for realm, company in self._companies.items()}
+
+    def add_customer(self, customer_json: dict, *, realm_id: str | None = None) -> dict:
+        """Create a customer as the API would (validation included; raises :class:`ApiFault`)."""
+        return self.company(realm_id).create_customer(customer_json)
+
+    def customers(self, *, realm_id: str | None = None) -> list[dict]:
+        return self.company(realm_id).customers()
+
+    def customer(self, customer_id: str | int, *, realm_id: str | None = None) -> dict:
+        return self.company(realm_id).customer(str(customer_id))
+
+    def edit_customer(self, customer_id: str | int, fields: dict | None = None, *,
+                      realm_id: str | None = None, **more: Any) -> dict:
+        """Change a customer as a QuickBooks user would: bumps SyncToken and LastUpdatedTime."""
+        return self.company(realm_id).edit_customer(str(customer_id), {**(fields or {}), **more})
+
+    def add_vendor(self, display_name: str, *, realm_id: str | None = None) -> dict:
+        return self.company(realm_id).add_name("Vendor", display_name)
+
+    def add_employee(self, display_name: str, *, realm_id: str | None = None) -> dict:
+        return self.company(realm_id).add_name("Employee", display_name)
+
+    def seed_customers(self, n: int, *, inactive_ratio: float = 0.1, seed: int = 0,
+                       realm_id: str | None = None) -> list[dict]:
+        company = self.company(realm_id)
+        return [company.create_customer(body)
+                for body in seeded_customers(n, inactive_ratio=inactive_ratio, seed=seed)]
+
+    # -- time and tokens --------------------------------------------------------------------------
+    def advance(self, seconds: float) -> None:
+        self.clock.advance(seconds)
+
+    def issue_tokens(self, realm_id: str | None = None) -> tuple[str, str]:
+        """An (access, refresh) token pair for a company, as if the user had clicked Connect."""
+        return self._oauth.issue(self.company(realm_id).realm_id)
+
+    def expire_access_tokens(self) -> None:
+        self._oauth.expire_access_tokens()
+
+    def revoke_all(self) -> None:
+        self._oauth.revoke_all()
+
+    @property
+    def auto_consent(self) -> bool:
+        return self._oauth.auto_consent
+
+    @auto_consent.setter
+    def auto_consent(self, value: bool) -> None:
+        self._oauth.auto_consent = value
+
+    # -- faults, throttling, log ------------------------------------------------------------------
+    def fail_next(self, status: int = 500, count: int = 1, *, fault_code: str | int | None = None,
+                  message: str | None = None, detail: str | None = None, path: str | None = None,
+                  method: str | None = None, mode: str = "fault", hang_seconds: float = 5.0) -> None:
+        """Make the next ``count`` matching requests fail.
+
+        Without ``path`` only API requests match; with it, any request whose path contains it
+        (OAuth endpoints included). ``mode``: "fault" (QBO Fault JSON with ``status``), "html"
+        (a gateway error page), "hang" (answer normally after ``hang_seconds``), "drop" (close
+        the connection without an answer).
+        """
+        self._faults.add(FaultRule(status, count, None if fault_code is None else str(fault_code),
+                                   message, detail, path, method, mode, hang_seconds))
+
+    def clear_faults(self) -> None:
+        self._faults.clear()
+
+    @property
+    def throttle(self) -> bool:
+        return self._throttle.enabled
+
+    @throttle.setter
+    def throttle(self, value: bool) -> None:
+        self._throttle.enabled = value
+
+    @property
+    def request_log(self) -> list[tuple[str, str, int]]:
+        """(method, path, status) of every request served; status 0 for a dropped connection."""
+        with self._log_lock:
+            return list(self._log)
+
+    def reset_log(self) -> None:
+        with self._log_lock:
+            self._log.clear()
+
+    # -- WSGI -------------------------------------------------------------------------------------
+    def _wsgi(self, environ: dict, start_response: Any) -> Any:
+        request = Request(environ)
+        match = _API_PATH.match(request.path)
+        rule = self._faults.take(request.method, request.path, match is not None)
+        if rule is not None and rule.mode == "drop":
+            sock = environ.get("werkzeug.socket")
+            if sock is not None:
+                sock.shutdown(socket.SHUT_RDWR)
+            response, status = Response(b"", 500), 0
+        else:
+            if rule is not None and rule.mode == "fault":
+                response = _fault_response(rule.api_fault(), self.clock)
+            elif rule is not None and rule.mode == "html":
+                response = Response(rule.html(), rule.status, content_type="text/html")
+            else:
+                hang = rule.hang_seconds if rule is not None else 0.0
+                response = (self._api(request, match, hang) if match
+                            else self._oauth_endpoint(request, hang))
+            status = response.status_code
+        with self._log_lock:
+            self._log.append((request.method, request.path, status))
+        return response(environ, start_response)
+
+    def _oauth_endpoint(self, request: Request, hang: float) -> Response:
+        self._stopping.wait(hang)
+        path, method = request.path, request.method
+        if path == DISCOVERY_PATH and method == "GET":
+            return self._oauth.discovery(self.base_url)
+        if path == AUTHORIZE_PATH and method in ("GET", "POST"):
+            return self._oauth.authorize(request)
+        if path == TOKEN_PATH and method == "POST":
+            return self._oauth.token(request)
+        if path == REVOKE_PATH and method == "POST":
+            return self._oauth.revoke(request)
+        if path == "/op/v1/jwks" and method == "GET":
+            return Response(json.dumps({"keys": []}), 200, content_type="application/json")
+        return Response("<html><body><h1>404 Not Found</h1></body></html>", 404,
+                        content_type="text/html")
+
+    def _api(self, request: Request, match: re.Match[str], hang: float) -> Response:
+        realm_id = match["realm"]
+        try:
+            with self._throttle.admit(realm_id):
+                self._stopping.wait(hang)
+                self._oauth.authenticate(request.headers.get("Authorization"), realm_id)
+                company = self.company(realm_id)
+                request_id = request.args.get("requestid")
+                if request_id is None:
+                    status, body = self._answer(company, request, match["rest"])
+                elif len(request_id) > MAX_REQUEST_ID:
+                    raise ApiFault(INVALID_REQUEST, f"requestid is longer than {MAX_REQUEST_ID} characters")
+                else:
+                    status, body = company.once(
+                        request_id, lambda: self._answer(company, request, match["rest"]))
+        except ApiFault as fault:
+            return _fault_response(fault, self.clock)
+        return Response(body, status, content_type="application/json;charset=UTF-8")
+
+    def _answer(self, company: Company, request: Request, rest: str) -> tuple[int, bytes]:
+        try:
+            document, status = api.handle(company, request, rest), 200
+        except ApiFault as fault:
+            document, status = {"Fault": fault.fault_json()}, fault.status
+        document["time"] = self.clock.iso(millis=True)
+        return status, json.dumps(document).encode()
+
+
+def _fault_response(fault: ApiFault, clock: Clock) -> Response:
+    body = json.dumps({"Fault": fault.fault_json(), "time": clock.iso(millis=True)})
+    headers = {"WWW-Authenticate": 'Bearer realm="Intuit"'} if fault.status == 401 else {}
+    return Response(body, fault.status, content_type="application/json;charset=UTF-8",
+                    headers=headers)

@@ -1,0 +1,110 @@
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+import requests
+from intuitlib.exceptions import AuthClientError
+from quickbooks.exceptions import QuickbooksException, SevereException, ValidationException
+from quickbooks.objects.customer import Customer
+
+
+def test_injected_fault_then_recovery(qbo, qbo_client):
+    qbo.fail_next(500)
+    with pytest.raises(SevereException) as error:
+        Customer.all(qb=qbo_client)
+    assert error.value.error_code == 10000
+    assert Customer.all(qb=qbo_client) == []
+    assert [status for _, _, status in qbo.request_log] == [500, 200]
+
+
+def test_injected_429_is_a_throttle_fault(qbo, qbo_client):
+    qbo.fail_next(429, count=2, path="/query")
+    for _ in range(2):
+        with pytest.raises(ValidationException) as error:
+            Customer.all(qb=qbo_client)
+        assert error.value.error_code == 3001
+    assert Customer.all(qb=qbo_client) == []
+
+
+def test_html_gateway_page_is_not_json(qbo, qbo_client):
+    qbo.fail_next(502, mode="html")
+    with pytest.raises(QuickbooksException) as error:
+        Customer.all(qb=qbo_client)
+    assert error.value.error_code == 10000 and "Error reading json" in error.value.message
+
+
+def test_hang_trips_a_client_timeout(qbo, qbo_tokens):
+    qbo.fail_next(mode="hang", hang_seconds=1.0, method="GET")
+    url = f"{qbo.api_url}/company/{qbo.realm_id}/companyinfo/{qbo.realm_id}"
+    headers = {"Authorization": f"Bearer {qbo_tokens[0]}", "Accept": "application/json"}
+    with pytest.raises(requests.Timeout):
+        requests.get(url, headers=headers, timeout=0.2)
+    assert requests.get(url, headers=headers, timeout=5).status_code == 200
+
+
+def test_drop_closes_the_connection(qbo, qbo_client):
+    qbo.fail_next(mode="drop", path="/customer")
+    with pytest.raises(requests.ConnectionError):
+        Customer.get(1, qb=qbo_client)
+    assert qbo.request_log[-1][2] == 0
+
+
+def test_faults_on_oauth_endpoints_need_a_path(qbo, qbo_tokens, auth_client):
+    qbo.fail_next(503, mode="html")  # API only: the token endpoint is unaffected
+    auth_client.refresh(qbo_tokens[1])
+    qbo.clear_faults()
+    qbo.fail_next(503, path="/tokens/bearer", mode="html")
+    with pytest.raises(AuthClientError) as error:
+        auth_client.refresh(auth_client.refresh_token)
+    assert error.value.status_code == 503
+
+
+def test_throttle_is_off_by_default_and_switchable(qbo, qbo_client):
+    assert qbo.throttle is False
+    for _ in range(3):
+        Customer.count(qb=qbo_client)
+    qbo.throttle = True
+    assert Customer.count(qb=qbo_client) == 0
+
+
+def test_requests_per_minute_limit_per_company():
+    from flask_wsqb.testing import QBOEmulator
+
+    with QBOEmulator(throttle=True, per_minute=5) as limited:
+        other = limited.add_company("Other Company")
+        url = f"{limited.api_url}/company/{{}}/query"
+
+        def count(realm_id):
+            access = limited.issue_tokens(realm_id)[0]
+            return requests.post(url.format(realm_id), data="select count(*) from Customer",
+                                 headers={"Authorization": f"Bearer {access}"})
+
+        assert [count(limited.realm_id).status_code for _ in range(6)] == [200] * 5 + [429]
+        assert "ThrottleExceeded" in count(limited.realm_id).json()["Fault"]["Error"][0]["Message"]
+        assert count(other).status_code == 200
+        limited.advance(61)
+        assert count(limited.realm_id).status_code == 200
+
+
+def test_concurrent_requests_limit():
+    from flask_wsqb.testing import QBOEmulator
+
+    with QBOEmulator(throttle=True, concurrent=2) as limited:
+        access = limited.issue_tokens()[0]
+        url = f"{limited.api_url}/company/{limited.realm_id}/query"
+        headers = {"Authorization": f"Bearer {access}", "Content-Type": "application/text"}
+        limited.fail_next(mode="hang", count=2, hang_seconds=1.0)
+        slow = [threading.Thread(target=requests.post, args=(url,),
+                                 kwargs={"data": "select * from Customer", "headers": headers})
+                for _ in range(2)]
+        for thread in slow:
+            thread.start()
+        time.sleep(0.4)  # both slow requests are now in flight
+        response = requests.post(url, data="select * from Customer", headers=headers)
+        for thread in slow:
+            thread.join()
+        assert response.status_code == 429
+        assert response.json()["Fault"]["Error"][0]["code"] == "3001"
+        assert requests.post(url, data="select * from Customer", headers=headers).status_code == 200
