@@ -17,6 +17,9 @@ _default_config: dict[str, Any] = {
     "REDIS_URL": None,  # None: jobs run in a background thread of the web process
     "QUEUE": "wsqb",  # RQ queue name
     "TIMEOUT": 30.0,  # seconds before a QuickBooks request is given up
+    "RETRY_ATTEMPTS": 4,  # tries per request through throttling and outages
+    "RETRY_BACKOFF": 0.5,  # seconds before the second try; doubles, with jitter
+    "RETRY_MAX_WAIT": 60.0,  # longest single wait (QuickBooks asks 60 s after a 429)
     "REFRESH_WARNING_DAYS": 14,  # warn when the refresh token expires sooner than this
 }
 

@@ -13,7 +13,7 @@ from .auth import OAuthSettings, Tokens
 from .config import setting
 from .errors import AuthLostError, NotConnectedError, QuickBooksError
 from .extension import current_state
-from .gateway import QuickBooksGateway
+from .gateway import QuickBooksGateway, RetryPolicy
 from .models import aware, utcnow
 
 
@@ -96,9 +96,10 @@ def gateway() -> QuickBooksGateway:
     row = current_connection()
     if row is None:
         raise NotConnectedError("QuickBooks is not connected. Connect on the Connection page.")
-    return QuickBooksGateway(
-        realm_id=row.realm_id, settings=oauth_settings(), token_store=DatabaseTokenStore(row.realm_id)
-    )
+    retry = RetryPolicy(attempts=int(setting("RETRY_ATTEMPTS")), backoff=float(setting("RETRY_BACKOFF")),
+                        max_wait=float(setting("RETRY_MAX_WAIT")))
+    return QuickBooksGateway(realm_id=row.realm_id, settings=oauth_settings(),
+                             token_store=DatabaseTokenStore(row.realm_id), retry=retry)
 
 
 def connect(code: str, realm_id: str):

@@ -363,9 +363,9 @@ def _error_for(code: int, message: str, detail: str) -> QuickBooksError:
         return NotFoundError("This customer no longer exists in QuickBooks.", code=code, detail=detail)
     if code in (3001, 429):
         return _throttled()
-    if code >= 10000 and "reading json" in message.lower():
+    if code >= 10000:  # QuickBooks' own failures, and answers that were not JSON at all
         return ServiceUnavailableError(
-            "QuickBooks answered with an unreadable page (it may be down). Try again shortly.",
+            "QuickBooks had a problem on its side; nothing was confirmed. Try again shortly.",
             code=code, detail=detail,
         )
     if 0 < code < 500:

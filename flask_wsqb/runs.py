@@ -24,10 +24,10 @@ def create(realm_id: str, kind: str, rows: Iterable[tuple[str, str]], created_by
     run = state.models.SyncRun(realm_id=realm_id, kind=kind, state=QUEUED, created_by=created_by)
     session.add(run)
     session.flush()
-    session.execute(sa.insert(state.models.SyncItem), [
-        {"run_id": run.id, "key": str(key), "label": label[:500], "status": PENDING, "updated_at": utcnow()}
-        for key, label in dict(rows).items()
-    ])
+    items = [{"run_id": run.id, "key": str(key), "label": label[:500], "status": PENDING, "updated_at": utcnow()}
+             for key, label in dict(rows).items()]
+    if items:  # an empty list would insert one row of defaults
+        session.execute(sa.insert(state.models.SyncItem), items)
     session.commit()
     return run
 

@@ -40,6 +40,9 @@ def host_config(db_url: str, qbo, **overrides) -> dict:
         "WSQB_ENVIRONMENT": qbo.discovery_url,
         "WSQB_API_URL": qbo.api_url,
         "WSQB_TIMEOUT": 5.0,
+        # QuickBooks asks for a minute's pause after a 429; the emulator's faults need none.
+        "WSQB_RETRY_BACKOFF": 0.01,
+        "WSQB_RETRY_MAX_WAIT": 0.1,
     }
     config.update(overrides)
     return config

@@ -95,13 +95,13 @@ def test_concurrent_requests_limit():
         access = limited.issue_tokens()[0]
         url = f"{limited.api_url}/company/{limited.realm_id}/query"
         headers = {"Authorization": f"Bearer {access}", "Content-Type": "application/text"}
-        limited.fail_next(mode="hang", count=2, hang_seconds=1.0)
+        limited.fail_next(mode="hang", count=2, hang_seconds=2.0)
         slow = [threading.Thread(target=requests.post, args=(url,),
                                  kwargs={"data": "select * from Customer", "headers": headers})
                 for _ in range(2)]
         for thread in slow:
             thread.start()
-        time.sleep(0.4)  # both slow requests are now in flight
+        time.sleep(0.5)  # both slow requests are now in flight
         response = requests.post(url, data="select * from Customer", headers=headers)
         for thread in slow:
             thread.join()
