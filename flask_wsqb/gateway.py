@@ -90,6 +90,16 @@ class BatchItem:
     customer: dict
 
 
+#: One refresh at a time per company in this process, whichever gateway asks.
+_refresh_locks: dict[str, threading.Lock] = {}
+_refresh_locks_guard = threading.Lock()
+
+
+def _refresh_lock(realm_id: str) -> threading.Lock:
+    with _refresh_locks_guard:
+        return _refresh_locks.setdefault(realm_id, threading.Lock())
+
+
 def quote(value: str) -> str:
     """A QuickBooks query literal. python-quickbooks escapes only quotes; we escape both."""
     return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
@@ -141,7 +151,6 @@ class QuickBooksGateway:
         self.retry = retry
         self._store = token_store
         self._tokens = token_store.load()
-        self._refresh_lock = threading.Lock()
         self._sleep = sleep
         self.requests_sent = 0
         self.client = QuickBooks(company_id=realm_id, minorversion=MINOR_VERSION)
@@ -249,7 +258,7 @@ class QuickBooksGateway:
 
     def refresh(self, *, stale_access_token: str | None = None) -> Tokens:
         """Refresh once, even when several threads find the token stale together."""
-        with self._refresh_lock:
+        with _refresh_lock(self.realm_id):
             stored = self._store.load()
             if stored.access_token != (stale_access_token or self._tokens.access_token) and (
                 stored.access_expires_at - EXPIRY_MARGIN > auth.utcnow()

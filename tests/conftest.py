@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import os
 import re
-from urllib.parse import urlsplit
+import time
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
@@ -100,10 +101,21 @@ def connect_quickbooks(client, qbo) -> None:
     callback = urlsplit(consent.headers["Location"])
     done = client.get(f"{callback.path}?{callback.query}")
     assert done.status_code == 302
+    # connecting loads the customer list in the background; let it finish first
+    wait_for_run(client, run_id_of(done))
 
 
-@pytest.fixture
-def connected(app, client, qbo):
-    """A host app already connected to the emulator's company."""
-    connect_quickbooks(client, qbo)
-    return qbo
+def wait_for_run(client, run_id: int, timeout: float = 60.0) -> dict:
+    """Poll the run's JSON, as the progress bar does, until it finishes."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        report = client.get(f"/setup/quickbooks/runs/{run_id}.json").get_json()
+        if report["finished"]:
+            return report
+        time.sleep(0.05)
+    raise AssertionError(f"run {run_id} did not finish in {timeout} s: {report}")
+
+
+def run_id_of(answer) -> int:
+    assert answer.status_code == 302, answer.get_data(as_text=True)
+    return int(parse_qs(urlsplit(answer.headers["Location"]).query)["run"][0])

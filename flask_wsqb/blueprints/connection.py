@@ -10,13 +10,16 @@ from .. import auth, connection
 from ..errors import QuickBooksError
 from ..forms import ActionForm
 from . import guarded
+from .runs import launch, progress, shown_run
 
 _STATE_KEY = "wsqb_oauth_state"
 
 
 @guarded("connection")
 def show():
-    return render_template("wsqb/connection.html", status=connection.status(), form=ActionForm())
+    run = shown_run("refresh")
+    return render_template("wsqb/connection.html", status=connection.status(), form=ActionForm(),
+                           run=run, progress=progress(run))
 
 
 @guarded("connection")
@@ -51,8 +54,10 @@ def callback():
     except QuickBooksError as exc:
         flash(f"Connecting failed: {exc}", "error")
         return redirect(url_for("wsqb.connection"))
-    flash(f"Connected to QuickBooks company {row.company_name or row.realm_id}.", "success")
-    return redirect(url_for("wsqb.connection"))
+    flash(f"Connected to QuickBooks company {row.company_name or row.realm_id}. "
+          "Its customer list is loading in the background.", "success")
+    run = launch(row.realm_id, "refresh", [])
+    return redirect(url_for("wsqb.connection", run=run.id))
 
 
 @guarded("connection")

@@ -25,13 +25,19 @@ def start(kind: str, rows: list[tuple[str, str]], back: str, nothing: str | None
     if not rows and nothing:
         flash(nothing, "warning")
         return redirect(url_for(back, **_kept_args()))
+    run = launch(realm_id, kind, rows)
+    return redirect(url_for(back, run=run.id, **_kept_args()))
+
+
+def launch(realm_id: str, kind: str, rows: list[tuple[str, str]]):
+    """Create the run and hand it to a worker; if the queue is down, say so on the page."""
     run = runs.create(realm_id, kind, rows)
     try:
         tasks.enqueue(run.id)
     except tasks.QueueUnavailableError as exc:
         runs.finish(run, message=str(exc), failed=True)
         flash(str(exc), "error")
-    return redirect(url_for(back, run=run.id, **_kept_args()))
+    return run
 
 
 def _kept_args() -> dict:

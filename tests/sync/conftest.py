@@ -1,30 +1,11 @@
 from __future__ import annotations
 
-import time
-from urllib.parse import parse_qs, urlsplit
-
 import pytest
 
-from tests.conftest import connect_quickbooks, post_form
+from tests.conftest import connect_quickbooks, post_form, run_id_of, wait_for_run
 
 IMPORT = "/setup/quickbooks/contacts/import"
 EXPORT = "/setup/quickbooks/contacts/export"
-
-
-def wait_for_run(client, run_id: int, timeout: float = 60.0) -> dict:
-    """Poll the run's JSON, as the progress bar does, until it finishes."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        report = client.get(f"/setup/quickbooks/runs/{run_id}.json").get_json()
-        if report["finished"]:
-            return report
-        time.sleep(0.05)
-    raise AssertionError(f"run {run_id} did not finish in {timeout} s: {report}")
-
-
-def run_id_of(answer) -> int:
-    assert answer.status_code == 302, answer.get_data(as_text=True)
-    return int(parse_qs(urlsplit(answer.headers["Location"]).query)["run"][0])
 
 
 def submit(client, page: str, selected: list[str], action: str | None = None) -> dict:
