@@ -60,6 +60,7 @@ class Company:
         self._names: dict[str, tuple[str, str]] = {}
         self._last_id = 0
         self._replies: dict[str, tuple[int, bytes]] = {}
+        self._deleted: list[dict] = []  # stubs change data capture reports as "Deleted"
         created = clock.iso()
         self.info = {
             "Id": "1", "SyncToken": "0", "CompanyName": name, "LegalName": name, "Country": "US",
@@ -124,6 +125,18 @@ class Company:
         """A QuickBooks user's edit: a sparse update that needs no SyncToken."""
         return self.update_customer({**fields, "Id": str(customer_id), "sparse": True},
                                     check_sync_token=False)
+
+    def merge_customer(self, customer_id: str, into_id: str) -> dict:
+        """A merge in QuickBooks' screens: the merged customer is gone (CDC says Deleted)."""
+        with self._lock:
+            gone = self._get("Customer", customer_id)
+            self._get("Customer", into_id)
+            del self._entities["Customer"][customer_id]
+            self._names.pop(gone["DisplayName"].casefold(), None)
+            now = self.clock.iso()
+            self._deleted.append({"Id": customer_id, "status": "Deleted", "domain": "QBO",
+                                  "MetaData": {"LastUpdatedTime": now}})
+            return self.edit_customer(into_id, {})
 
     def _checked_fields(self, body: Any) -> dict:
         if not isinstance(body, dict):
@@ -227,7 +240,7 @@ class Company:
     def changed_customers(self, since_text: str, limit: int = 1000) -> list[dict]:
         since = parse_time(since_text)
         with self._lock:
-            changed = [c for c in self._rows("Customer")
+            changed = [c for c in [*self._rows("Customer"), *self._deleted]
                        if parse_time(c["MetaData"]["LastUpdatedTime"]) >= since]
             changed.sort(key=lambda c: parse_time(c["MetaData"]["LastUpdatedTime"]))
             return copy.deepcopy(changed[:limit])

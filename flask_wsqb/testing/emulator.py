@@ -143,6 +143,12 @@ class QBOEmulator:
         """Change a customer as a QuickBooks user would: bumps SyncToken and LastUpdatedTime."""
         return self.company(realm_id).edit_customer(str(customer_id), {**(fields or {}), **more})
 
+    def merge_customer(self, customer_id: str | int, into_id: str | int, *,
+                       realm_id: str | None = None) -> dict:
+        """Merge a customer into another, as QuickBooks' screens do: the first one is deleted
+        (reads answer 610, change data capture reports it "Deleted"). Returns the survivor."""
+        return self.company(realm_id).merge_customer(str(customer_id), str(into_id))
+
     def add_vendor(self, display_name: str, *, realm_id: str | None = None) -> dict:
         return self.company(realm_id).add_name("Vendor", display_name)
 

@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 from quickbooks.batch import batch_create, batch_update
 from quickbooks.cdc import change_data_capture
-from quickbooks.exceptions import ValidationException
+from quickbooks.exceptions import ObjectNotFoundException, ValidationException
 from quickbooks.objects.customer import Customer
 
 
@@ -66,6 +66,23 @@ def test_cdc_reports_changes_since(qbo, qbo_client):
     qbo.advance(60)
     quiet = change_data_capture([Customer], qbo.clock.now().isoformat(), qb=qbo_client)
     assert not hasattr(quiet, "Customer")
+
+
+def test_merged_customer_is_gone_and_cdc_reports_it_deleted(qbo, qbo_client):
+    keep = qbo.add_customer({"DisplayName": "Keep"})
+    gone = qbo.add_customer({"DisplayName": "Gone"})
+    since = qbo.clock.now()
+    qbo.advance(60)
+    qbo.merge_customer(gone["Id"], keep["Id"])
+    changes = change_data_capture([Customer], since.isoformat(), qb=qbo_client)
+    by_id = {c.Id: c for c in changes.Customer}
+    assert by_id[gone["Id"]].status == "Deleted"
+    assert by_id[keep["Id"]].DisplayName == "Keep"
+    with pytest.raises(ObjectNotFoundException):
+        Customer.get(gone["Id"], qb=qbo_client)
+    again = Customer()
+    again.DisplayName = "Gone"  # the name is free again
+    again.save(qb=qbo_client)
 
 
 def test_cdc_naive_timestamp_is_company_time(qbo, qbo_client):

@@ -89,14 +89,14 @@ def test_failed_row_does_not_stop_the_others(linked_app, client, qbo):
 
 def test_customer_merged_away_after_listing_fails_its_row(linked_app, client, qbo):
     keep = qbo.add_customer({"DisplayName": "Stays"})
+    twin = qbo.add_customer({"DisplayName": "Stays Too"})
     refresh_list(client)
-    # a customer id the list showed but QuickBooks no longer has
-    with linked_app.app_context():
-        Customer = linked_app.extensions["wsqb"].models.Customer
-        db.session.add(Customer(realm_id=qbo.realm_id, customer_id="777", display_name="Merged Away",
-                                name_key="merged away", deleted=True, data={}))
-        db.session.commit()
-    report = submit(client, IMPORT, [keep["Id"], "777"])
+    page = client.get(IMPORT).get_data(as_text=True)
+    assert twin["Id"] in grid_ids(page)  # the user sees it listed...
+    qbo.merge_customer(twin["Id"], keep["Id"])  # ...then someone merges it away in QuickBooks
+    report = submit(client, IMPORT, [keep["Id"], twin["Id"]])
     items = items_by_key(report)
-    assert items["777"]["status"] == "error" and "deleted" in items["777"]["message"]
+    assert items[twin["Id"]]["status"] == "error"
+    assert "deleted (merged) in QuickBooks" in items[twin["Id"]]["message"]
     assert items[keep["Id"]]["status"] == "ok"
+    assert [c.display_name for c in contacts(linked_app)] == ["Stays"]
