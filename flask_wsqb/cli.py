@@ -4,7 +4,7 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup
 
-from . import connection
+from . import connection, tasks
 from .extension import current_state
 
 wsqb_cli = AppGroup("wsqb", help="QuickBooks Online contact sync (flask-wsqb).")
@@ -31,3 +31,16 @@ def status() -> None:
     if current.needs_reconnect:
         click.echo(f"Reconnect needed: {current.reconnect_reason}", err=True)
         raise SystemExit(1)
+
+
+@wsqb_cli.command("worker")
+@click.option("--burst", is_flag=True, help="Stop when the queue is empty instead of waiting for jobs.")
+@click.option("--name", help="The worker's name in RQ (default: a random one).")
+def worker(burst: bool, name: str | None) -> None:
+    """Run Import/Export jobs from the queue (WSQB_QUEUE on WSQB_REDIS_URL)."""
+    from .tasks.worker import work
+
+    try:
+        work(burst=burst, name=name)
+    except tasks.QueueUnavailableError as exc:
+        raise click.ClickException(str(exc)) from exc

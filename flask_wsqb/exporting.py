@@ -98,7 +98,7 @@ class _Exporter:
             raise answer
         mirror.store(self.realm_id, [answer])
         if op == "create":
-            links.link(self.realm_id, item.key, answer["Id"], "export")
+            links.link(self.realm_id, item.key, answer["Id"], "export", self.run.created_by)
         signals.contact_exported.send(current_app._get_current_object(), contact_id=item.key,
                                       customer_id=str(answer["Id"]), created=op == "create")
         return "Created in QuickBooks." if op == "create" else "Updated in QuickBooks."
@@ -138,7 +138,7 @@ class _Exporter:
                 f"The QuickBooks customer '{customer_name}' already has this name and is linked to "
                 "another contact. Rename one of them and export again."
             )
-        links.link(self.realm_id, contact_id, customer_id, "export")
+        links.link(self.realm_id, contact_id, customer_id, "export", self.run.created_by)
         return f"Linked to the existing QuickBooks customer '{customer_name}' with the same name (nothing duplicated)."
 
     def _name_holder(self, name: str) -> str:

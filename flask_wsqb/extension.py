@@ -65,6 +65,7 @@ class WSQuickBooks:
         self.contact_endpoint = contact_endpoint
         self.models = build_models(db)
         self._access_check: AccessCheck | None = None
+        self._user_name: Callable[[], str | None] | None = None
         if app is not None:
             self.init_app(app)
 
@@ -103,6 +104,14 @@ class WSQuickBooks:
         """
         self._access_check = callback
         return callback
+
+    def user_name_loader(self, callback: Callable[[], str | None]) -> Callable[[], str | None]:
+        """Register how to name the current user in the link and sync history."""
+        self._user_name = callback
+        return callback
+
+    def current_user_name(self) -> str | None:
+        return self._user_name() if self._user_name is not None else None
 
     def allows(self, action: str) -> bool | None:
         """The host's answer for ``action``; ``None`` when no check is registered."""

@@ -28,13 +28,14 @@ def import_customers(run, gateway) -> None:
         mirror.refresh(gateway)  # import what QuickBooks holds now, not when the grid loaded
     except QuickBooksError as exc:
         current_app.logger.warning("QuickBooks list not refreshed before import: %s", exc)
-    importer = _Importer(gateway.realm_id)
+    importer = _Importer(gateway.realm_id, by=run.created_by)
     runs.process(run, importer.import_chunk, chunk=200)
 
 
 class _Importer:
-    def __init__(self, realm_id: str) -> None:
+    def __init__(self, realm_id: str, by: str | None) -> None:
         self.realm_id = realm_id
+        self.by = by
         self.state = current_state()
         self.store = self.state.contacts
         self.linked = links.contacts_by_customer(realm_id)
@@ -77,13 +78,13 @@ class _Importer:
             current = self.store.read(contact)
             filled = {f: v for f, v in fields.items() if v and not current[f]}
             self.store.write(contact, filled)
-            links.link(self.realm_id, self.store.contact_id(contact), item.key, "import")
+            links.link(self.realm_id, self.store.contact_id(contact), item.key, "import", self.by)
             del self.unlinked_by_name[key]
             self.linked[item.key] = self.store.contact_id(contact)
             return _say("Linked to the existing contact with the same name (nothing duplicated)", filled, verb="filled")
         contact = self.store.create(session, fields, hidden=not row.active)
         contact_id = self.store.contact_id(contact)
-        links.link(self.realm_id, contact_id, item.key, "import")
+        links.link(self.realm_id, contact_id, item.key, "import", self.by)
         self.linked[item.key] = contact_id
         return "Imported as a new hidden contact (inactive in QuickBooks)." if not row.active else "Imported as a new contact."
 

@@ -13,14 +13,53 @@ import sqlalchemy as sa
 from .extension import current_state
 
 
-def link(realm_id: str, contact_id: str, customer_id: str, how: str):
-    """Add the link to the current transaction (the caller commits)."""
+def link(realm_id: str, contact_id: str, customer_id: str, how: str, by: str | None = None):
+    """Add the link, and its history entry, to the current transaction (the caller commits)."""
     state = current_state()
     row = state.models.ContactLink(realm_id=realm_id, contact_id=str(contact_id),
                                    customer_id=str(customer_id), how=how)
     state.db.session.add(row)
+    _record(realm_id, contact_id, customer_id, "link", how, by)
     state.db.session.flush()
     return row
+
+
+def unlink(realm_id: str, contact_id: str, how: str, by: str | None = None) -> str | None:
+    """Remove the contact's link (recorded); returns the customer id it pointed to."""
+    state = current_state()
+    ContactLink = state.models.ContactLink
+    row = state.db.session.execute(sa.select(ContactLink).where(
+        ContactLink.realm_id == realm_id, ContactLink.contact_id == str(contact_id))).scalar()
+    if row is None:
+        return None
+    state.db.session.delete(row)
+    _record(realm_id, contact_id, row.customer_id, "unlink", how, by)
+    state.db.session.flush()
+    return row.customer_id
+
+
+def undo(realm_id: str, event_id: int, by: str | None = None) -> str:
+    """Reverse one history entry; says what was done, or raises ValueError saying why not."""
+    state = current_state()
+    event = state.db.session.get(state.models.LinkEvent, event_id)
+    if event is None or event.realm_id != realm_id:
+        raise ValueError("That history entry does not exist.")
+    current = customers_by_contact(realm_id, [event.contact_id]).get(event.contact_id)
+    if event.action == "link":
+        if current != event.customer_id:
+            raise ValueError("That link has already been changed since; nothing to undo.")
+        unlink(realm_id, event.contact_id, "undo", by)
+        return "Link removed."
+    if current is not None or contacts_by_customer(realm_id, [event.customer_id]):
+        raise ValueError("The contact or the customer is linked to something else now; unlink it first.")
+    link(realm_id, event.contact_id, event.customer_id, "undo", by)
+    return "Link restored."
+
+
+def _record(realm_id: str, contact_id: str, customer_id: str, action: str, how: str, by: str | None) -> None:
+    state = current_state()
+    state.db.session.add(state.models.LinkEvent(realm_id=realm_id, contact_id=str(contact_id),
+                                                customer_id=str(customer_id), action=action, how=how, by=by))
 
 
 def customers_by_contact(realm_id: str, contact_ids: Iterable[str] | None = None) -> dict[str, str]:

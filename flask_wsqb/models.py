@@ -35,6 +35,8 @@ class Models:
     Connection: type
     Customer: type
     ContactLink: type
+    LinkEvent: type
+    MatchProposal: type
     SyncRun: type
     SyncItem: type
 
@@ -103,6 +105,35 @@ def build_models(db) -> Models:
         how: Mapped[str] = mapped_column(sa.String(16))
         created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
 
+    class LinkEvent(db.Model):
+        """A link made or removed: who, when, how. Undoing one records its opposite."""
+
+        __tablename__ = "wsqb_link_event"
+        id: Mapped[int] = mapped_column(primary_key=True)
+        realm_id: Mapped[str] = mapped_column(sa.String(32), index=True)
+        contact_id: Mapped[str] = mapped_column(sa.String(64))
+        customer_id: Mapped[str] = mapped_column(sa.String(32))
+        action: Mapped[str] = mapped_column(sa.String(8))  # "link" or "unlink"
+        how: Mapped[str] = mapped_column(sa.String(16))  # import, export, auto, manual, undo
+        by: Mapped[str | None] = mapped_column(sa.String(200))
+        at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+
+    class MatchProposal(db.Model):
+        """What Auto Match suggests for a contact, until accepted or rejected."""
+
+        __tablename__ = "wsqb_match_proposal"
+        __table_args__ = (sa.UniqueConstraint("realm_id", "contact_id", "customer_id",
+                                              name="uq_wsqb_proposal"),)
+        id: Mapped[int] = mapped_column(primary_key=True)
+        realm_id: Mapped[str] = mapped_column(sa.String(32), index=True)
+        contact_id: Mapped[str] = mapped_column(sa.String(64), index=True)
+        customer_id: Mapped[str] = mapped_column(sa.String(32))
+        score: Mapped[float] = mapped_column(default=0.0)
+        reason: Mapped[str] = mapped_column(sa.String(500), default="")
+        #: "proposed" (confident), "review" (ambiguous: a person decides), "rejected"
+        status: Mapped[str] = mapped_column(sa.String(16), default="proposed")
+        created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+
     class SyncRun(db.Model):
         """One bulk job (an Import Selected, an Export Selected, a refresh...)."""
 
@@ -133,6 +164,7 @@ def build_models(db) -> Models:
         message: Mapped[str | None] = mapped_column(sa.Text)
         updated_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow, onupdate=utcnow)
 
-    models = Models(Connection=Connection, Customer=Customer, ContactLink=ContactLink, SyncRun=SyncRun, SyncItem=SyncItem)
+    models = Models(Connection=Connection, Customer=Customer, ContactLink=ContactLink,
+                    LinkEvent=LinkEvent, MatchProposal=MatchProposal, SyncRun=SyncRun, SyncItem=SyncItem)
     _built[id(db)] = models
     return models

@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, jsonify, redirect, request, url_for
 
 from .. import connection, runs, tasks
+from ..extension import current_state
 from ..models import aware
 from . import guarded
 
@@ -31,7 +32,7 @@ def start(kind: str, rows: list[tuple[str, str]], back: str, nothing: str | None
 
 def launch(realm_id: str, kind: str, rows: list[tuple[str, str]]):
     """Create the run and hand it to a worker; if the queue is down, say so on the page."""
-    run = runs.create(realm_id, kind, rows)
+    run = runs.create(realm_id, kind, rows, created_by=current_state().extension.current_user_name())
     try:
         tasks.enqueue(run.id)
     except tasks.QueueUnavailableError as exc:

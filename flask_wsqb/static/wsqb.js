@@ -7,9 +7,9 @@
     box.addEventListener("change", function () { box.form.submit(); });
   });
 
+  // -- the grid (Import and Export forms) ---------------------------------------------------
   var grid = document.getElementById("wsqb-grid");
-  if (!grid) return;
-  var rows = Array.prototype.slice.call(grid.querySelectorAll("tbody tr.wsqb-row"));
+  var rows = grid ? Array.prototype.slice.call(grid.querySelectorAll("tbody tr.wsqb-row")) : [];
   var rowsById = {};
   rows.forEach(function (tr) { rowsById[tr.dataset.id] = tr; });
   var note = document.getElementById("wsqb-row-message");
@@ -30,27 +30,40 @@
       countSelected();
     });
   });
-  grid.addEventListener("change", countSelected);
 
   // Search filters the rows as you type; the form still searches on the server on Enter.
+  // Ticks survive a search, so contacts can be found and ticked one search at a time.
   var search = document.getElementById("wsqb-search");
-  if (search) {
+  if (search && grid) {
     search.addEventListener("input", function () {
       var q = search.value.trim().toLowerCase();
       rows.forEach(function (tr) { tr.hidden = q !== "" && tr.dataset.search.indexOf(q) === -1; });
     });
   }
 
-  // Clicking a row that carries a result shows it below the grid.
-  grid.addEventListener("click", function (event) {
-    var tr = event.target.closest("tr.wsqb-row");
-    if (!tr || event.target.matches("input")) return;
+  function showMessage(tr) {
+    if (!note) return;
     if (!tr.dataset.message) { note.hidden = true; return; }
     var name = tr.cells[1] ? tr.cells[1].textContent : "";
     note.textContent = name + ": " + tr.dataset.message;
-    note.className = "wsqb-row-message " + (tr.dataset.status === "error" ? "wsqb-alert wsqb-alert-error" : "wsqb-alert wsqb-alert-success");
+    note.className = "wsqb-row-message wsqb-alert " +
+      (tr.dataset.status === "error" ? "wsqb-alert-error" : "wsqb-alert-success");
     note.hidden = false;
-  });
+    rows.forEach(function (other) { other.classList.toggle("wsqb-row-current", other === tr); });
+  }
+
+  if (grid) {
+    grid.addEventListener("change", countSelected);
+    // Clicking a row that carries a result shows it below the grid (Enter does too).
+    grid.addEventListener("click", function (event) {
+      var tr = event.target.closest("tr.wsqb-row");
+      if (tr && !event.target.matches("input, label")) showMessage(tr);
+    });
+    grid.addEventListener("keydown", function (event) {
+      var tr = event.target.closest("tr.wsqb-row");
+      if (tr && event.target === tr && event.key === "Enter") showMessage(tr);
+    });
+  }
 
   function paintRows(items) {
     items.forEach(function (item) {
@@ -59,50 +72,70 @@
       tr.dataset.status = item.status;
       tr.dataset.message = item.message || "";
       tr.title = item.message || "";
+      tr.tabIndex = item.message ? 0 : -1;
       tr.classList.toggle("wsqb-row-error", item.status === "error");
       tr.classList.toggle("wsqb-row-ok", item.status === "ok");
+      var linked = tr.querySelector(".wsqb-linked");  // a row done is now linked to its other side
+      if (linked && item.status === "ok") linked.textContent = linked.dataset.linkedLabel;
     });
   }
 
+  // -- the progress bar (any page that shows a run) -----------------------------------------
   var run = document.getElementById("wsqb-run");
-  if (!run) return;
+  if (!run || run.dataset.finished === "yes") return;
   var bar = document.getElementById("wsqb-progress-bar");
   var status = document.getElementById("wsqb-run-status");
+
+  function alertSpan(kind, text) {
+    var span = document.createElement("span");
+    span.className = "wsqb-alert wsqb-alert-" + kind;
+    span.textContent = text;
+    return span;
+  }
 
   function paint(report) {
     var percent = report.total ? Math.round(100 * report.done / report.total) : (report.finished ? 100 : 0);
     bar.style.width = percent + "%";
     bar.parentNode.setAttribute("aria-valuenow", percent);
     if (!report.finished) {
-      status.textContent = "Working… " + report.done + " of " + report.total + " done.";
+      status.textContent = report.total ? "Working… " + report.done + " of " + report.total + " done." : "Working…";
       return;
     }
-    var span = document.createElement("span");
-    if (report.state === "failed") {
-      span.className = "wsqb-alert wsqb-alert-error";
-      span.textContent = report.message || "The sync stopped.";
-    } else if (report.errors) {
-      span.className = "wsqb-alert wsqb-alert-error";
-      span.textContent = "Some errors were encountered during the sync";
-    } else {
-      span.className = "wsqb-alert wsqb-alert-success";
-      span.textContent = "Completed!";
-    }
     status.textContent = "";
-    status.appendChild(span);
+    if (report.state === "failed") {
+      status.appendChild(alertSpan("error", report.message || "The sync stopped."));
+    } else if (report.errors) {
+      status.appendChild(alertSpan("error", "Some errors were encountered during the sync"));
+    } else {
+      status.appendChild(alertSpan("success", "Completed!"));
+      if (report.message) status.appendChild(document.createTextNode(" " + report.message));
+    }
     run.dataset.finished = "yes";
   }
 
+  function fetchJson(url) {
+    return fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin" })
+      .then(function (response) { if (!response.ok) throw new Error(response.status); return response.json(); });
+  }
+
+  var delay = 250;
   function poll() {
-    fetch(run.dataset.runUrl + "?items=none", { headers: { Accept: "application/json" }, credentials: "same-origin" })
-      .then(function (response) { if (!response.ok) throw new Error(response.status); return response.json(); })
+    fetchJson(run.dataset.runUrl + "?items=none")
       .then(function (report) {
-        if (!report.finished) { paint(report); setTimeout(poll, 1000); return; }
-        return fetch(run.dataset.runUrl, { headers: { Accept: "application/json" }, credentials: "same-origin" })
-          .then(function (response) { return response.json(); })
-          .then(function (full) { paintRows(full.items); paint(full); });
+        if (!report.finished) {
+          paint(report);
+          delay = Math.min(delay * 1.5, 1500);
+          setTimeout(poll, delay);
+          return;
+        }
+        return fetchJson(run.dataset.runUrl).then(function (full) {
+          paintRows(full.items);
+          paint(full);
+          // A refreshed QuickBooks list changes which rows the grid holds: show the new list.
+          if (full.kind === "refresh" && grid && full.state === "done") window.location.reload();
+        });
       })
       .catch(function () { setTimeout(poll, 3000); });
   }
-  if (run.dataset.finished !== "yes") poll();
+  poll();
 })();

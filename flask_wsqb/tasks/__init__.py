@@ -5,11 +5,13 @@ page shows the same thing in both modes.
 """
 from __future__ import annotations
 
+import re
 import threading
 
 from flask import Flask, current_app
 
 from ..config import setting
+from ..extension import current_state
 from .jobs import run_sync
 
 #: A job may run this long on a worker before RQ gives up on it (big companies, throttling).
@@ -17,22 +19,35 @@ JOB_TIMEOUT = 6 * 3600
 
 
 class QueueUnavailableError(RuntimeError):
-    """Redis could not take the job; the run is saved and can be started again."""
+    """The job queue (Redis) is not configured or cannot be reached."""
+
+
+def redis_url() -> str:
+    current_state()  # a clear error if used before init_app
+    url = setting("REDIS_URL")
+    if not url:
+        raise QueueUnavailableError(
+            "WSQB_REDIS_URL is not set: jobs run in the web process, no worker needed."
+        )
+    return url
 
 
 def redis_connection():
     from redis import Redis
 
-    url = setting("REDIS_URL")
-    if not url:
-        raise RuntimeError("WSQB_REDIS_URL is not set: jobs run in the web process, no worker needed.")
-    return Redis.from_url(url, socket_connect_timeout=5, socket_timeout=30)
+    return Redis.from_url(redis_url(), socket_connect_timeout=5, socket_timeout=30)
 
 
-def queue():
+def queue(connection=None):
     from rq import Queue
 
-    return Queue(setting("QUEUE"), connection=redis_connection())
+    return Queue(setting("QUEUE"), connection=connection or redis_connection())
+
+
+def unreachable(exc: Exception) -> str:
+    """What to say when Redis does not answer (the URL without its password: users read it)."""
+    shown = re.sub(r"//[^/@]*@", "//", redis_url())
+    return f"Redis at {shown} cannot be reached: {str(exc).rstrip('.')}."
 
 
 def enqueue(run_id: int) -> None:
@@ -48,7 +63,7 @@ def enqueue(run_id: int) -> None:
         queue().enqueue(run_sync, run_id, job_timeout=JOB_TIMEOUT, description=f"flask-wsqb run {run_id}")
     except RedisError as exc:
         raise QueueUnavailableError(
-            f"The job queue (Redis) cannot be reached ({exc}); the run was saved and can be started again."
+            f"{unreachable(exc)} The run was not started: try again when the job queue is back."
         ) from exc
 
 

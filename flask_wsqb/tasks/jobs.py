@@ -1,10 +1,12 @@
 """Job functions: module-level, plain ids in, an app context around the sync service.
 
 Under ``flask wsqb worker`` the app context is already there. Under a plain ``rq worker``
-the app is loaded once per worker process from ``FLASK_APP``, as the ``flask`` command does.
+the app is loaded from ``FLASK_APP``, as the ``flask`` command does, once in each process
+that runs jobs (each forked work horse; the worker itself with ``rq.SimpleWorker``).
 """
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -25,7 +27,8 @@ def _app_context() -> Iterator[None]:
         yield
         return
     if _loaded_app is None:
-        _loaded_app = ScriptInfo().load_app()  # FLASK_APP names the app, as for `flask`
+        # FLASK_APP names the app, as for `flask` (ScriptInfo itself does not read it)
+        _loaded_app = ScriptInfo(app_import_path=os.environ.get("FLASK_APP")).load_app()
     with _loaded_app.app_context():
         yield
 
