@@ -29,11 +29,20 @@ def _run_items(run_id: int | None):
     return sa.select(SyncItem.key, SyncItem.status, SyncItem.message).where(SyncItem.run_id == run_id).subquery()
 
 
-def customers(realm_id: str, *, show_synced: bool, show_hidden: bool, run_id: int | None = None) -> list[Row]:
+def _contains(columns: list, search: str):
+    """A WHERE clause: any of ``columns`` contains ``search``, case-insensitively, literally."""
+    escaped = search.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    pattern = f"%{escaped}%"
+    return sa.or_(*(sa.func.lower(c).like(pattern, escape="\\") for c in columns if c is not None))
+
+
+def customers(realm_id: str, *, show_synced: bool, show_hidden: bool, run_id: int | None = None,
+              search: str = "", limit: int | None = None) -> list[Row]:
     """QuickBooks customers for the Import grid.
 
     Show Sync'd off: only customers not linked to a contact. Show Hidden off: active only.
-    Rows of the run being shown stay visible either way, so their results can be read.
+    Rows of the run being shown stay visible either way (even merged-away ones), so their
+    results can be read.
     """
     state = current_state()
     Customer, ContactLink = state.models.Customer, state.models.ContactLink
@@ -45,20 +54,21 @@ def customers(realm_id: str, *, show_synced: bool, show_hidden: bool, run_id: in
                   *(items.c.status, items.c.message) if items is not None else ())
         .outerjoin(ContactLink, sa.and_(ContactLink.realm_id == Customer.realm_id,
                                         ContactLink.customer_id == Customer.customer_id))
-        .where(Customer.realm_id == realm_id, Customer.deleted.is_(False))
+        .where(Customer.realm_id == realm_id)
     )
-    filters = []
+    filters = [Customer.deleted.is_(False)]
     if not show_synced:
         filters.append(ContactLink.id.is_(None))
     if not show_hidden:
         filters.append(Customer.active.is_(True))
     if items is not None:
         query = query.outerjoin(items, items.c.key == Customer.customer_id)
-        if filters:
-            query = query.where(sa.or_(sa.and_(*filters), items.c.key.is_not(None)))
-    elif filters:
+        query = query.where(sa.or_(sa.and_(*filters), items.c.key.is_not(None)))
+    else:
         query = query.where(*filters)
-    query = query.order_by(sa.func.lower(Customer.display_name), Customer.customer_id)
+    if search.strip():
+        query = query.where(_contains([Customer.display_name, Customer.company, Customer.email], search))
+    query = query.order_by(sa.func.lower(Customer.display_name), Customer.customer_id).limit(limit)
     return [Row(*row[:7], *(v or "" for v in row[7:])) for row in state.db.session.execute(query)]
 
 
@@ -83,10 +93,78 @@ def contacts(realm_id: str | None, *, search: str = "", run_id: int | None = Non
     if items is not None:
         query = query.outerjoin(items, items.c.key == key)
     if search.strip():
-        pattern = "%" + search.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        searchable = [store.column(f) for f in ("display_name", "company", "email", "first_name", "last_name")]
-        query = query.where(sa.or_(*(sa.func.lower(c).like(pattern, escape="\\")
-                                     for c in searchable if c is not None)))
+        query = query.where(_contains(
+            [store.column(f) for f in ("display_name", "company", "email", "first_name", "last_name")], search))
     query = query.order_by(sa.func.lower(store.column("display_name")), id_col)
     return [Row(*(v if v is not None else "" for v in row[:5]), bool(row[5]), bool(row[6]),
                 *(v or "" for v in row[7:])) for row in state.db.session.execute(query)]
+
+
+@dataclass(frozen=True)
+class Proposal:
+    id: int
+    customer_id: str
+    customer_name: str
+    score: float
+    reason: str
+    status: str  # "proposed" or "review"
+
+
+@dataclass
+class MatchRow:
+    id: str
+    name: str
+    company: str
+    email: str
+    hidden: bool
+    customer_id: str  # the linked customer, "" when unlinked
+    customer_name: str
+    proposals: list[Proposal]
+
+
+def match_contacts(realm_id: str, *, hide_synced: bool, show_hidden: bool) -> list[MatchRow]:
+    """Contacts beside their linked customer or Auto Match's proposals (two queries)."""
+    state = current_state()
+    store, ContactLink, Customer = state.contacts, state.models.ContactLink, state.models.Customer
+    Proposal_ = state.models.MatchProposal
+    key = sa.cast(store.column("id"), sa.String)
+    hidden = store.column("hidden")
+    columns = [key]
+    for field in ("display_name", "company", "email"):
+        column = store.column(field)
+        columns.append(column if column is not None else sa.literal(""))
+    columns += [hidden if hidden is not None else sa.false(), ContactLink.customer_id, Customer.display_name]
+    query = (sa.select(*columns).select_from(store.model)
+             .outerjoin(ContactLink, sa.and_(ContactLink.realm_id == realm_id, ContactLink.contact_id == key))
+             .outerjoin(Customer, sa.and_(Customer.realm_id == realm_id,
+                                          Customer.customer_id == ContactLink.customer_id)))
+    if hide_synced:
+        query = query.where(ContactLink.id.is_(None))
+    if not show_hidden and hidden is not None:
+        query = query.where(sa.or_(hidden.is_(False), hidden.is_(None)))
+    query = query.order_by(sa.func.lower(store.column("display_name")), store.column("id"))
+
+    proposals: dict[str, list[Proposal]] = {}
+    open_proposals = (
+        sa.select(Proposal_.contact_id, Proposal_.id, Proposal_.customer_id, Customer.display_name,
+                  Proposal_.score, Proposal_.reason, Proposal_.status)
+        .join(Customer, sa.and_(Customer.realm_id == Proposal_.realm_id, Customer.customer_id == Proposal_.customer_id))
+        .where(Proposal_.realm_id == realm_id, Proposal_.status != "rejected", Customer.deleted.is_(False))
+        .order_by(Proposal_.contact_id, Proposal_.score.desc(), Proposal_.id)
+    )
+    if not show_hidden:
+        open_proposals = open_proposals.where(Customer.active.is_(True))
+    for contact_id, *proposal in state.db.session.execute(open_proposals):
+        proposals.setdefault(contact_id, []).append(Proposal(*proposal))
+    return [MatchRow(cid, name or "", company or "", email or "", bool(is_hidden), customer_id or "",
+                     customer_name or "", [] if customer_id else proposals.get(cid, []))
+            for cid, name, company, email, is_hidden, customer_id, customer_name
+            in state.db.session.execute(query)]
+
+
+def link_history(realm_id: str, limit: int = 20) -> list:
+    """The latest links made and removed, newest first."""
+    LinkEvent = current_state().models.LinkEvent
+    return list(current_state().db.session.execute(
+        sa.select(LinkEvent).where(LinkEvent.realm_id == realm_id)
+        .order_by(LinkEvent.id.desc()).limit(limit)).scalars())

@@ -100,3 +100,5 @@ def test_customer_merged_away_after_listing_fails_its_row(linked_app, client, qb
     assert "deleted (merged) in QuickBooks" in items[twin["Id"]]["message"]
     assert items[keep["Id"]]["status"] == "ok"
     assert [c.display_name for c in contacts(linked_app)] == ["Stays"]
+    page = client.get(IMPORT + f"?run={report['id']}").get_data(as_text=True)
+    assert f'data-id="{twin["Id"]}" data-status="error"' in page  # its red row can still be read
