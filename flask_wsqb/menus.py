@@ -14,6 +14,7 @@ from .extension import current_state
 _CONTACT_TOOLS = (
     ("Import from QuickBooks", "wsqb.import_form", "import"),
     ("Export to QuickBooks", "wsqb.export_form", "export"),
+    ("Match Contacts", "wsqb.match_form", "match"),
 )
 #: (label, endpoint, access action) of a contact page's QuickBooks Sync menu.
 _CONTACT_ACTIONS: tuple[tuple[str, str, str], ...] = ()

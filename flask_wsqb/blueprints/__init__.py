@@ -30,11 +30,11 @@ def _check_access():
 
 
 def create_blueprint() -> Blueprint:
-    from . import connection, exporting, importing, runs
+    from . import connection, exporting, importing, matching, runs
 
     bp = Blueprint("wsqb", __name__, template_folder="../templates", static_folder="../static",
                    static_url_path="/static")
     bp.before_request(_check_access)
-    for module in (connection, importing, exporting, runs):
+    for module in (connection, importing, exporting, matching, runs):
         module.register(bp)
     return bp

@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from flask import current_app, has_app_context
 from flask.cli import ScriptInfo
 
-from .. import connection, exporting, importing, mirror, runs
+from .. import connection, exporting, importing, mirror, proposals, runs
 from ..errors import QuickBooksError
 from ..models import DONE
 
@@ -43,6 +43,7 @@ _KINDS = {
     "import": importing.import_customers,
     "export": exporting.export_contacts,
     "refresh": _refresh,
+    "match": proposals.auto_match,
 }
 
 

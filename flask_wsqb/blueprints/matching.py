@@ -1,0 +1,172 @@
+"""Setup → QuickBooks → Contacts → Match Contacts."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+
+from .. import grids, links, mirror, proposals
+from ..extension import current_state
+from ..forms import ActionForm
+from . import guarded
+from .runs import progress, realm_or_none, shown_run, start
+
+#: Accept-all default: the engine's confident proposals score at least this.
+DEFAULT_ACCEPT_SCORE = 90
+
+
+def _filters() -> dict:
+    return {"hide_synced": request.args.get("hide_synced") == "1",
+            "show_hidden": request.args.get("show_hidden") == "1"}
+
+
+def _back(**extra):
+    args = {k: "1" for k, v in _filters().items() if v}
+    return redirect(url_for("wsqb.match_form", **args, **extra))
+
+
+def _realm() -> str:
+    realm_id = realm_or_none()
+    if realm_id is None:
+        abort(409, "QuickBooks is not connected.")
+    return realm_id
+
+
+def _by() -> str | None:
+    return current_state().extension.current_user_name()
+
+
+@guarded("match")
+def form():
+    realm_id = realm_or_none()
+    run = shown_run("match", "import", "export")
+    filters = _filters()
+    contacts = grids.match_contacts(realm_id, **filters) if realm_id else []
+    customers = grids.customers(realm_id, show_synced=False, show_hidden=filters["show_hidden"]) if realm_id else []
+    history = grids.link_history(realm_id) if realm_id else []
+    return render_template(
+        "wsqb/match.html", contacts=contacts, customers=customers, history=history, run=run,
+        progress=progress(run), form=ActionForm(), connected=realm_id is not None, **filters,
+        filter_args={k: "1" for k, v in filters.items() if v}, accept_score=DEFAULT_ACCEPT_SCORE,
+        proposed=sum(1 for c in contacts for p in c.proposals if p.status == "proposed"),
+    )
+
+
+@guarded("match")
+def auto_match():
+    return start("match", [], "wsqb.match_form")
+
+
+@guarded("match")
+def accept(proposal_id: int):
+    _report(*proposals.accept(_realm(), [proposal_id], _by()))
+    return _back()
+
+
+@guarded("match")
+def accept_above():
+    score = request.form.get("score", type=float)
+    if score is None or not 0 <= score <= 100:
+        flash("Give a score between 0 and 100.", "error")
+        return _back()
+    _report(*proposals.accept_above(_realm(), score, _by()))
+    return _back()
+
+
+def _report(linked: int, problems: list[str]) -> None:
+    if linked:
+        flash(f"Linked {linked} contact{'s' * (linked != 1)}.", "success")
+    for problem in problems:
+        flash(problem, "warning")
+    if not linked and not problems:
+        flash("No proposal to accept.", "info")
+
+
+@guarded("match")
+def reject(proposal_id: int):
+    proposals.reject(_realm(), proposal_id)
+    flash("Proposal rejected; Auto Match will not propose it again.", "success")
+    return _back()
+
+
+@guarded("match")
+def unlink(contact_id: str):
+    if links.unlink(_realm(), contact_id, "manual", _by()) is None:
+        flash("That contact was not linked.", "info")
+    else:
+        current_state().db.session.commit()
+        flash("Unlinked. Nothing was changed in the app or in QuickBooks.", "success")
+    return _back()
+
+
+@guarded("match")
+def picker(contact_id: str):
+    realm_id = _realm()
+    state = current_state()
+    contact = state.contacts.get(state.db.session, contact_id)
+    if contact is None:
+        abort(404)
+    fields = state.contacts.read(contact)
+    search = request.args.get("q", fields["display_name"])
+    found = grids.customers(realm_id, show_synced=False, show_hidden=True, search=search, limit=50)
+    return render_template("wsqb/match_link.html", contact_id=contact_id, contact=fields, search=search,
+                           customers=found, form=ActionForm(), filter_args={k: "1" for k, v in _filters().items() if v})
+
+
+@guarded("match")
+def link(contact_id: str):
+    realm_id = _realm()
+    customer_id = request.form.get("customer_id", "")
+    state = current_state()
+    if state.contacts.get(state.db.session, contact_id) is None or customer_id not in mirror.get(realm_id, [customer_id]):
+        abort(404)
+    try:
+        proposals.link_pair(realm_id, contact_id, customer_id, "manual", _by())
+    except ValueError as exc:
+        flash(str(exc), "error")
+        return _back()
+    state.db.session.commit()
+    flash("Linked.", "success")
+    return _back()
+
+
+@guarded("match")
+def export_one(contact_id: str):
+    state = current_state()
+    contact = state.contacts.get(state.db.session, contact_id)
+    if contact is None:
+        abort(404)
+    return start("export", [(contact_id, state.contacts.read(contact)["display_name"])], "wsqb.match_form")
+
+
+@guarded("match")
+def import_one(customer_id: str):
+    known = mirror.get(_realm(), [customer_id])
+    if customer_id not in known:
+        abort(404)
+    return start("import", [(customer_id, known[customer_id].display_name)], "wsqb.match_form")
+
+
+@guarded("match")
+def undo(event_id: int):
+    try:
+        message = links.undo(_realm(), event_id, _by())
+    except ValueError as exc:
+        flash(str(exc), "error")
+        return _back()
+    current_state().db.session.commit()
+    flash(message, "success")
+    return _back()
+
+
+def register(bp: Blueprint) -> None:
+    bp.add_url_rule("/contacts/match", "match_form", form)
+    post = {"methods": ["POST"]}
+    bp.add_url_rule("/contacts/match/auto", "match_auto", auto_match, **post)
+    bp.add_url_rule("/contacts/match/accept-above", "match_accept_above", accept_above, **post)
+    bp.add_url_rule("/contacts/match/proposals/<int:proposal_id>/accept", "match_accept", accept, **post)
+    bp.add_url_rule("/contacts/match/proposals/<int:proposal_id>/reject", "match_reject", reject, **post)
+    bp.add_url_rule("/contacts/match/contacts/<contact_id>/unlink", "match_unlink", unlink, **post)
+    bp.add_url_rule("/contacts/match/contacts/<contact_id>/link", "match_picker", picker)
+    bp.add_url_rule("/contacts/match/contacts/<contact_id>/link", "match_link", link, **post)
+    bp.add_url_rule("/contacts/match/contacts/<contact_id>/export", "match_export", export_one, **post)
+    bp.add_url_rule("/contacts/match/customers/<customer_id>/import", "match_import", import_one, **post)
+    bp.add_url_rule("/contacts/match/history/<int:event_id>/undo", "match_undo", undo, **post)

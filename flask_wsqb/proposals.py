@@ -1,0 +1,131 @@
+"""Auto Match and its proposals: what the Match Contacts form shows and acts on.
+
+Auto Match runs as a job: it reads every unlinked contact and every unlinked customer
+(from the local copy), asks the pure engine in :mod:`flask_wsqb.matching`, and stores its
+answers as proposals. Nothing is linked until a person accepts; a contact without a good
+candidate gets no proposal at all, and an ambiguous one is only offered for review.
+"""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import current_app
+
+from . import links, matching, mirror, runs
+from .errors import QuickBooksError
+from .extension import current_state
+from .mapping import customer_to_fields
+
+PROPOSED, REVIEW, REJECTED = "proposed", "review", "rejected"
+
+
+def auto_match(run, gateway) -> None:
+    """The "match" job: replace the open proposals with fresh ones."""
+    try:
+        mirror.refresh(gateway)
+    except QuickBooksError as exc:
+        current_app.logger.warning("QuickBooks list not refreshed before Auto Match: %s", exc)
+    runs.start(run)
+    realm_id = gateway.realm_id
+    state = current_state()
+    session = state.db.session
+    Proposal = state.models.MatchProposal
+    rejected = set(session.execute(sa.select(Proposal.contact_id, Proposal.customer_id).where(
+        Proposal.realm_id == realm_id, Proposal.status == REJECTED)).all())
+    result = matching.match_all(_contact_records(realm_id), _customer_records(realm_id))
+    session.execute(sa.delete(Proposal).where(Proposal.realm_id == realm_id, Proposal.status != REJECTED))
+    rows = [{"realm_id": realm_id, "contact_id": m.contact_id, "customer_id": m.customer_id,
+             "score": round(float(m.score), 1), "reason": m.reason[:500], "status": status}
+            for status, found in ((PROPOSED, result.matches), (REVIEW, result.review))
+            for m in found if (m.contact_id, m.customer_id) not in rejected]
+    if rows:
+        session.execute(sa.insert(Proposal), rows)
+    proposed = sum(1 for r in rows if r["status"] == PROPOSED)
+    review = len({r["contact_id"] for r in rows if r["status"] == REVIEW})
+    runs.finish(run, message=f"Auto Match proposed {proposed} link{'s' * (proposed != 1)}; "
+                             f"{review} contact{'s' * (review != 1)} need{'s' * (review == 1)} your review. "
+                             "Nothing is linked until you accept.")
+
+
+def _contact_records(realm_id: str) -> list[matching.MatchRecord]:
+    state = current_state()
+    store = state.contacts
+    linked = set(links.customers_by_contact(realm_id))
+    records = []
+    for contact in store.iter_all(state.db.session):
+        contact_id = store.contact_id(contact)
+        if contact_id in linked:
+            continue
+        f = store.read(contact)
+        records.append(matching.MatchRecord(
+            id=contact_id, display_name=f["display_name"], given_name=f["first_name"],
+            family_name=f["last_name"], company_name=f["company"], email=f["email"], phone=f["phone"]))
+    return records
+
+
+def _customer_records(realm_id: str) -> list[matching.MatchRecord]:
+    state = current_state()
+    Customer, ContactLink = state.models.Customer, state.models.ContactLink
+    rows = state.db.session.execute(
+        sa.select(Customer.customer_id, Customer.data)
+        .outerjoin(ContactLink, sa.and_(ContactLink.realm_id == Customer.realm_id,
+                                        ContactLink.customer_id == Customer.customer_id))
+        .where(Customer.realm_id == realm_id, Customer.deleted.is_(False), ContactLink.id.is_(None))
+    )
+    records = []
+    for customer_id, data in rows:
+        f = customer_to_fields(data or {})
+        records.append(matching.MatchRecord(
+            id=customer_id, display_name=f["display_name"], given_name=f["first_name"],
+            family_name=f["last_name"], company_name=f["company"], email=f["email"], phone=f["phone"]))
+    return records
+
+
+def accept(realm_id: str, proposal_ids: list[int], by: str | None) -> tuple[int, list[str]]:
+    """Link the proposals' pairs; returns (linked, reasons some were not)."""
+    state = current_state()
+    Proposal = state.models.MatchProposal
+    proposals = state.db.session.execute(sa.select(Proposal).where(
+        Proposal.realm_id == realm_id, Proposal.id.in_(proposal_ids), Proposal.status != REJECTED)
+        .order_by(Proposal.score.desc(), Proposal.id)).scalars()
+    linked, problems = 0, []
+    for proposal in proposals:
+        try:
+            link_pair(realm_id, proposal.contact_id, proposal.customer_id, "auto", by)
+        except ValueError as exc:
+            problems.append(str(exc))
+            continue
+        linked += 1
+    state.db.session.commit()
+    return linked, problems
+
+
+def accept_above(realm_id: str, score: float, by: str | None) -> tuple[int, list[str]]:
+    """Accept every confident proposal scoring at least ``score`` (never the review ones)."""
+    state = current_state()
+    Proposal = state.models.MatchProposal
+    ids = list(state.db.session.execute(sa.select(Proposal.id).where(
+        Proposal.realm_id == realm_id, Proposal.status == PROPOSED, Proposal.score >= score)).scalars())
+    return accept(realm_id, ids, by)
+
+
+def reject(realm_id: str, proposal_id: int) -> None:
+    state = current_state()
+    Proposal = state.models.MatchProposal
+    state.db.session.execute(sa.update(Proposal).where(
+        Proposal.realm_id == realm_id, Proposal.id == proposal_id).values(status=REJECTED))
+    state.db.session.commit()
+
+
+def link_pair(realm_id: str, contact_id: str, customer_id: str, how: str, by: str | None) -> None:
+    """Link one contact and one customer if both are free; the open proposals of both go."""
+    if links.customers_by_contact(realm_id, [contact_id]):
+        raise ValueError("That contact is already linked; unlink it first.")
+    holder = links.contacts_by_customer(realm_id, [customer_id])
+    if holder:
+        raise ValueError("That QuickBooks customer is already linked to another contact.")
+    links.link(realm_id, contact_id, customer_id, how, by)
+    state = current_state()
+    Proposal = state.models.MatchProposal
+    state.db.session.execute(sa.delete(Proposal).where(
+        Proposal.realm_id == realm_id, Proposal.status != REJECTED,
+        sa.or_(Proposal.contact_id == str(contact_id), Proposal.customer_id == str(customer_id))))
