@@ -10,11 +10,12 @@ before any request.
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 
 import sqlalchemy as sa
 from flask import current_app
 
-from . import links, mapping, mirror, runs, signals
+from . import history, links, mapping, mirror, runs, signals
 from .errors import DuplicateNameError, NotFoundError, QuickBooksError, StaleObjectError
 from .extension import current_state
 from .gateway import BATCH_SIZE, BatchItem, QuickBooksGateway
@@ -29,6 +30,17 @@ def export_contacts(run, gateway: QuickBooksGateway) -> None:
     runs.process(run, _Exporter(run, gateway).export_chunk, chunk=BATCH_SIZE)
 
 
+@dataclass
+class _Row:
+    """One contact on its way to QuickBooks in a batch."""
+
+    item: object
+    op: str  # "create" or "update"
+    body: dict
+    ours: dict[str, str]  # the contact's values as Sync compares them
+    before: dict[str, str]  # the customer's values before (empty for a create)
+
+
 class _Exporter:
     def __init__(self, run, gateway: QuickBooksGateway) -> None:
         self.run = run
@@ -41,7 +53,7 @@ class _Exporter:
         contacts = self._contacts([item.key for item in items])
         linked = links.customers_by_contact(self.realm_id, contacts)
         customers = mirror.get(self.realm_id, linked.values())
-        batch: dict[str, tuple] = {}  # bId -> (item, contact, fields)
+        batch: dict[str, _Row] = {}
         for item in items:
             contact = contacts.get(item.key)
             if contact is None:
@@ -53,55 +65,63 @@ class _Exporter:
             if problems:
                 runs.fail(item, " ".join(problems))
                 continue
-            body = mapping.fields_to_customer(fields, active=not self.store.is_hidden(contact))
+            active = not self.store.is_hidden(contact)
+            ours = mapping.sync_fields(fields, active=active)
+            body = mapping.fields_to_customer(fields, active=active)
             customer_id = linked.get(item.key)
             if customer_id:
                 row = customers.get(customer_id)
                 body.update(Id=customer_id, SyncToken=row.sync_token if row else "0", sparse=True)
-                batch[f"u{item.key}"] = (item, "update", body)
+                before = mapping.customer_values(row.data) if row else {}
+                batch[f"u{item.key}"] = _Row(item, "update", body, ours, before)
                 continue
             same_name = self._listed_customer_named(fields["display_name"])
             if same_name:
-                runs.apply(item, lambda: self._link_existing(item.key, *same_name))
+                runs.apply(item, lambda: self._link_existing(item.key, *same_name, ours))
             else:
-                batch[f"c{item.key}"] = (item, "create", body)
+                batch[f"c{item.key}"] = _Row(item, "create", body, ours, {})
         if not batch:
             return
         answers = self.gateway.batch(
-            [BatchItem(bid, op, body) for bid, (_item, op, body) in batch.items()],
+            [BatchItem(bid, row.op, row.body) for bid, row in batch.items()],
             request_id=self._request_id(batch),
         )
-        for bid, (item, op, body) in batch.items():
-            answer = answers.get(bid)
-            runs.apply(item, lambda: self._settle(item, op, body, answer))
+        for bid, row in batch.items():
+            runs.apply(row.item, lambda: self._settle(row, answers.get(bid)))
 
     def _contacts(self, keys: list[str]) -> dict:
         return {self.store.contact_id(c): c for c in self.store.get_many(self.state.db.session, keys)}
 
-    def _request_id(self, batch: dict) -> str:
+    def _request_id(self, batch: dict[str, _Row]) -> str:
         digest = hashlib.sha256(repr(sorted(
-            (bid, body.get("SyncToken", "")) for bid, (_i, _o, body) in batch.items()
+            (bid, row.body.get("SyncToken", "")) for bid, row in batch.items()
         )).encode()).hexdigest()[:32]
         return f"wsqb-{self.run.id}-{digest}"[:50]
 
-    def _settle(self, item, op: str, body: dict, answer) -> str:
+    def _settle(self, row: _Row, answer) -> str:
         """Record what QuickBooks answered for one row of the batch."""
+        item, created = row.item, row.op == "create"
         if answer is None:
             raise RowFailure("QuickBooks did not answer for this row; run the export again.")
         if isinstance(answer, StaleObjectError):
-            answer = self._retry_stale(item, body)
-        if isinstance(answer, DuplicateNameError) and op == "create":
-            return self._link_after_duplicate(item.key, body["DisplayName"])
+            answer = self._retry_stale(item, row.body)
+        if isinstance(answer, DuplicateNameError) and created:
+            return self._link_after_duplicate(item.key, row.body["DisplayName"], row.ours)
         if isinstance(answer, NotFoundError):
             raise RowFailure("The linked QuickBooks customer no longer exists; unlink it on Match Contacts and export again.")
         if isinstance(answer, QuickBooksError):
             raise answer
         mirror.store(self.realm_id, [answer])
-        if op == "create":
-            links.link(self.realm_id, item.key, answer["Id"], "export", self.run.created_by)
+        customer_id = str(answer["Id"])
+        if created:
+            links.link(self.realm_id, item.key, customer_id, "export", self.run.created_by)
+        theirs = mapping.customer_values(answer)
+        history.record(self.realm_id, item.key, customer_id, mapping.diff(row.before, theirs), source="export",
+                       side=history.QUICKBOOKS, by=self.run.created_by, run_id=self.run.id)
+        links.set_baseline(self.realm_id, item.key, mapping.agreement(row.ours, theirs))
         signals.contact_exported.send(current_app._get_current_object(), contact_id=item.key,
-                                      customer_id=str(answer["Id"]), created=op == "create")
-        return "Created in QuickBooks." if op == "create" else "Updated in QuickBooks."
+                                      customer_id=customer_id, created=created)
+        return "Created in QuickBooks." if created else "Updated in QuickBooks."
 
     def _retry_stale(self, item, body: dict):
         """Someone changed the customer meanwhile: re-read its SyncToken and try once more."""
@@ -123,15 +143,15 @@ class _Exporter:
                 Customer.name_key == mapping.name_key(name)).limit(1)
         ).first()
 
-    def _link_after_duplicate(self, contact_id: str, name: str) -> str:
+    def _link_after_duplicate(self, contact_id: str, name: str, ours: dict[str, str]) -> str:
         """QuickBooks said the name is taken (6240): by a customer we can link, or not."""
         found = self.gateway.find_by_display_name(name)
         mirror.store(self.realm_id, found)
         if not found:
             raise RowFailure(self._name_holder(name))
-        return self._link_existing(contact_id, str(found[0]["Id"]), mapping.display_name(found[0]))
+        return self._link_existing(contact_id, str(found[0]["Id"]), mapping.display_name(found[0]), ours)
 
-    def _link_existing(self, contact_id: str, customer_id: str, customer_name: str) -> str:
+    def _link_existing(self, contact_id: str, customer_id: str, customer_name: str, ours: dict[str, str]) -> str:
         holder = links.contacts_by_customer(self.realm_id, [customer_id]).get(customer_id)
         if holder is not None:
             raise RowFailure(
@@ -139,6 +159,9 @@ class _Exporter:
                 "another contact. Rename one of them and export again."
             )
         links.link(self.realm_id, contact_id, customer_id, "export", self.run.created_by)
+        listed = mirror.get(self.realm_id, [customer_id]).get(customer_id)
+        if listed is not None:
+            links.set_baseline(self.realm_id, contact_id, mapping.agreement(ours, mapping.customer_values(listed.data)))
         return f"Linked to the existing QuickBooks customer '{customer_name}' with the same name (nothing duplicated)."
 
     def _name_holder(self, name: str) -> str:

@@ -90,10 +90,12 @@ class WSQuickBooks:
 
         from .blueprints import create_blueprint
         from .cli import wsqb_cli
+        from .history import for_contact
         from .menus import menu
 
         app.register_blueprint(create_blueprint(), url_prefix=app.config["WSQB_URL_PREFIX"])
         app.jinja_env.globals["wsqb_menu"] = menu
+        app.jinja_env.globals["wsqb_contact_history"] = for_contact
         app.cli.add_command(wsqb_cli)
 
     def access_check(self, callback: AccessCheck) -> AccessCheck:

@@ -10,16 +10,10 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import current_app
 
-from . import links, mapping, mirror, runs
+from . import history, links, mapping, mirror, runs
 from .errors import QuickBooksError
 from .extension import current_state
 from .runs import RowFailure
-
-FIELD_LABELS = {
-    "display_name": "name", "first_name": "first name", "last_name": "last name", "company": "company",
-    "email": "email", "phone": "phone", "street": "street", "city": "city", "state": "state",
-    "postal_code": "postal code", "country": "country",
-}
 
 
 def import_customers(run, gateway) -> None:
@@ -28,14 +22,15 @@ def import_customers(run, gateway) -> None:
         mirror.refresh(gateway)  # import what QuickBooks holds now, not when the grid loaded
     except QuickBooksError as exc:
         current_app.logger.warning("QuickBooks list not refreshed before import: %s", exc)
-    importer = _Importer(gateway.realm_id, by=run.created_by)
+    importer = _Importer(gateway.realm_id, run)
     runs.process(run, importer.import_chunk, chunk=200)
 
 
 class _Importer:
-    def __init__(self, realm_id: str, by: str | None) -> None:
+    def __init__(self, realm_id: str, run) -> None:
         self.realm_id = realm_id
-        self.by = by
+        self.run = run
+        self.by = run.created_by
         self.state = current_state()
         self.store = self.state.contacts
         self.linked = links.contacts_by_customer(realm_id)
@@ -66,11 +61,13 @@ class _Importer:
         if row.deleted:
             raise RowFailure("This customer was deleted (merged) in QuickBooks after the list was loaded; nothing was imported.")
         fields = mapping.customer_to_fields(row.data)
+        theirs = mapping.sync_fields(fields, active=row.active)
         contact = self._linked_contact(item.key)
         if contact is not None:
-            changed = mapping.diff(self.store.read(contact), fields)
+            changed = mapping.diff(self._values(contact), theirs)
             self.store.write(contact, fields)
             self.store.set_hidden(contact, not row.active)
+            self._settle(contact, item.key, changed, theirs)
             return _say("Updated the linked contact", changed)
         key = mapping.name_key(fields["display_name"])
         if key in self.unlinked_by_name:
@@ -81,12 +78,24 @@ class _Importer:
             links.link(self.realm_id, self.store.contact_id(contact), item.key, "import", self.by)
             del self.unlinked_by_name[key]
             self.linked[item.key] = self.store.contact_id(contact)
+            self._settle(contact, item.key, {f: ("", v) for f, v in filled.items()}, theirs)
             return _say("Linked to the existing contact with the same name (nothing duplicated)", filled, verb="filled")
         contact = self.store.create(session, fields, hidden=not row.active)
         contact_id = self.store.contact_id(contact)
         links.link(self.realm_id, contact_id, item.key, "import", self.by)
         self.linked[item.key] = contact_id
+        self._settle(contact, item.key, {f: ("", v) for f, v in fields.items() if v}, theirs)
         return "Imported as a new hidden contact (inactive in QuickBooks)." if not row.active else "Imported as a new contact."
+
+    def _values(self, contact) -> dict[str, str]:
+        return mapping.sync_fields(self.store.read(contact), active=not self.store.is_hidden(contact))
+
+    def _settle(self, contact, customer_id: str, changed: dict, theirs: dict[str, str]) -> None:
+        """Record what changed in the app, and what both sides now agree on."""
+        contact_id = self.store.contact_id(contact)
+        history.record(self.realm_id, contact_id, customer_id, changed, source="import", side=history.APP,
+                       by=self.by, run_id=self.run.id)
+        links.set_baseline(self.realm_id, contact_id, mapping.agreement(self._values(contact), theirs))
 
     def _linked_contact(self, customer_id: str):
         contact_id = self.linked.get(customer_id)
@@ -104,5 +113,5 @@ class _Importer:
 def _say(what: str, changed: dict, verb: str = "changed") -> str:
     if not changed:
         return f"{what}; nothing needed changing."
-    names = ", ".join(FIELD_LABELS.get(f, f) for f in changed)
+    names = ", ".join(mapping.label(f) for f in changed)
     return f"{what}; {verb}: {names}."

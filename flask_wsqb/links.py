@@ -11,6 +11,7 @@ from collections.abc import Iterable
 import sqlalchemy as sa
 
 from .extension import current_state
+from .models import utcnow
 
 
 def link(realm_id: str, contact_id: str, customer_id: str, how: str, by: str | None = None):
@@ -54,6 +55,14 @@ def undo(realm_id: str, event_id: int, by: str | None = None) -> str:
         raise ValueError("The contact or the customer is linked to something else now; unlink it first.")
     link(realm_id, event.contact_id, event.customer_id, "undo", by)
     return "Link restored."
+
+
+def set_baseline(realm_id: str, contact_id: str, fields: dict[str, str]) -> None:
+    """Remember the values both sides now agree on (see contact_sync)."""
+    ContactLink = current_state().models.ContactLink
+    current_state().db.session.execute(
+        sa.update(ContactLink).where(ContactLink.realm_id == realm_id, ContactLink.contact_id == str(contact_id))
+        .values(baseline=dict(fields), synced_at=utcnow()))
 
 
 def _record(realm_id: str, contact_id: str, customer_id: str, action: str, how: str, by: str | None) -> None:

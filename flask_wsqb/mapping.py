@@ -29,6 +29,13 @@ _FORBIDDEN = {":": "a colon (:)", "\t": "a tab", "\n": "a line break", "\r": "a 
 _SPACES = re.compile(r"\s+")
 
 
+def label(field: str) -> str:
+    """What users call a field ("postal code", not "postal_code")."""
+    if field == "active":
+        return "active/hidden"
+    return _FIELDS[field][2] if field in _FIELDS else field.replace("_", " ")
+
+
 def name_key(name: str) -> str:
     """A name as compared for duplicates: case, surrounding and doubled spaces ignored."""
     return _SPACES.sub(" ", name).strip().casefold()
@@ -55,6 +62,21 @@ def customer_to_fields(customer: dict) -> dict[str, str]:
         fields[field] = "" if value is None else str(value).strip()
     fields["display_name"] = display_name(customer)
     return fields
+
+
+def sync_fields(fields: dict[str, str], *, active: bool) -> dict[str, str]:
+    """The fields Sync compares: the contact fields plus whether it is active (not hidden)."""
+    return {**fields, "active": "yes" if active else "no"}
+
+
+def customer_values(customer: dict) -> dict[str, str]:
+    """A customer's fields as Sync compares them."""
+    return sync_fields(customer_to_fields(customer), active=is_active(customer))
+
+
+def agreement(ours: dict[str, str], theirs: dict[str, str]) -> dict[str, str]:
+    """The fields on which both sides hold the same value: a link's baseline."""
+    return {f: v for f, v in ours.items() if theirs.get(f) == v}
 
 
 def fields_to_customer(fields: dict[str, str], *, active: bool | None = None) -> dict:

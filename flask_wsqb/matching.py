@@ -1,9 +1,10 @@
 """Auto Match: which host contact is which QuickBooks customer. Pure: records in, links out.
 
-A pair is scored 0-100 the way a person would judge it: how alike the names are once case,
+A pair is scored the way a person would judge it: how alike the names are (0-100) once case,
 punctuation, accents, spacing, "Last, First" order, business suffixes, a leading "The" and
-nicknames are set aside (typos lower the score a little), then raised by an equal email or phone
-and lowered by different ones. A link is made automatically only when both sides are sure: the
+nicknames are set aside (typos lower it a little), plus points for an equal email or phone and
+minus points for different ones. Scores above 100 rank "same name, same email" above "same name";
+a :class:`Match` reports at most 100. A link is made automatically only when both sides are sure: the
 score reaches :data:`AUTO_SCORE`, and neither the contact nor the customer has another candidate
 within :data:`MARGIN` of it. Everything else plausible is offered for review.
 
@@ -28,7 +29,7 @@ AUTO_SCORE = 90.0
 REVIEW_SCORE = 60.0
 MARGIN = 8.0
 #: Names this alike (0-100) are the same name with noise; an equal email or phone confirms them.
-ALIKE_NAMES = 80.0
+ALIKE_NAMES = 75.0
 #: A word in this many names is a real name, not a typo: "Ryan Bakery" is not "Tran Bakery".
 COMMON_WORD = 3
 EMAIL_POINTS = 35.0
@@ -106,8 +107,8 @@ def match_all(contacts: Iterable[MatchRecord], customers: Iterable[MatchRecord])
     review = []
     for c in sorted(set(by_contact) - set(linked)):
         open_ = sorted((-s, q) for s, q in by_contact[c] if q not in taken)
-        for rank, (neg_score, q) in enumerate(open_[:_REVIEW_PER_CONTACT]):
-            why = _doubt(-neg_score, rank, open_, by_customer[q], c, linked)
+        for neg_score, q in open_[:_REVIEW_PER_CONTACT]:
+            why = _doubt(-neg_score, q, open_, by_customer[q], c, linked)
             review.append(Match(contact_list[c].record.id, customer_list[q].record.id, min(-neg_score, 100.0),
                                 f"{_explain(contact_list[c], customer_list[q])}; {why}"))
     return MatchResult(matches, review)
@@ -220,7 +221,8 @@ def _name_score(a: _Prepared, b: _Prepared, common: frozenset[str] = frozenset()
                     best, best_pair = score, (x, y)
     if best >= ALIKE_NAMES and common:
         words_a, words_b = set(best_pair[0].split()), set(best_pair[1].split())
-        if (words_a - words_b) & common and (words_b - words_a) & common:
+        only_a, only_b = words_a - words_b, words_b - words_a
+        if len(only_a) == len(only_b) == 1 and only_a <= common and only_b <= common:
             return min(best, ALIKE_NAMES - 5)
     return best
 
@@ -294,13 +296,12 @@ def _sure_choice(options: list[tuple[float, int]]) -> tuple[float, int] | None:
     return ranked[0]
 
 
-def _doubt(score: float, rank: int, options: list[tuple[float, int]],
+def _doubt(score: float, q: int, options: list[tuple[float, int]],
            rivals: list[tuple[float, int]], c: int, linked: dict[int, tuple[int, float]]) -> str:
     """Why a person should decide this pair."""
-    if rank == 0 and len(options) > 1 and -options[1][0] > score - MARGIN:
+    if any(other != q and -s > score - MARGIN for s, other in options):
         return "another customer fits nearly as well"
-    if rank == 0 and any(other != c and other not in linked and s > score - MARGIN
-                         for s, other in rivals):
+    if any(other != c and other not in linked and s > score - MARGIN for s, other in rivals):
         return "another contact fits this customer nearly as well"
     return "not close enough to link automatically"
 

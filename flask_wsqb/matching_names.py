@@ -12,7 +12,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from rapidfuzz.distance import Levenshtein
+from rapidfuzz.distance import OSA
 
 #: Words that only say what kind of business it is; "Acme Inc." and "Acme, LLC" are one Acme.
 BUSINESS_SUFFIXES = frozenset(
@@ -83,8 +83,10 @@ class Name:
 
 def fold(text: str) -> str:
     """Lower case, accents and punctuation gone, "&" spelled "and", single spaces."""
-    text = unicodedata.normalize("NFKD", text.casefold().translate(_LETTERS))
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    text = text.casefold()
+    if not text.isascii():
+        text = unicodedata.normalize("NFKD", text.translate(_LETTERS))
+        text = "".join(ch for ch in text if not unicodedata.combining(ch))
     text = _DROPPED.sub("", text.replace("&", " and ").replace("+", " and "))
     text = _SEPARATORS.sub(" ", text).strip()
     return _LETTER_RUNS.sub(lambda m: m.group().replace(" ", ""), text)
@@ -97,7 +99,7 @@ def parse(name: str) -> Name:
     reordered = False
     if comma:
         first = fold(after).split()
-        if first and not set(first) & (BUSINESS_SUFFIXES | _NAME_SUFFIXES):
+        if first and not any(_is_suffix(w) or w in _NAME_SUFFIXES for w in first):
             words = first + fold(before).split()
             reordered = True
     leading_the = len(words) > 1 and words[0] == "the"
@@ -123,7 +125,7 @@ def parse(name: str) -> Name:
 def _is_suffix(word: str) -> bool:
     if word in BUSINESS_SUFFIXES or word == "and":  # "Smith & Co." is Smith
         return True
-    return len(word) >= 6 and any(Levenshtein.distance(word, s, score_cutoff=1) <= 1 for s in _LONG_SUFFIXES)
+    return len(word) >= 6 and any(OSA.distance(word, s, score_cutoff=1) <= 1 for s in _LONG_SUFFIXES)
 
 
 def _written_suffix(name: str, words: list[str]) -> str:

@@ -17,7 +17,10 @@ _CONTACT_TOOLS = (
     ("Match Contacts", "wsqb.match_form", "match"),
 )
 #: (label, endpoint, access action) of a contact page's QuickBooks Sync menu.
-_CONTACT_ACTIONS: tuple[tuple[str, str, str], ...] = ()
+_CONTACT_ACTIONS = (
+    ("Pull Current Contact Info from QuickBooks", "wsqb.contact_pull", "pull"),
+    ("Sync Current Contact Info (Newest Information)", "wsqb.contact_sync", "sync"),
+)
 
 
 def _entry(label: str, url: str | None = None, *, method: str = "get", children: list | None = None) -> dict:
@@ -34,6 +37,8 @@ def menu(section: str, **values) -> list[dict]:
         children = [_entry("Connection", url_for("wsqb.connection"))] if allows("connection") else []
         if tools:
             children.append(_entry("Contacts", children=tools))
+        if allows("history"):
+            children.append(_entry("History", url_for("wsqb.history")))
         return [_entry("QuickBooks", children=children)] if children else []
     if section == "contact":
         actions = [_entry(label, url_for(endpoint, **values), method="post")

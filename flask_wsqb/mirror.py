@@ -109,12 +109,12 @@ def _row(realm_id: str, customer: dict) -> dict:
         "active": mapping.is_active(customer),
         "deleted": False,
         "sync_token": str(customer.get("SyncToken", "0")),
-        "updated_at": _parse_time(meta.get("LastUpdatedTime")),
+        "updated_at": parse_time(meta.get("LastUpdatedTime")),
         "data": customer,
     }
 
 
-def _parse_time(value: str | None) -> datetime | None:
+def parse_time(value: str | None) -> datetime | None:
     if not value:
         return None
     try:

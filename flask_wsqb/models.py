@@ -36,6 +36,7 @@ class Models:
     Customer: type
     ContactLink: type
     LinkEvent: type
+    Change: type
     MatchProposal: type
     SyncRun: type
     SyncItem: type
@@ -104,6 +105,10 @@ def build_models(db) -> Models:
         #: How the link was made: import, export, auto, manual, pull, sync.
         how: Mapped[str] = mapped_column(sa.String(16))
         created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+        #: The field values both sides agreed on at the last sync (None: never synced), so
+        #: Sync can tell which side changed a field since.
+        baseline: Mapped[dict | None] = mapped_column(sa.JSON)
+        synced_at: Mapped[datetime | None] = mapped_column(Timestamp)
 
     class LinkEvent(db.Model):
         """A link made or removed: who, when, how. Undoing one records its opposite."""
@@ -117,6 +122,27 @@ def build_models(db) -> Models:
         how: Mapped[str] = mapped_column(sa.String(16))  # import, export, auto, manual, undo
         by: Mapped[str | None] = mapped_column(sa.String(200))
         at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+
+    class Change(db.Model):
+        """One field the extension changed on one side: the history users can read."""
+
+        __tablename__ = "wsqb_change"
+        id: Mapped[int] = mapped_column(primary_key=True)
+        realm_id: Mapped[str] = mapped_column(sa.String(32), index=True)
+        contact_id: Mapped[str] = mapped_column(sa.String(64), index=True)
+        customer_id: Mapped[str] = mapped_column(sa.String(32), default="")
+        at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+        by: Mapped[str | None] = mapped_column(sa.String(200))
+        run_id: Mapped[int | None] = mapped_column()
+        #: import, export, pull, sync
+        source: Mapped[str] = mapped_column(sa.String(16))
+        #: "app" (the contact changed) or "quickbooks" (the customer changed)
+        side: Mapped[str] = mapped_column(sa.String(16))
+        field: Mapped[str] = mapped_column(sa.String(32))
+        old: Mapped[str] = mapped_column(sa.Text, default="")
+        new: Mapped[str] = mapped_column(sa.Text, default="")
+        #: Both sides had changed this field; the newer one won.
+        conflict: Mapped[bool] = mapped_column(default=False)
 
     class MatchProposal(db.Model):
         """What Auto Match suggests for a contact, until accepted or rejected."""
@@ -165,6 +191,6 @@ def build_models(db) -> Models:
         updated_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow, onupdate=utcnow)
 
     models = Models(Connection=Connection, Customer=Customer, ContactLink=ContactLink,
-                    LinkEvent=LinkEvent, MatchProposal=MatchProposal, SyncRun=SyncRun, SyncItem=SyncItem)
+                    LinkEvent=LinkEvent, Change=Change, MatchProposal=MatchProposal, SyncRun=SyncRun, SyncItem=SyncItem)
     _built[id(db)] = models
     return models

@@ -30,11 +30,11 @@ def _check_access():
 
 
 def create_blueprint() -> Blueprint:
-    from . import connection, exporting, importing, matching, runs
+    from . import connection, contact, exporting, importing, matching, runs
 
     bp = Blueprint("wsqb", __name__, template_folder="../templates", static_folder="../static",
                    static_url_path="/static")
     bp.before_request(_check_access)
-    for module in (connection, importing, exporting, matching, runs):
+    for module in (connection, importing, exporting, matching, contact, runs):
         module.register(bp)
     return bp

@@ -1,0 +1,57 @@
+"""A contact page's QuickBooks Sync actions, and the Setup history page."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+
+from .. import contact_sync, history
+from ..errors import NotConnectedError
+from ..extension import current_state
+from . import guarded
+from .runs import realm_or_none
+
+
+def _back_to_contact(contact_id: str):
+    endpoint = current_state().extension.contact_endpoint
+    if endpoint:
+        return redirect(url_for(endpoint, contact_id=contact_id))
+    return redirect(url_for("wsqb.history", contact=contact_id))
+
+
+def _run(action, contact_id: str):
+    try:
+        outcome = action(contact_id)
+    except LookupError:
+        abort(404)
+    except NotConnectedError as exc:
+        flash(str(exc), "error")
+        return _back_to_contact(contact_id)
+    flash(outcome.message, "success" if outcome.ok else "error")
+    return _back_to_contact(contact_id)
+
+
+@guarded("pull")
+def pull(contact_id: str):
+    return _run(contact_sync.pull, contact_id)
+
+
+@guarded("sync")
+def sync(contact_id: str):
+    return _run(contact_sync.sync, contact_id)
+
+
+@guarded("history")
+def history_page():
+    realm_id = realm_or_none()
+    filters = {"contact_id": request.args.get("contact") or None,
+               "source": request.args.get("source") or None,
+               "side": request.args.get("side") or None}
+    entries = history.entries(realm_id, **filters) if realm_id else []
+    return render_template("wsqb/history.html", entries=entries, connected=realm_id is not None,
+                           contact=filters["contact_id"] or "", source=filters["source"] or "",
+                           side=filters["side"] or "")
+
+
+def register(bp: Blueprint) -> None:
+    bp.add_url_rule("/contacts/<contact_id>/pull", "contact_pull", pull, methods=["POST"])
+    bp.add_url_rule("/contacts/<contact_id>/sync", "contact_sync", sync, methods=["POST"])
+    bp.add_url_rule("/history", "history", history_page)
