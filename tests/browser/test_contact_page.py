@@ -1,0 +1,46 @@
+"""The contact page's QuickBooks Sync menu entries, clicked in a real browser."""
+from __future__ import annotations
+
+import pytest
+from selenium.webdriver.common.action_chains import ActionChains
+
+from example_app.models import Contact, db
+from tests.browser.conftest import button, click_and_load, connect, css, screenshot
+
+pytestmark = pytest.mark.browser
+
+
+def open_menu_and_click(page, label: str) -> None:
+    """Hover Contacts → Import/Export Contacts → QuickBooks Sync, as a user does, then click."""
+    menu = [m for m in page.find_elements("css selector", ".menubar .menu-title") if m.text == "Contacts"][0]
+    hover = ActionChains(page).move_to_element(menu)
+    hover.perform()
+    for step in ("Import/Export Contacts", "QuickBooks Sync"):
+        item = [e for e in page.find_elements("css selector", ".wsqb-menu-label") if e.text.strip() == step][0]
+        ActionChains(page).move_to_element(item).perform()
+    click_and_load(page, button(page, label))
+
+
+def test_pull_and_sync_from_the_contact_menu(page, qbo, live_app):
+    with live_app.app_context():
+        contact = Contact(display_name="Cedar Bakery", phone="555-0100")
+        db.session.add(contact)
+        db.session.commit()
+        contact_id = contact.id
+    customer = qbo.add_customer({"DisplayName": "Cedar Bakery", "PrimaryPhone": {"FreeFormNumber": "555-0199"},
+                                 "PrimaryEmailAddr": {"Address": "hello@cedar.example"}})
+    connect(page, qbo)
+
+    page.get(f"{page.base_url}/contacts/{contact_id}")
+    open_menu_and_click(page, "Pull Current Contact Info from QuickBooks")
+    assert "Pulled from QuickBooks" in page.page_source
+    assert css(page, ".field-phone").text == "555-0199"
+    assert css(page, ".field-email").text == "hello@cedar.example"
+    assert "phone" in css(page, "#wsqb-contact-history").text
+
+    qbo.advance(3600)
+    qbo.edit_customer(customer["Id"], {"PrimaryPhone": {"FreeFormNumber": "555-0123"}})
+    open_menu_and_click(page, "Sync Current Contact Info (Newest Information)")
+    assert "Synced" in page.page_source and "555-0123" in page.page_source
+    assert css(page, ".field-phone").text == "555-0123"
+    screenshot(page, "contact-page.png")

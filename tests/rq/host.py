@@ -1,0 +1,16 @@
+"""The example host app as a worker process builds it (``flask --app tests.rq.host:create_app``).
+
+The example app reads its QuickBooks and database settings from the environment but not
+``WSQB_REDIS_URL``, and it seeds demo contacts into an empty table; a worker of a real
+host is configured like its web process, which in these tests is a mapping.
+"""
+from __future__ import annotations
+
+import os
+
+from example_app import create_app as create_example_app
+
+
+def create_app():
+    return create_example_app({"EXAMPLE_SEED": False, "EXAMPLE_EMULATOR": False,
+                               "WSQB_REDIS_URL": os.environ["WSQB_REDIS_URL"]})
