@@ -29,7 +29,7 @@ def allow_everyone(action: str) -> bool:
 
 # Settings a deployment may give through the environment instead of the config mapping.
 ENV_SETTINGS = ("WSQB_CLIENT_ID", "WSQB_CLIENT_SECRET", "WSQB_ENVIRONMENT", "WSQB_REDIRECT_URI",
-                "WSQB_API_URL")
+                "WSQB_API_URL", "WSQB_REDIS_URL", "WSQB_QUEUE")
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:

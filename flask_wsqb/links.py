@@ -73,17 +73,18 @@ def _record(realm_id: str, contact_id: str, customer_id: str, action: str, how: 
 
 def customers_by_contact(realm_id: str, contact_ids: Iterable[str] | None = None) -> dict[str, str]:
     """``{contact_id: customer_id}``, for the given contacts or for all."""
-    ContactLink = current_state().models.ContactLink
-    query = sa.select(ContactLink.contact_id, ContactLink.customer_id).where(ContactLink.realm_id == realm_id)
-    if contact_ids is not None:
-        query = query.where(ContactLink.contact_id.in_([str(c) for c in contact_ids]))
-    return dict(current_state().db.session.execute(query).all())
+    return _pairs(realm_id, "contact_id", "customer_id", contact_ids)
 
 
 def contacts_by_customer(realm_id: str, customer_ids: Iterable[str] | None = None) -> dict[str, str]:
     """``{customer_id: contact_id}``, for the given customers or for all."""
+    return _pairs(realm_id, "customer_id", "contact_id", customer_ids)
+
+
+def _pairs(realm_id: str, key: str, value: str, keys: Iterable[str] | None) -> dict[str, str]:
     ContactLink = current_state().models.ContactLink
-    query = sa.select(ContactLink.customer_id, ContactLink.contact_id).where(ContactLink.realm_id == realm_id)
-    if customer_ids is not None:
-        query = query.where(ContactLink.customer_id.in_([str(c) for c in customer_ids]))
+    key_column, value_column = getattr(ContactLink, key), getattr(ContactLink, value)
+    query = sa.select(key_column, value_column).where(ContactLink.realm_id == realm_id)
+    if keys is not None:
+        query = query.where(key_column.in_([str(k) for k in keys]))
     return dict(current_state().db.session.execute(query).all())

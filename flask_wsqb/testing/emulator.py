@@ -224,23 +224,25 @@ class QBOEmulator:
         match = _API_PATH.match(request.path)
         rule = self._faults.take(request.method, request.path, match is not None)
         if rule is not None and rule.mode == "drop":
+            self._record(request, 0)  # before the client can see the connection close
             sock = environ.get("werkzeug.socket")
             if sock is not None:
                 sock.shutdown(socket.SHUT_RDWR)
-            response, status = Response(b"", 500), 0
+            return Response(b"", 500)(environ, start_response)
+        if rule is not None and rule.mode == "fault":
+            response = _fault_response(rule.api_fault(), self.clock)
+        elif rule is not None and rule.mode == "html":
+            response = Response(rule.html(), rule.status, content_type="text/html")
         else:
-            if rule is not None and rule.mode == "fault":
-                response = _fault_response(rule.api_fault(), self.clock)
-            elif rule is not None and rule.mode == "html":
-                response = Response(rule.html(), rule.status, content_type="text/html")
-            else:
-                hang = rule.hang_seconds if rule is not None else 0.0
-                response = (self._api(request, match, hang) if match
-                            else self._oauth_endpoint(request, hang))
-            status = response.status_code
+            hang = rule.hang_seconds if rule is not None else 0.0
+            response = (self._api(request, match, hang) if match
+                        else self._oauth_endpoint(request, hang))
+        self._record(request, response.status_code)
+        return response(environ, start_response)
+
+    def _record(self, request: Request, status: int) -> None:
         with self._log_lock:
             self._log.append((request.method, request.path, status))
-        return response(environ, start_response)
 
     def _oauth_endpoint(self, request: Request, hang: float) -> Response:
         self._stopping.wait(hang)

@@ -7,7 +7,7 @@ from selenium.webdriver.support import expected_conditions as EC
 
 from example_app.models import Contact, db
 from tests.browser.conftest import (IMPORT, background_rgb, button, checked_ids, click_and_load, connect, css,
-                                    css_all, is_reddish, row_ids, screenshot, wait, wait_for_run)
+                                    is_reddish, row_ids, screenshot, wait, wait_for_run)
 
 pytestmark = pytest.mark.browser
 

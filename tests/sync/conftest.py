@@ -25,5 +25,20 @@ def linked_app(app, client, qbo):
     return app
 
 
+def add_contacts(app, *contacts: dict) -> list[str]:
+    """Create host contacts as the host app would; their ids, in order."""
+    from example_app.models import Contact, db
+
+    with app.app_context():
+        rows = [Contact(**fields) for fields in contacts]
+        db.session.add_all(rows)
+        db.session.commit()
+        return [str(row.id) for row in rows]
+
+
+def add_contact(app, **fields) -> str:
+    return add_contacts(app, fields)[0]
+
+
 def items_by_key(report: dict) -> dict:
     return {item["key"]: item for item in report["items"]}

@@ -6,16 +6,9 @@ from datetime import datetime, timedelta, timezone
 import sqlalchemy as sa
 
 from example_app.models import Contact, db
+from tests.sync.conftest import add_contact
 
 PREFIX = "/setup/quickbooks"
-
-
-def add_contact(app, **fields) -> str:
-    with app.app_context():
-        contact = Contact(**fields)
-        db.session.add(contact)
-        db.session.commit()
-        return str(contact.id)
 
 
 def edit_contact(app, contact_id: str, *, at: datetime | None = None, **fields) -> None:

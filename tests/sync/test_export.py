@@ -6,15 +6,7 @@ import re
 import sqlalchemy as sa
 
 from example_app.models import Contact, db
-from tests.sync.conftest import EXPORT, items_by_key, refresh_list, submit
-
-
-def add_contacts(app, *contacts: dict) -> list[str]:
-    with app.app_context():
-        rows = [Contact(**fields) for fields in contacts]
-        db.session.add_all(rows)
-        db.session.commit()
-        return [str(row.id) for row in rows]
+from tests.sync.conftest import EXPORT, add_contacts, items_by_key, refresh_list, submit
 
 
 def by_name(qbo) -> dict[str, dict]:

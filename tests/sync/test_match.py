@@ -5,19 +5,11 @@ import re
 
 import sqlalchemy as sa
 
-from example_app.models import Contact, db
-from tests.conftest import post_form, wait_for_run, run_id_of
-from tests.sync.conftest import IMPORT, refresh_list
+from example_app.models import db
+from tests.conftest import post_form, run_id_of, wait_for_run
+from tests.sync.conftest import IMPORT, add_contact, refresh_list
 
 MATCH = "/setup/quickbooks/contacts/match"
-
-
-def add_contact(app, **fields) -> str:
-    with app.app_context():
-        contact = Contact(**fields)
-        db.session.add(contact)
-        db.session.commit()
-        return str(contact.id)
 
 
 def rows(client, query: str = "") -> dict[str, list[tuple[str, str]]]:
