@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
-from . import connection, history, links, mapping, mirror
+from . import connection, history, links, locks, mapping, mirror
 from .errors import DuplicateNameError, NotFoundError, QuickBooksError, StaleObjectError
 from .extension import current_state
 from .history import APP, QUICKBOOKS
@@ -131,6 +131,19 @@ class _Contact:
         self.session.commit()
 
 
+def _one_at_a_time(action):
+    """Two Pulls or Syncs of one contact at once would each decide on what the other is
+    changing; the second waits for the first (across workers when Redis is configured)."""
+
+    def locked(contact_id: str) -> Outcome:
+        with locks.factory()(f"contact:{contact_id}"):
+            return action(contact_id)
+
+    locked.__doc__ = action.__doc__
+    return locked
+
+
+@_one_at_a_time
 def pull(contact_id: str) -> Outcome:
     """Overwrite the contact with its customer's data from QuickBooks."""
     one = _Contact(contact_id)
@@ -150,6 +163,7 @@ def pull(contact_id: str) -> Outcome:
     return Outcome(True, describe("Pulled from QuickBooks", plan))
 
 
+@_one_at_a_time
 def sync(contact_id: str) -> Outcome:
     """Bring the contact and its customer together, field by field (see the module doc)."""
     one = _Contact(contact_id)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import random
-import threading
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -22,7 +21,7 @@ import requests
 from quickbooks import QuickBooks
 from quickbooks.exceptions import AuthorizationException, QuickbooksException
 
-from . import auth
+from . import auth, locks
 from .auth import OAuthSettings, Tokens
 from .errors import (
     AuthLostError,
@@ -90,16 +89,6 @@ class BatchItem:
     customer: dict
 
 
-#: One refresh at a time per company in this process, whichever gateway asks.
-_refresh_locks: dict[str, threading.Lock] = {}
-_refresh_locks_guard = threading.Lock()
-
-
-def _refresh_lock(realm_id: str) -> threading.Lock:
-    with _refresh_locks_guard:
-        return _refresh_locks.setdefault(realm_id, threading.Lock())
-
-
 def quote(value: str) -> str:
     """A QuickBooks query literal. python-quickbooks escapes only quotes; we escape both."""
     return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
@@ -135,7 +124,11 @@ def _replay_safe(method: str, headers: dict | None, params: dict | None) -> bool
 
 
 class QuickBooksGateway:
-    """The QuickBooks Online company ``realm_id``, reached with ``settings``' credentials."""
+    """The QuickBooks Online company ``realm_id``, reached with ``settings``' credentials.
+
+    ``lock(name)`` is a context manager held by one refresher at a time: within this process
+    by default; across every worker when given the app's shared lock (see locks.py).
+    """
 
     def __init__(
         self,
@@ -144,6 +137,7 @@ class QuickBooksGateway:
         settings: OAuthSettings,
         token_store: TokenStore,
         retry: RetryPolicy = RetryPolicy(),
+        lock=locks.local,
         sleep=time.sleep,
     ) -> None:
         self.realm_id = realm_id
@@ -152,6 +146,7 @@ class QuickBooksGateway:
         self._store = token_store
         self._tokens = token_store.load()
         self._sleep = sleep
+        self._lock = lock
         self.requests_sent = 0
         self.client = QuickBooks(company_id=realm_id, minorversion=MINOR_VERSION)
         if settings.api_url:
@@ -257,8 +252,9 @@ class QuickBooksGateway:
         return self._tokens
 
     def refresh(self, *, stale_access_token: str | None = None) -> Tokens:
-        """Refresh once, even when several threads find the token stale together."""
-        with _refresh_lock(self.realm_id):
+        """Refresh once, even when several workers find the token stale together: under the
+        lock, tokens someone else just refreshed are taken instead of refreshing again."""
+        with self._lock(f"refresh:{self.realm_id}"):
             stored = self._store.load()
             if stored.access_token != (stale_access_token or self._tokens.access_token) and (
                 stored.access_expires_at - EXPIRY_MARGIN > auth.utcnow()

@@ -10,7 +10,8 @@ from __future__ import annotations
 from rq import Worker
 
 from ..extension import current_state
-from . import QueueUnavailableError, queue, redis_connection, unreachable
+from ..redis_client import QueueUnavailableError, redis_connection, unreachable
+from . import queue
 
 
 def _drop_database_connections(*, close: bool) -> None:

@@ -190,3 +190,25 @@ def test_quickbooks_error_leaves_both_sides_as_they_were(linked_app, client, qbo
     assert "Nothing was changed" in page
     assert contact(linked_app, cid).street is None  # the app did not take QuickBooks' address
     assert customer(qbo, qb["Id"])["PrimaryPhone"]["FreeFormNumber"] == "555-5000"
+
+
+def test_two_syncs_of_one_contact_at_once_end_consistent(linked_app, client, qbo):
+    import threading
+
+    cid = add_contact(linked_app, display_name="Twice At Once", phone="555-6000")
+    pages: list[str] = []
+
+    def click_sync():
+        pages.append(act(linked_app.test_client(), cid, "sync"))
+
+    threads = [threading.Thread(target=click_sync) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert len(pages) == 2 and all("Nothing was changed" not in p for p in pages), pages
+    [created] = [c for c in qbo.customers() if c["DisplayName"] == "Twice At Once"]
+    assert created["PrimaryPhone"]["FreeFormNumber"] == "555-6000"
+    with linked_app.app_context():
+        Link = linked_app.extensions["wsqb"].models.ContactLink
+        assert db.session.execute(sa.select(sa.func.count()).select_from(Link)).scalar() == 1
