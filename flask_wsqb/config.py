@@ -16,10 +16,17 @@ _default_config: dict[str, Any] = {
     "ENCRYPTION_KEY": None,  # Fernet key for tokens at rest; None: derived from SECRET_KEY
     "REDIS_URL": None,  # None: jobs run in a background thread of the web process
     "QUEUE": "wsqb",  # RQ queue name
+    "JOBS_PER_RUN": 4,  # a big run is shared by up to this many RQ jobs (so as many workers)
+    "CLAIM_LEASE": 300.0,  # seconds a worker may hold rows before others may take them over
+    "STALL_AFTER": 180.0,  # seconds without a sign of life before a run is shown as stalled
     "TIMEOUT": 30.0,  # seconds before a QuickBooks request is given up
     "RETRY_ATTEMPTS": 4,  # tries per request through throttling and outages
     "RETRY_BACKOFF": 0.5,  # seconds before the second try; doubles, with jitter
     "RETRY_MAX_WAIT": 60.0,  # longest single wait (QuickBooks asks 60 s after a 429)
+    "RATE_PER_MINUTE": 480,  # requests per RATE_WINDOW, all workers together (QuickBooks: 500 a minute)
+    "BATCH_PER_MINUTE": 38,  # batch requests per RATE_WINDOW, all workers together (QuickBooks: 40)
+    "MAX_CONCURRENT": 8,  # requests in flight at once, all workers together (QuickBooks: 10)
+    "RATE_WINDOW": 60.0,  # seconds the two rates are counted over; shorter only for sped-up emulators
     "REFRESH_WARNING_DAYS": 14,  # warn when the refresh token expires sooner than this
 }
 

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from flask import current_app, has_request_context, url_for
 from sqlalchemy.orm import Session
 
-from . import auth, locks
+from . import auth, limiter, locks
 from .auth import OAuthSettings, Tokens
 from .config import setting
 from .errors import AuthLostError, NotConnectedError, QuickBooksError
@@ -99,7 +99,8 @@ def gateway() -> QuickBooksGateway:
     retry = RetryPolicy(attempts=int(setting("RETRY_ATTEMPTS")), backoff=float(setting("RETRY_BACKOFF")),
                         max_wait=float(setting("RETRY_MAX_WAIT")))
     return QuickBooksGateway(realm_id=row.realm_id, settings=oauth_settings(),
-                             token_store=DatabaseTokenStore(row.realm_id), retry=retry, lock=locks.factory())
+                             token_store=DatabaseTokenStore(row.realm_id), retry=retry, lock=locks.factory(),
+                             budget=limiter.budget())
 
 
 def connect(code: str, realm_id: str):

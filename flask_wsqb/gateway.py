@@ -16,12 +16,14 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Protocol
+from urllib.parse import urlsplit
 
 import requests
 from quickbooks import QuickBooks
 from quickbooks.exceptions import AuthorizationException, QuickbooksException
 
 from . import auth, locks
+from .limiter import Budget, Unlimited
 from .auth import OAuthSettings, Tokens
 from .errors import (
     AuthLostError,
@@ -113,6 +115,7 @@ class _ApiSession(requests.Session):
             ),
             headers=headers,
             replay_safe=_replay_safe(method, headers, params),
+            batch=urlsplit(url).path.endswith("/batch"),
         )
 
 
@@ -128,6 +131,8 @@ class QuickBooksGateway:
 
     ``lock(name)`` is a context manager held by one refresher at a time: within this process
     by default; across every worker when given the app's shared lock (see locks.py).
+    ``budget`` paces requests to stay within QuickBooks' limits: none by default; across
+    every worker when given the app's shared budget (see limiter.py).
     """
 
     def __init__(
@@ -138,6 +143,7 @@ class QuickBooksGateway:
         token_store: TokenStore,
         retry: RetryPolicy = RetryPolicy(),
         lock=locks.local,
+        budget: Budget | None = None,
         sleep=time.sleep,
     ) -> None:
         self.realm_id = realm_id
@@ -147,6 +153,7 @@ class QuickBooksGateway:
         self._tokens = token_store.load()
         self._sleep = sleep
         self._lock = lock
+        self.budget = budget or Unlimited()
         self.requests_sent = 0
         self.client = QuickBooks(company_id=realm_id, minorversion=MINOR_VERSION)
         if settings.api_url:
@@ -272,14 +279,20 @@ class QuickBooksGateway:
 
     # -- sending -----------------------------------------------------------------------
 
-    def _send(self, send, *, headers: dict | None, replay_safe: bool) -> requests.Response:
-        """One API request with refresh-on-401, throttling waits and outage retries."""
+    def _send(self, send, *, headers: dict | None, replay_safe: bool, batch: bool = False
+              ) -> requests.Response:
+        """One API request with refresh-on-401, throttling waits and outage retries.
+
+        Every attempt waits for a slot in the budget; a 429 pauses the whole budget (every
+        worker sharing it), not just this request, since QuickBooks throttles the company.
+        """
         refreshed = False
         for attempt in range(1, self.retry.attempts + 1):
             last = attempt == self.retry.attempts
             self.requests_sent += 1
             try:
-                response = send()
+                with self.budget.slot(self.realm_id, batch=batch):
+                    response = send()
             except (requests.ConnectionError, requests.Timeout) as exc:
                 if last or not replay_safe:
                     raise ServiceUnavailableError(_outage_message(exc)) from exc
@@ -293,7 +306,7 @@ class QuickBooksGateway:
                     headers["Authorization"] = "Bearer " + tokens.access_token
                 continue
             if response.status_code == 429 and not last:
-                self._sleep(min(_retry_after(response, self.retry), self.retry.max_wait))
+                self.budget.pause(self.realm_id, min(_retry_after(response, self.retry), self.retry.max_wait))
                 continue
             if response.status_code >= 500 and replay_safe and not last:
                 self._backoff(attempt)

@@ -4,6 +4,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from .extension import current_state
+from .models import utcnow
 
 APP, QUICKBOOKS = "app", "quickbooks"
 
@@ -15,10 +16,10 @@ def record(realm_id: str, contact_id: str, customer_id: str, changes: dict[str, 
     if not changes:
         return
     state = current_state()
-    state.db.session.add_all([
-        state.models.Change(realm_id=realm_id, contact_id=str(contact_id), customer_id=str(customer_id),
-                            source=source, side=side, field=field, old=old or "", new=new or "",
-                            by=by, run_id=run_id, conflict=field in conflicts)
+    state.db.session.execute(sa.insert(state.models.Change), [  # one statement for all the fields
+        {"realm_id": realm_id, "contact_id": str(contact_id), "customer_id": str(customer_id), "at": utcnow(),
+         "source": source, "side": side, "field": field, "old": old or "", "new": new or "", "by": by,
+         "run_id": run_id, "conflict": field in conflicts}
         for field, (old, new) in changes.items()
     ])
 

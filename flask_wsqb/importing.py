@@ -19,7 +19,7 @@ from .runs import RowFailure
 def import_customers(run, gateway) -> None:
     """Import the run's pending customers (a re-run skips what is already done)."""
     try:
-        mirror.refresh(gateway)  # import what QuickBooks holds now, not when the grid loaded
+        mirror.refresh(gateway, unless_since=run.created_at)  # import what QuickBooks holds now, not when the grid loaded
     except QuickBooksError as exc:
         current_app.logger.warning("QuickBooks list not refreshed before import: %s", exc)
     importer = _Importer(gateway.realm_id, run)

@@ -62,7 +62,9 @@ def set_baseline(realm_id: str, contact_id: str, fields: dict[str, str]) -> None
     ContactLink = current_state().models.ContactLink
     current_state().db.session.execute(
         sa.update(ContactLink).where(ContactLink.realm_id == realm_id, ContactLink.contact_id == str(contact_id))
-        .values(baseline=dict(fields), synced_at=utcnow()))
+        .values(baseline=dict(fields), synced_at=utcnow())
+        # no need to look through every object the session holds: nothing else reads it
+        .execution_options(synchronize_session=False))
 
 
 def _record(realm_id: str, contact_id: str, customer_id: str, action: str, how: str, by: str | None) -> None:

@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from flask import current_app
 
 from .config import setting
+from .redis_client import shared_connection
 
 _local: dict[str, threading.Lock] = {}
 _local_guard = threading.Lock()
@@ -19,18 +20,6 @@ LEASE = 60.0
 
 class LockTimeout(RuntimeError):
     """Someone else held the lock for longer than we could wait."""
-
-
-_connections: dict[str, object] = {}
-
-
-def _connection(url: str):
-    from redis import Redis
-
-    with _local_guard:
-        if url not in _connections:
-            _connections[url] = Redis.from_url(url, socket_connect_timeout=5, socket_timeout=10)
-        return _connections[url]
 
 
 @contextmanager
@@ -54,7 +43,7 @@ def factory():
     url = setting("REDIS_URL")
     if not url:
         return local
-    connection = _connection(url)
+    connection = shared_connection(url)
     logger = current_app.logger
 
     @contextmanager

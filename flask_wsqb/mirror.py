@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
-from . import mapping
+from . import locks, mapping
 from .extension import current_state
 from .gateway import PAGE_SIZE, QuickBooksGateway
 from .models import aware, utcnow
@@ -24,16 +24,29 @@ CDC_OVERLAP = timedelta(minutes=5)
 CDC_LIMIT = 1000  # an answer this long may be cut short
 
 
-def refresh(gateway: QuickBooksGateway, *, full: bool = False) -> int:
-    """Bring the copy up to date; returns how many customers were written."""
+def refresh(gateway: QuickBooksGateway, *, full: bool = False, unless_since: datetime | None = None) -> int:
+    """Bring the copy up to date; returns how many customers were written.
+
+    ``unless_since``: nothing to do if the copy was refreshed at or after this time. The jobs
+    sharing a run all refresh first (with the run's creation time): one does it while the
+    others wait for the lock, then find the copy fresh and go on.
+    """
+    with locks.factory()(f"mirror:{gateway.realm_id}", wait=600.0):
+        return _refresh(gateway, full, unless_since)
+
+
+def _refresh(gateway: QuickBooksGateway, full: bool, unless_since: datetime | None) -> int:
     state = current_state()
     session = state.db.session
+    session.commit()  # a new transaction: see what the job that held the lock wrote
     Connection = state.models.Connection
     connection = session.execute(
         sa.select(Connection).where(Connection.realm_id == gateway.realm_id)
     ).scalar_one()
     started = utcnow()
     since = aware(connection.customers_refreshed_at)
+    if since is not None and unless_since is not None and since >= aware(unless_since):
+        return 0
     written = None
     if not full and since is not None and started - since < CDC_HORIZON:
         changes = gateway.changed_customers(since - CDC_OVERLAP)
@@ -55,6 +68,7 @@ def _full_listing(gateway: QuickBooksGateway) -> int:
         seen.add(str(customer["Id"]))
         if len(page) == PAGE_SIZE:
             written += store(gateway.realm_id, page)
+            current_state().db.session.commit()  # page by page: never one long write lock (SQLite)
             page = []
     written += store(gateway.realm_id, page)
     # Customers no longer listed were merged away in QuickBooks.

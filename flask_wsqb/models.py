@@ -188,6 +188,9 @@ def build_models(db) -> Models:
         label: Mapped[str] = mapped_column(sa.String(500), default="")
         status: Mapped[str] = mapped_column(sa.String(16), default=PENDING)
         message: Mapped[str | None] = mapped_column(sa.Text)
+        #: The worker working on this row right now; a claim older than the lease is void.
+        claimed_by: Mapped[str | None] = mapped_column(sa.String(100))
+        claimed_at: Mapped[datetime | None] = mapped_column(Timestamp)
         updated_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow, onupdate=utcnow)
 
     models = Models(Connection=Connection, Customer=Customer, ContactLink=ContactLink,

@@ -21,7 +21,7 @@ PROPOSED, REVIEW, REJECTED = "proposed", "review", "rejected"
 def auto_match(run, gateway) -> None:
     """The "match" job: replace the open proposals with fresh ones."""
     try:
-        mirror.refresh(gateway)
+        mirror.refresh(gateway, unless_since=run.created_at)
     except QuickBooksError as exc:
         current_app.logger.warning("QuickBooks list not refreshed before Auto Match: %s", exc)
     runs.start(run)

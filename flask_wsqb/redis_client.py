@@ -3,6 +3,7 @@ shared by every worker. Absent, everything works within one process."""
 from __future__ import annotations
 
 import re
+import threading
 
 from .config import setting
 from .extension import current_state
@@ -20,6 +21,20 @@ def redis_url() -> str:
             "WSQB_REDIS_URL is not set: jobs run in the web process, no worker needed."
         )
     return url
+
+
+_shared: dict[str, object] = {}
+_shared_guard = threading.Lock()
+
+
+def shared_connection(url: str):
+    """One client per URL for the whole process (locks and budget: short commands, many callers)."""
+    from redis import Redis
+
+    with _shared_guard:
+        if url not in _shared:
+            _shared[url] = Redis.from_url(url, socket_connect_timeout=5, socket_timeout=10)
+        return _shared[url]
 
 
 def redis_connection():

@@ -5,16 +5,23 @@ whether a job ran on an RQ worker or in a thread, and after a reload.
 """
 from __future__ import annotations
 
+import os
+import random
+import socket
+import threading
+import time
 from collections.abc import Callable, Iterable
+from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import current_app
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from . import signals
+from .config import setting
 from .errors import AuthLostError, QuickBooksError
 from .extension import current_state
-from .models import DONE, ERROR, FAILED, OK, PENDING, QUEUED, RUNNING, utcnow
+from .models import DONE, ERROR, FAILED, OK, PENDING, QUEUED, RUNNING, aware, utcnow
 
 
 def create(realm_id: str, kind: str, rows: Iterable[tuple[str, str]], created_by: str | None = None):
@@ -44,7 +51,10 @@ def pending_items(run_id: int, limit: int | None = None) -> list:
 
 
 def start(run) -> None:
-    run.state, run.started_at, run.heartbeat_at, run.message = RUNNING, utcnow(), utcnow(), None
+    """Mark the run running (the first of its jobs to start does; the others just beat)."""
+    if run.state != RUNNING:
+        run.state, run.started_at, run.message = RUNNING, utcnow(), None
+    run.heartbeat_at = utcnow()
     current_state().db.session.commit()
 
 
@@ -52,6 +62,58 @@ def finish(run, *, message: str | None = None, failed: bool = False) -> None:
     run.state = FAILED if failed else DONE
     run.finished_at = utcnow()
     run.message = message
+    current_state().db.session.commit()
+
+
+def claim(run_id: int, worker: str, limit: int) -> list:
+    """Take up to ``limit`` pending rows nobody holds (or whose holder's lease ran out).
+
+    Rows are taken in one UPDATE (PostgreSQL skips rows another worker is taking), so two
+    workers never get the same row.
+    """
+    state = current_state()
+    session, SyncItem = state.db.session, state.models.SyncItem
+    lease_ended = utcnow() - timedelta(seconds=float(setting("CLAIM_LEASE")))
+    free = (sa.select(SyncItem.id)
+            .where(SyncItem.run_id == run_id, SyncItem.status == PENDING,
+                   sa.or_(SyncItem.claimed_by.is_(None), SyncItem.claimed_at < lease_ended))
+            .order_by(SyncItem.id).limit(limit).with_for_update(skip_locked=True))
+    ids = list(session.execute(free).scalars())
+    if not ids:
+        session.commit()
+        return []
+    session.execute(sa.update(SyncItem).where(SyncItem.id.in_(ids), SyncItem.status == PENDING)
+                    .values(claimed_by=worker, claimed_at=utcnow()))
+    session.commit()
+    return list(session.execute(sa.select(SyncItem).where(SyncItem.id.in_(ids), SyncItem.claimed_by == worker)
+                                .order_by(SyncItem.id)).scalars())
+
+
+def stalled(run) -> bool:
+    """Unfinished, and no sign of life for too long: its worker died, or none is running."""
+    if run.state not in (QUEUED, RUNNING):
+        return False
+    last = aware(run.heartbeat_at or run.created_at)
+    return utcnow() - last > timedelta(seconds=float(setting("STALL_AFTER")))
+
+
+def retryable(run) -> bool:
+    """Whether "Retry" makes sense: rows left undone by a stalled or stopped run, or failed rows."""
+    if run.kind not in ("import", "export"):
+        return False
+    if stalled(run):
+        return True
+    tally = counts(run.id)
+    return run.state in (DONE, FAILED) and (tally["errors"] > 0 or tally["done"] < tally["total"])
+
+
+def retry(run) -> None:
+    """Queue the rows not done, and the failed ones, again (re-running creates nothing twice)."""
+    SyncItem = current_state().models.SyncItem
+    current_state().db.session.execute(
+        sa.update(SyncItem).where(SyncItem.run_id == run.id, SyncItem.status != OK)
+        .values(status=PENDING, message=None, claimed_by=None, claimed_at=None))
+    run.state, run.message, run.finished_at, run.heartbeat_at = QUEUED, None, None, utcnow()
     current_state().db.session.commit()
 
 
@@ -98,16 +160,19 @@ def row_message(exc: Exception) -> str:
 
 
 def process(run, handle_chunk: Callable[[list], None], *, chunk: int) -> None:
-    """Feed the run's pending items to ``handle_chunk`` and commit after each chunk.
+    """Take the run's pending rows chunk by chunk, feed them to ``handle_chunk`` and commit
+    after each chunk, until no row is left to take (other workers may be taking some too).
 
     ``handle_chunk`` sets each item's status. If QuickBooks stops accepting the
     connection, the remaining rows fail with that reason instead of each trying alone.
+    A busy database (SQLite allows one writer at a time) is waited out, not failed.
     """
     session = current_state().db.session
     start(run)
-    while items := pending_items(run.id, limit=chunk):
+    worker = f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
+    while items := _patiently(lambda: claim(run.id, worker, chunk)):
         try:
-            handle_chunk(items)
+            _patiently(lambda: handle_chunk(items))
         except AuthLostError as exc:
             session.rollback()
             for item in pending_items(run.id):
@@ -124,8 +189,37 @@ def process(run, handle_chunk: Callable[[list], None], *, chunk: int) -> None:
             if item.status == PENDING:  # never leave a row pending: the loop would not end
                 fail(item, reason)
         run.heartbeat_at = utcnow()
-        session.commit()
-    finish(run)
+        _patiently(session.commit)
+    if counts(run.id)["done"] == counts(run.id)["total"]:  # the last worker out finishes it
+        session.refresh(run)
+        if run.state == RUNNING:
+            finish(run)
+
+
+#: How often a step is tried again while the database reports itself busy or locked.
+BUSY_TRIES = 8
+
+
+def _patiently(step: Callable):
+    """Run ``step``; when the database is busy, roll back, wait a little and run it again.
+
+    A chunk tried again sends the same QuickBooks requests again: creates carry the same
+    requestid, so QuickBooks answers them without doing the work twice.
+    """
+    session = current_state().db.session
+    for attempt in range(1, BUSY_TRIES + 1):
+        try:
+            return step()
+        except OperationalError as exc:
+            session.rollback()
+            if attempt == BUSY_TRIES or not _busy(exc):
+                raise
+            time.sleep(min(0.05 * 2 ** attempt, 2.0) * random.uniform(0.5, 1.5))
+
+
+def _busy(exc: OperationalError) -> bool:
+    text = str(exc.orig).lower()
+    return "locked" in text or "busy" in text or "deadlock" in text or "could not serialize" in text
 
 
 def counts(run_id: int) -> dict[str, int]:
@@ -153,6 +247,8 @@ def report(run, *, items: bool = True) -> dict:
         "kind": run.kind,
         "state": run.state,
         "finished": finished,
+        "stalled": stalled(run),
+        "retryable": retryable(run),
         "message": run.message,
         **counts(run.id),
         "items": [{"key": k, "label": label, "status": s, "message": m} for k, label, s, m in rows],

@@ -57,8 +57,7 @@ def progress(run) -> dict | None:
     """The progress bar's first paint (the script keeps it current)."""
     if run is None:
         return None
-    return {"state": run.state, "finished": run.state in ("done", "failed"), "message": run.message,
-            **runs.counts(run.id)}
+    return runs.report(run, items=False)
 
 
 @guarded("runs")
@@ -71,5 +70,25 @@ def run_json(run_id: int):
     return jsonify(report)
 
 
+#: The form that shows each kind of run.
+_FORMS = {"import": "wsqb.import_form", "export": "wsqb.export_form"}
+
+
+@guarded("runs")
+def retry(run_id: int):
+    run = runs.get(run_id)
+    if run is None or not runs.retryable(run):
+        flash("There is nothing to retry in that run.", "info")
+        return redirect(url_for(_FORMS.get(run.kind if run else "", "wsqb.import_form")))
+    runs.retry(run)
+    try:
+        tasks.enqueue(run.id)
+    except tasks.QueueUnavailableError as exc:
+        runs.finish(run, message=str(exc), failed=True)
+        flash(str(exc), "error")
+    return redirect(url_for(_FORMS[run.kind], run=run.id, **_kept_args()))
+
+
 def register(bp: Blueprint) -> None:
     bp.add_url_rule("/runs/<int:run_id>.json", "run_json", run_json)
+    bp.add_url_rule("/runs/<int:run_id>/retry", "run_retry", retry, methods=["POST"])

@@ -97,6 +97,14 @@
     var percent = report.total ? Math.round(100 * report.done / report.total) : (report.finished ? 100 : 0);
     bar.style.width = percent + "%";
     bar.parentNode.setAttribute("aria-valuenow", percent);
+    var retry = document.getElementById("wsqb-retry");
+    if (retry) retry.hidden = !report.retryable;
+    if (report.stalled) {
+      status.textContent = "";
+      status.appendChild(alertSpan("warning", "No worker has reported on this run for a while (" + report.done +
+        " of " + report.total + " done). If no worker is running, start one (flask wsqb worker); then click Retry."));
+      return;
+    }
     if (!report.finished) {
       status.textContent = report.total ? "Working… " + report.done + " of " + report.total + " done." : "Working…";
       return;

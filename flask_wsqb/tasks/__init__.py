@@ -9,6 +9,7 @@ import threading
 
 from flask import Flask, current_app
 
+from .. import runs
 from ..config import setting
 from ..redis_client import QueueUnavailableError, redis_connection, unreachable
 from .jobs import run_sync
@@ -17,6 +18,8 @@ __all__ = ["QueueUnavailableError", "enqueue", "queue"]
 
 #: A job may run this long on a worker before RQ gives up on it (big companies, throttling).
 JOB_TIMEOUT = 6 * 3600
+#: Runs smaller than two of these go to a single job: splitting them gains nothing.
+ROWS_PER_JOB = 100
 
 
 def queue(connection=None):
@@ -34,12 +37,26 @@ def enqueue(run_id: int) -> None:
         return
     from redis.exceptions import RedisError
 
+    jobs = _jobs_for(run_id)
     try:
-        queue().enqueue(run_sync, run_id, job_timeout=JOB_TIMEOUT, description=f"flask-wsqb run {run_id}")
+        target = queue()
+        for number in range(jobs):
+            target.enqueue(run_sync, run_id, job_timeout=JOB_TIMEOUT,
+                           description=f"flask-wsqb run {run_id} ({number + 1} of {jobs})")
     except RedisError as exc:
         raise QueueUnavailableError(
             f"{unreachable(exc)} The run was not started: try again when the job queue is back."
         ) from exc
+
+
+def _jobs_for(run_id: int) -> int:
+    """How many jobs share a run: one per ROWS_PER_JOB rows, at most WSQB_JOBS_PER_RUN.
+
+    Each job takes rows chunk by chunk until none is left (runs.claim), so any number of
+    workers can help and a job that dies leaves its rows to the others.
+    """
+    total = runs.counts(run_id)["total"]
+    return max(1, min(int(setting("JOBS_PER_RUN")), total // ROWS_PER_JOB))
 
 
 def _run_in_thread(app: Flask, run_id: int) -> None:

@@ -34,7 +34,7 @@ def _app_context() -> Iterator[None]:
 
 
 def _refresh(run, gateway) -> None:
-    written = mirror.refresh(gateway)
+    written = mirror.refresh(gateway, unless_since=run.created_at)
     runs.start(run)
     runs.finish(run, message=f"QuickBooks list refreshed ({written} customers updated).")
 

@@ -26,7 +26,7 @@ def handle(company: Company, request: Request, rest: str) -> dict:
     if resource == "customer" and method == "POST" and len(parts) == 1:
         return {"Customer": _write(company, request.args.get("operation", ""), _body(request))}
     if resource in ("customer", "vendor", "employee") and method == "GET" and len(parts) == 2:
-        return {resource.capitalize(): _read(company, resource.capitalize(), parts[1])}
+        return {resource.capitalize(): company.read(resource.capitalize(), parts[1])}
     if resource == "query" and len(parts) == 1 and method in ("GET", "POST"):
         text = request.args.get("query") if method == "GET" else request.get_data(as_text=True)
         return {"QueryResponse": company.query(text or "")}
@@ -60,14 +60,6 @@ def _write(company: Company, operation: str, body: Any) -> dict:
     if isinstance(body, dict) and has_id:
         raise ApiFault(INVALID_REQUEST, "Id is read-only on create")
     return company.create_customer(body)
-
-
-def _read(company: Company, entity: str, entity_id: str) -> dict:
-    found = company.query(f"SELECT * FROM {entity} WHERE Id = '{entity_id.replace(chr(39), '')}' "
-                          "AND Active IN (true, false)")
-    if not found:
-        raise ApiFault(("610", "Object Not Found"), f"Object Not Found : {entity} Id={entity_id}")
-    return found[entity][0]
 
 
 def _batch(company: Company, body: Any) -> list[dict]:

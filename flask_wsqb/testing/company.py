@@ -113,9 +113,13 @@ class Company:
             self._entities["Customer"][updated["Id"]] = updated
             return copy.deepcopy(updated)
 
-    def customer(self, customer_id: str) -> dict:
+    def read(self, entity: str, entity_id: str) -> dict:
+        """One customer, vendor or employee by Id, as a GET answers (610 when unknown)."""
         with self._lock:
-            return copy.deepcopy(self._get("Customer", str(customer_id)))
+            return copy.deepcopy(self._get(entity, entity_id))
+
+    def customer(self, customer_id: str) -> dict:
+        return self.read("Customer", str(customer_id))
 
     def customers(self) -> list[dict]:
         with self._lock:

@@ -45,7 +45,7 @@ class QBOEmulator:
                  client_secret: str | None = None, access_token_ttl: int = 3600,
                  refresh_token_ttl: int = 100 * 24 * 3600, rotation_grace: int = 24 * 3600,
                  throttle: bool = False, per_minute: int = 500, concurrent: int = 10,
-                 deleted_suffix: bool = False, clock_speed: float = 1.0) -> None:
+                 batch_per_minute: int = 40, deleted_suffix: bool = False, clock_speed: float = 1.0) -> None:
         self.host = host
         self.port = port
         self.clock = Clock(clock_speed)
@@ -59,7 +59,7 @@ class QBOEmulator:
                                   refresh_token_ttl, rotation_grace, self._realm_names)
         self._faults = FaultPlan()
         self._throttle = Throttle(self.clock, per_minute=per_minute, concurrent=concurrent,
-                                  enabled=throttle)
+                                  batch_per_minute=batch_per_minute, enabled=throttle)
         self._log: list[tuple[str, str, int]] = []
         self._log_lock = threading.Lock()
         self._stopping = threading.Event()
@@ -263,7 +263,7 @@ class QBOEmulator:
     def _api(self, request: Request, match: re.Match[str], hang: float) -> Response:
         realm_id = match["realm"]
         try:
-            with self._throttle.admit(realm_id):
+            with self._throttle.admit(realm_id, batch=match["rest"] == "batch"):
                 self._stopping.wait(hang)
                 self._oauth.authenticate(request.headers.get("Authorization"), realm_id)
                 company = self.company(realm_id)

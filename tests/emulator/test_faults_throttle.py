@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 import threading
 import time
 
@@ -108,3 +109,24 @@ def test_concurrent_requests_limit():
         assert response.status_code == 429
         assert response.json()["Fault"]["Error"][0]["code"] == "3001"
         assert requests.post(url, data="select * from Customer", headers=headers).status_code == 200
+
+
+def test_batch_requests_per_minute_limit():
+    from flask_wsqb.testing import QBOEmulator
+
+    with QBOEmulator(throttle=True, batch_per_minute=2) as limited:
+        access = limited.issue_tokens()[0]
+        base = f"{limited.api_url}/company/{limited.realm_id}"
+        headers = {"Authorization": f"Bearer {access}", "Content-Type": "application/json"}
+        body = json.dumps({"BatchItemRequest": [{"bId": "1", "Query": "select count(*) from Customer"}]})
+
+        def batch():
+            return requests.post(base + "/batch", data=body, headers=headers)
+
+        assert [batch().status_code for _ in range(3)] == [200, 200, 429]
+        assert "batch" in batch().json()["Fault"]["Error"][0]["Detail"]
+        query = requests.post(base + "/query", data="select count(*) from Customer",
+                              headers={**headers, "Content-Type": "application/text"})
+        assert query.status_code == 200
+        limited.advance(61)
+        assert batch().status_code == 200

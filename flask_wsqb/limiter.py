@@ -1,0 +1,291 @@
+"""How fast we may talk to QuickBooks: one request budget per company, shared by every worker.
+
+QuickBooks answers 429 (Fault 3001) beyond 500 requests a minute, 40 batch requests a minute or
+10 requests at once per company, then wants a minute's rest. Rather than find the limits by
+hitting them, the gateway takes a :meth:`Budget.slot` before every request, which waits until
+the company's budget has room; after a 429 anyway, :meth:`Budget.pause` makes every worker rest.
+
+:class:`RedisBudget` is shared by every process that uses the same Redis (``WSQB_REDIS_URL``),
+:class:`InProcessBudget` by the threads of one process; :class:`Unlimited`, the gateway's
+default, only honours pauses.
+"""
+from __future__ import annotations
+
+import random
+import threading
+import time
+import uuid
+from abc import ABC, abstractmethod
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+from .config import setting
+from .errors import ServiceUnavailableError, ThrottledError
+from .redis_client import shared_connection
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one company allows per ``window`` seconds; ``None``: no limit."""
+
+    requests: int | None = 480  # QuickBooks: 500 a minute
+    batches: int | None = 38  # batch requests (they count as requests too); QuickBooks: 40 a minute
+    concurrent: int | None = 8  # in flight at once; QuickBooks: 10
+    window: float = 60.0
+
+
+class Budget(ABC):
+    """A request budget per company (realm).
+
+    ``slot`` blocks until a request may be sent, for at most ``max_wait`` seconds (default:
+    three windows), then raises :class:`ThrottledError`.
+
+    A request counts in the rates from when its slot is taken until a window after the slot
+    is given back: QuickBooks counts it at some moment in between, so however long requests
+    take to arrive, QuickBooks never sees more in a window than the budget allowed.
+    """
+
+    def __init__(self, limits: Limits, *, max_wait: float | None = None) -> None:
+        self.limits = limits
+        self.max_wait = 3 * limits.window if max_wait is None else max_wait
+        #: How often a request waiting for one in flight to finish looks again.
+        self.poll = min(0.05, limits.window / 200)
+
+    @contextmanager
+    def slot(self, realm_id: str, *, batch: bool = False) -> Iterator[None]:
+        """Held while one request to ``realm_id`` is in flight."""
+        token = uuid.uuid4().hex
+        deadline = time.monotonic() + self.max_wait
+        while (wait := self._acquire(realm_id, token, batch)) > 0:
+            left = deadline - time.monotonic()
+            if wait > left:
+                raise ThrottledError(
+                    f"Waited {self.max_wait:.0f} s for room in this company's QuickBooks request "
+                    "budget, which other jobs are using. Try again in a minute.",
+                    code=3001, retry_after=self.limits.window,
+                )
+            time.sleep(wait + random.uniform(0, self.poll))  # jitter: waiters do not wake as one
+        try:
+            yield
+        finally:
+            self._release(realm_id, token)
+
+    @abstractmethod
+    def pause(self, realm_id: str, seconds: float) -> None:
+        """No request to ``realm_id`` starts, by anyone sharing this budget, for ``seconds``."""
+
+    @abstractmethod
+    def _acquire(self, realm_id: str, token: str, batch: bool) -> float:
+        """Take a slot named ``token`` and answer 0, or answer how long to wait before asking again."""
+
+    @abstractmethod
+    def _release(self, realm_id: str, token: str) -> None: ...
+
+
+@dataclass
+class _RealmUse:
+    requests: dict[str, float] = field(default_factory=dict)  # token: when it last counted
+    batches: dict[str, float] = field(default_factory=dict)
+    in_flight: set[str] = field(default_factory=set)
+    paused_until: float = 0.0
+
+
+class InProcessBudget(Budget):
+    """Shared by the threads of this process."""
+
+    def __init__(self, limits: Limits = Limits(), *, max_wait: float | None = None) -> None:
+        super().__init__(limits, max_wait=max_wait)
+        self._lock = threading.Lock()
+        self._realms: dict[str, _RealmUse] = {}
+
+    def pause(self, realm_id: str, seconds: float) -> None:
+        with self._lock:
+            use = self._realms.setdefault(realm_id, _RealmUse())
+            use.paused_until = max(use.paused_until, time.monotonic() + seconds)
+
+    def _acquire(self, realm_id: str, token: str, batch: bool) -> float:
+        limits = self.limits
+        with self._lock:
+            use = self._realms.setdefault(realm_id, _RealmUse())
+            now = time.monotonic()
+            if use.paused_until > now:
+                return use.paused_until - now
+            if limits.concurrent is not None and len(use.in_flight) >= limits.concurrent:
+                return self.poll
+            wait = _wait_for_room(use.requests, limits.requests, now, limits.window)
+            if batch:
+                wait = max(wait, _wait_for_room(use.batches, limits.batches, now, limits.window))
+            if wait > 0:
+                return wait
+            if limits.requests is not None:
+                use.requests[token] = now
+            if batch and limits.batches is not None:
+                use.batches[token] = now
+            use.in_flight.add(token)
+            return 0.0
+
+    def _release(self, realm_id: str, token: str) -> None:
+        with self._lock:
+            use = self._realms[realm_id]
+            use.in_flight.discard(token)
+            now = time.monotonic()
+            for log in (use.requests, use.batches):
+                if token in log:
+                    log[token] = now
+
+
+def _wait_for_room(log: dict[str, float], limit: int | None, now: float, window: float) -> float:
+    """Seconds until the sliding log holds fewer than ``limit`` entries of the last window."""
+    if limit is None:
+        return 0.0
+    for token in [token for token, counted in log.items() if counted <= now - window]:
+        del log[token]
+    return 0.0 if len(log) < limit else sorted(log.values())[len(log) - limit] + window - now
+
+
+class Unlimited(InProcessBudget):
+    """No limits, only pauses after a 429: the default of a gateway given no budget."""
+
+    def __init__(self) -> None:
+        super().__init__(Limits(requests=None, batches=None, concurrent=None))
+
+
+# The scripts read Redis' clock, so workers on machines whose clocks differ still agree.
+# KEYS: the realm's request log, batch log, in-flight leases, paused-until.
+# A limit of -1 means none. Numbers travel as strings: Redis truncates Lua numbers to integers.
+_ACQUIRE = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+local window, requests, batches = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local concurrent, lease, token, batch = tonumber(ARGV[4]), tonumber(ARGV[5]), ARGV[6], ARGV[7] == '1'
+local paused = tonumber(redis.call('GET', KEYS[4]) or '0')
+if paused > now then return tostring(paused - now) end
+if concurrent >= 0 then
+  redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', now)
+  if redis.call('ZCARD', KEYS[3]) >= concurrent then return ARGV[8] end
+end
+local function wait_for_room(key, limit)
+  if limit < 0 then return 0 end
+  redis.call('ZREMRANGEBYSCORE', key, '-inf', now - window)
+  local count = redis.call('ZCARD', key)
+  if count < limit then return 0 end
+  local edge = redis.call('ZRANGE', key, count - limit, count - limit, 'WITHSCORES')
+  return tonumber(edge[2]) + window - now
+end
+local wait = wait_for_room(KEYS[1], requests)
+if batch then wait = math.max(wait, wait_for_room(KEYS[2], batches)) end
+if wait > 0 then return tostring(wait) end
+local function log(key, score, ttl)
+  redis.call('ZADD', key, score, token)
+  redis.call('PEXPIRE', key, math.ceil(ttl * 1000) + 1000)
+end
+if requests >= 0 then log(KEYS[1], now, window) end
+if batch and batches >= 0 then log(KEYS[2], now, window) end
+if concurrent >= 0 then log(KEYS[3], now + lease, lease) end
+return '0'
+"""
+
+# KEYS: the realm's request log, batch log, in-flight leases.
+_RELEASE = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+redis.call('ZREM', KEYS[3], ARGV[1])
+for i = 1, 2 do
+  if redis.call('ZADD', KEYS[i], 'XX', 'CH', now, ARGV[1]) == 1 then
+    redis.call('PEXPIRE', KEYS[i], math.ceil(tonumber(ARGV[2]) * 1000) + 1000)
+  end
+end
+"""
+
+_PAUSE = """
+local t = redis.call('TIME')
+local seconds = tonumber(ARGV[1])
+local till = tonumber(t[1]) + tonumber(t[2]) / 1000000 + seconds
+if till > tonumber(redis.call('GET', KEYS[1]) or '0') then
+  redis.call('SET', KEYS[1], string.format('%.6f', till), 'PX', math.ceil(seconds * 1000))
+end
+"""
+
+
+class RedisBudget(Budget):
+    """Shared by every process using ``connection`` (keys ``wsqb:budget:{realm}:…``).
+
+    The rates are sliding-window logs; each request in flight holds a lease of ``lease``
+    seconds, so a worker killed mid-request frees its slot when the lease ends. A request
+    outlasting its lease stops counting as in flight: keep it above the request timeout.
+    """
+
+    def __init__(self, connection, limits: Limits = Limits(), *, lease: float = 60.0,
+                 max_wait: float | None = None) -> None:
+        super().__init__(limits, max_wait=max_wait)
+        self.connection = connection
+        self.lease = lease
+        self._acquire_script = connection.register_script(_ACQUIRE)
+        self._pause_script = connection.register_script(_PAUSE)
+        self._release_script = connection.register_script(_RELEASE)
+
+    def pause(self, realm_id: str, seconds: float) -> None:
+        self._run(self._pause_script, _keys(realm_id, "paused"), [float(seconds)])
+
+    def _acquire(self, realm_id: str, token: str, batch: bool) -> float:
+        limits = self.limits
+        keys = _keys(realm_id, "requests", "batches", "in-flight", "paused")
+        args = [limits.window, _or_none(limits.requests), _or_none(limits.batches),
+                _or_none(limits.concurrent), self.lease, token, int(batch), self.poll]
+        return float(self._run(self._acquire_script, keys, args))
+
+    def _release(self, realm_id: str, token: str) -> None:
+        from redis.exceptions import RedisError
+
+        try:
+            self._release_script(keys=_keys(realm_id, "requests", "batches", "in-flight"),
+                                 args=[token, self.limits.window])
+        except RedisError:
+            pass  # the lease frees the slot anyway
+
+    def _run(self, script, keys: list[str], args: list):
+        from redis.exceptions import RedisError
+
+        try:
+            return script(keys=keys, args=args)
+        except RedisError as exc:
+            where = self.connection.connection_pool.connection_kwargs
+            raise ServiceUnavailableError(
+                f"Redis at {where.get('host', '?')}:{where.get('port', '?')}, which paces this "
+                f"company's QuickBooks requests across workers, cannot be reached: {exc}. "
+                "Nothing more was sent to QuickBooks."
+            ) from exc
+
+
+def _keys(realm_id: str, *names: str) -> list[str]:
+    # The braces are a Redis Cluster hash tag: a realm's keys live together, as scripts need.
+    return [f"wsqb:budget:{{{realm_id}}}:{name}" for name in names]
+
+
+def _or_none(limit: int | None) -> int:
+    return -1 if limit is None else limit
+
+
+_budgets: dict[tuple[str | None, Limits, float], Budget] = {}
+_budgets_guard = threading.Lock()
+
+
+def budget() -> Budget:
+    """The app's budget: in Redis when ``WSQB_REDIS_URL`` is set, else for this process.
+
+    Resolved in the app context, so the gateway can use it without one. A slot held by a
+    worker that died frees itself after twice ``WSQB_TIMEOUT``.
+    """
+    limits = Limits(requests=int(setting("RATE_PER_MINUTE")), batches=int(setting("BATCH_PER_MINUTE")),
+                    concurrent=int(setting("MAX_CONCURRENT")), window=float(setting("RATE_WINDOW")))
+    url = setting("REDIS_URL")
+    lease = 2 * float(setting("TIMEOUT"))
+    with _budgets_guard:
+        key = (url, limits, lease)
+        if key not in _budgets:
+            if url:
+                _budgets[key] = RedisBudget(shared_connection(url), limits, lease=lease)
+            else:
+                _budgets[key] = InProcessBudget(limits)
+        return _budgets[key]

@@ -1,0 +1,76 @@
+"""One request budget in Redis shared by worker processes, against a throttled emulator on a clock
+where an emulated minute passes in a real second (so the budget's window is one second)."""
+from __future__ import annotations
+
+import multiprocessing
+import time
+
+import pytest
+
+from flask_wsqb.errors import ThrottledError
+from flask_wsqb.gateway import RetryPolicy
+from flask_wsqb.limiter import Limits
+from flask_wsqb.testing import QBOEmulator
+from tests.rq.senders import WAIT, Company, budget, run_senders
+
+pytestmark = pytest.mark.redis
+
+#: WSQB's defaults, over a one-second window.
+LIMITS = Limits(requests=480, batches=38, concurrent=8, window=1.0)
+
+
+@pytest.fixture
+def throttled_qbo():
+    with QBOEmulator(throttle=True, clock_speed=60, per_minute=500, concurrent=10,
+                     access_token_ttl=10**7) as qbo:
+        yield qbo
+
+
+def test_processes_sharing_the_budget_stay_within_the_limits(throttled_qbo, redis_url):
+    reports, elapsed = run_senders(4, Company.of(throttled_qbo), redis_url, LIMITS, count=375)
+    assert [report.error for report in reports] == [""] * 4
+    statuses = [status for _, _, status in throttled_qbo.request_log]
+    assert statuses.count(200) == 1500
+    assert 429 not in statuses[500:]  # past the first window: none at all
+    assert elapsed > 2.0  # 1,500 requests at 480 a window need three windows and a bit
+
+
+def hold_slot(redis_url: str, realm_id: str, held) -> None:
+    with budget(redis_url, Limits(concurrent=1, window=1.0), lease=1.5).slot(realm_id):
+        held.put(time.time())
+        time.sleep(WAIT)
+
+
+def test_a_killed_workers_slot_frees_itself_when_its_lease_ends(redis_url):
+    context = multiprocessing.get_context("spawn")
+    held = context.Queue()
+    holder = context.Process(target=hold_slot, args=(redis_url, "9341000000000001", held), daemon=True)
+    holder.start()
+    taken_at = held.get(timeout=WAIT)
+    holder.kill()
+    holder.join(timeout=5)
+
+    impatient = budget(redis_url, Limits(concurrent=1, window=1.0), max_wait=0.2)
+    with pytest.raises(ThrottledError):
+        with impatient.slot("9341000000000001"):
+            pass
+    patient = budget(redis_url, Limits(concurrent=1, window=1.0), max_wait=5.0)
+    with patient.slot("9341000000000001"):
+        assert 1.4 <= time.time() - taken_at < 3.0
+
+
+def test_a_429_pauses_every_process(redis_url):
+    with QBOEmulator(access_token_ttl=10**7) as qbo:
+        reports, _ = run_senders(
+            4, Company.of(qbo), redis_url, LIMITS, seconds=2.5,
+            retry=RetryPolicy(max_wait=1.0),  # no Retry-After: the budget pauses this long
+            after_start=lambda: (time.sleep(0.5), qbo.fail_next(429)),
+        )
+        assert [report.error for report in reports] == [""] * 4
+        assert [status for _, _, status in qbo.request_log].count(429) == 1
+    finished = sorted(moment for report in reports for moment in report.finished)
+    gap, resumed = max((later - earlier, later) for earlier, later in zip(finished, finished[1:]))
+    # Nothing finished for the pause, less what was already in flight (without it: ms apart).
+    assert gap >= 0.8
+    # ... in any process: each sent both before and after the pause.
+    assert all(min(report.finished) < resumed - gap < resumed <= max(report.finished) for report in reports)

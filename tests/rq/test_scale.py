@@ -1,0 +1,183 @@
+"""Big runs shared by several real workers; a worker SIGKILLed mid-export; Redis lost with
+the queued jobs: every row ends exported exactly once, and a stuck run says so and retries."""
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from example_app.models import db
+from tests.conftest import connect_quickbooks, post_form, run_id_of
+from tests.rq.conftest import wait_until
+from tests.sync.conftest import EXPORT, add_contacts
+
+pytestmark = pytest.mark.redis
+
+
+@pytest.fixture
+def app_config(app_config):
+    # A run with no sign of life for 2 s counts as stalled (production: minutes).
+    return {**app_config, "WSQB_STALL_AFTER": 2.0}
+
+
+def report_of(client, run_id: int) -> dict:
+    return client.get(f"/setup/quickbooks/runs/{run_id}.json").get_json()
+
+
+def export(client, ids: list[str]) -> int:
+    return run_id_of(post_form(client, EXPORT, EXPORT, {"selected": ids}))
+
+
+def retry(client, run_id: int):
+    page = f"{EXPORT}?run={run_id}"
+    return post_form(client, page, f"/setup/quickbooks/runs/{run_id}/retry?run={run_id}", follow_redirects=True)
+
+
+def exactly_once(qbo, names: list[str]) -> None:
+    stored = sorted(c["DisplayName"] for c in qbo.customers())
+    assert stored == sorted(names), (len(stored), len(names))
+
+
+def claimers(app, run_id: int) -> set[str]:
+    with app.app_context():
+        Item = app.extensions["wsqb"].models.SyncItem
+        return set(db.session.scalars(sa.select(Item.claimed_by).where(Item.run_id == run_id)))
+
+
+def kill_with_children(pid: int) -> None:
+    """SIGKILL a worker and its work horse (RQ forks the horse into a session of its own)."""
+    children = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:  # the parent pid
+            children.append(int(stat.parent.name))
+    for victim in [*children, pid]:
+        os.kill(victim, signal.SIGKILL)
+
+
+def test_a_big_export_is_shared_by_four_workers(app, client, qbo, workers):
+    for number in range(4):
+        workers.flask_worker("--name", f"wsqb-share-{number}")
+    connect_quickbooks(client, qbo)
+    names = [f"Client {n:04}" for n in range(600)]
+    ids = add_contacts(app, *({"display_name": name} for name in names))
+    qbo.fail_next(count=40, path="/batch", mode="hang", hang_seconds=0.1)  # slow enough to share
+    run_id = export(client, ids)
+    report = wait_until(lambda: (r := report_of(client, run_id))["finished"] and r, "export finished",
+                        timeout=120, log=workers.log)
+    assert (report["state"], report["ok"], report["errors"]) == ("done", 600, 0), (
+        report["message"], {i["message"] for i in client.get(f"/setup/quickbooks/runs/{run_id}.json").get_json()["items"]
+                            if i["status"] == "error"})
+    exactly_once(qbo, names)
+    assert len(claimers(app, run_id)) >= 2  # rows were taken by more than one worker
+
+
+def test_sigkill_mid_export_then_retry_exports_every_row_once(app, client, qbo, workers):
+    worker = workers.flask_worker("--name", "wsqb-doomed")
+    connect_quickbooks(client, qbo)
+    names = [f"Row {n:03}" for n in range(300)]
+    ids = add_contacts(app, *({"display_name": name} for name in names))
+    qbo.fail_next(count=100, path="/batch", mode="hang", hang_seconds=0.4)
+    run_id = export(client, ids)
+    wait_until(lambda: report_of(client, run_id)["done"] >= 60, "some rows exported", log=workers.log)
+    kill_with_children(worker.pid)  # worker and work horse, no cleanup; a batch may be in flight
+    worker.wait(10)
+    stuck = wait_until(lambda: (r := report_of(client, run_id))["stalled"] and r, "the run shows as stalled")
+    assert stuck["retryable"] and not stuck["finished"] and stuck["done"] < 300
+    qbo.clear_faults()
+
+    workers.flask_worker("--name", "wsqb-rescuer")
+    page = retry(client, run_id).get_data(as_text=True)
+    assert "wsqb-run" in page
+    report = wait_until(lambda: (r := report_of(client, run_id))["finished"] and r, "retried export finished",
+                        timeout=60, log=workers.log)
+    assert (report["state"], report["ok"], report["errors"]) == ("done", 300, 0), report
+    exactly_once(qbo, names)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class RedisServer:
+    """A Redis of this test's own, to take away and bring back."""
+
+    def __init__(self) -> None:
+        self.port = _free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(["redis-server", "--port", str(self.port), "--bind", "127.0.0.1",
+                                         "--save", "", "--appendonly", "no"], stdout=subprocess.DEVNULL)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            with socket.socket() as sock:
+                if sock.connect_ex(("127.0.0.1", self.port)) == 0:
+                    return
+            time.sleep(0.05)
+        raise AssertionError("redis-server did not start")
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(10)
+
+
+@pytest.fixture
+def own_redis():
+    server = RedisServer()
+    server.start()
+    yield server
+    server.stop()
+
+
+def test_redis_lost_with_the_queued_jobs_gives_a_clear_error_and_a_retryable_run(
+        app_config, db_url, qbo, own_redis, worker_env, tmp_path):
+    from example_app import create_app
+    from tests.rq.conftest import Workers
+
+    app = create_app({**app_config, "WSQB_REDIS_URL": own_redis.url})
+    client = app.test_client()
+    workers = Workers({**worker_env, "WSQB_REDIS_URL": own_redis.url}, tmp_path)
+    try:
+        workers.flask_worker("--burst", "--name", "wsqb-connect")
+        connect_quickbooks(client, qbo)
+        names = ["Lost Job One", "Lost Job Two"]
+        ids = add_contacts(app, *({"display_name": name} for name in names))
+        run_id = export(client, ids)  # queued in Redis; no worker is running
+        own_redis.stop()  # Redis goes away, and the queued job with it
+        own_redis.start()  # back, empty (no persistence)
+        stuck = wait_until(lambda: (r := report_of(client, run_id))["stalled"] and r, "the run shows as stalled")
+        assert stuck["retryable"] and stuck["done"] == 0
+        page = client.get(f"{EXPORT}?run={run_id}").get_data(as_text=True)
+        assert "No worker has reported on this run" in page and 'id="wsqb-retry"' in page
+
+        own_redis.stop()  # while Redis is down, Retry says so and keeps the run
+        answer = retry(client, run_id).get_data(as_text=True)
+        assert "cannot be reached" in answer
+        report = report_of(client, run_id)
+        assert report["state"] == "failed" and report["retryable"] and qbo.customers() == []
+
+        own_redis.start()
+        retry(client, run_id)
+        workers.flask_worker("--burst", "--name", "wsqb-after")
+        report = wait_until(lambda: (r := report_of(client, run_id))["finished"] and r, "export finished",
+                            log=workers.log)
+        assert (report["state"], report["ok"]) == ("done", 2), report
+        exactly_once(qbo, names)
+    finally:
+        workers.stop_all()
+        with app.app_context():
+            app.extensions["sqlalchemy"].engine.dispose()
