@@ -181,3 +181,37 @@ def test_redis_lost_with_the_queued_jobs_gives_a_clear_error_and_a_retryable_run
         workers.stop_all()
         with app.app_context():
             app.extensions["sqlalchemy"].engine.dispose()
+
+
+def test_two_workers_finding_the_token_expired_refresh_it_once(app, client, qbo, workers):
+    for number in range(2):
+        workers.flask_worker("--name", f"wsqb-refresh-{number}")
+    connect_quickbooks(client, qbo)
+    names = [f"Token Row {n:03}" for n in range(400)]
+    ids = add_contacts(app, *({"display_name": name} for name in names))
+    qbo.expire_access_tokens()  # QuickBooks stops accepting the access token both workers hold
+    refreshes_before = sum(1 for _m, path, _s in qbo.request_log if path.endswith("/tokens/bearer"))
+    run_id = export(client, ids)
+    report = wait_until(lambda: (r := report_of(client, run_id))["finished"] and r, "export finished",
+                        timeout=60, log=workers.log)
+    assert (report["state"], report["ok"], report["errors"]) == ("done", 400, 0), report["message"]
+    refreshes = sum(1 for _m, path, _s in qbo.request_log if path.endswith("/tokens/bearer")) - refreshes_before
+    assert refreshes == 1
+    assert len(claimers(app, run_id)) == 2  # both workers did work with the one refreshed token
+    exactly_once(qbo, names)
+
+
+def test_server_errors_and_dropped_connections_mid_run_lose_nothing(app, client, qbo, workers):
+    for number in range(2):
+        workers.flask_worker("--name", f"wsqb-faults-{number}")
+    connect_quickbooks(client, qbo)
+    names = [f"Faulty Row {n:03}" for n in range(300)]
+    ids = add_contacts(app, *({"display_name": name} for name in names))
+    qbo.fail_next(status=500, count=2, path="/batch")
+    qbo.fail_next(count=2, path="/batch", mode="drop")
+    qbo.fail_next(status=503, count=1, path="/batch", mode="html")
+    run_id = export(client, ids)
+    report = wait_until(lambda: (r := report_of(client, run_id))["finished"] and r, "export finished",
+                        timeout=60, log=workers.log)
+    assert (report["state"], report["ok"], report["errors"]) == ("done", 300, 0), report["message"]
+    exactly_once(qbo, names)
