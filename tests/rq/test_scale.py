@@ -34,6 +34,17 @@ def export(client, ids: list[str]) -> int:
     return run_id_of(post_form(client, EXPORT, EXPORT, {"selected": ids}))
 
 
+def finished(client, run_id: int, workers, timeout: float = 60) -> dict:
+    """The run's report once it finished, polled as the progress bar does."""
+    return wait_until(lambda: (r := report_of(client, run_id))["finished"] and r, f"run {run_id} finished",
+                      timeout=timeout, log=workers.log)
+
+
+def start_workers(workers, count: int, name: str) -> None:
+    for number in range(count):
+        workers.flask_worker("--name", f"wsqb-{name}-{number}")
+
+
 def retry(client, run_id: int):
     page = f"{EXPORT}?run={run_id}"
     return post_form(client, page, f"/setup/quickbooks/runs/{run_id}/retry?run={run_id}", follow_redirects=True)
@@ -65,15 +76,13 @@ def kill_with_children(pid: int) -> None:
 
 
 def test_a_big_export_is_shared_by_four_workers(app, client, qbo, workers):
-    for number in range(4):
-        workers.flask_worker("--name", f"wsqb-share-{number}")
+    start_workers(workers, 4, "share")
     connect_quickbooks(client, qbo)
     names = [f"Client {n:04}" for n in range(600)]
     ids = add_contacts(app, *({"display_name": name} for name in names))
     qbo.fail_next(count=40, path="/batch", mode="hang", hang_seconds=0.1)  # slow enough to share
     run_id = export(client, ids)
-    report = wait_until(lambda: (r := report_of(client, run_id))["finished"] and r, "export finished",
-                        timeout=120, log=workers.log)
+    report = finished(client, run_id, workers, timeout=120)
     assert (report["state"], report["ok"], report["errors"]) == ("done", 600, 0), (
         report["message"], {i["message"] for i in client.get(f"/setup/quickbooks/runs/{run_id}.json").get_json()["items"]
                             if i["status"] == "error"})
@@ -98,8 +107,7 @@ def test_sigkill_mid_export_then_retry_exports_every_row_once(app, client, qbo, 
     workers.flask_worker("--name", "wsqb-rescuer")
     page = retry(client, run_id).get_data(as_text=True)
     assert "wsqb-run" in page
-    report = wait_until(lambda: (r := report_of(client, run_id))["finished"] and r, "retried export finished",
-                        timeout=60, log=workers.log)
+    report = finished(client, run_id, workers)
     assert (report["state"], report["ok"], report["errors"]) == ("done", 300, 0), report
     exactly_once(qbo, names)
 
@@ -173,8 +181,7 @@ def test_redis_lost_with_the_queued_jobs_gives_a_clear_error_and_a_retryable_run
         own_redis.start()
         retry(client, run_id)
         workers.flask_worker("--burst", "--name", "wsqb-after")
-        report = wait_until(lambda: (r := report_of(client, run_id))["finished"] and r, "export finished",
-                            log=workers.log)
+        report = finished(client, run_id, workers)
         assert (report["state"], report["ok"]) == ("done", 2), report
         exactly_once(qbo, names)
     finally:
@@ -184,16 +191,14 @@ def test_redis_lost_with_the_queued_jobs_gives_a_clear_error_and_a_retryable_run
 
 
 def test_two_workers_finding_the_token_expired_refresh_it_once(app, client, qbo, workers):
-    for number in range(2):
-        workers.flask_worker("--name", f"wsqb-refresh-{number}")
+    start_workers(workers, 2, "refresh")
     connect_quickbooks(client, qbo)
     names = [f"Token Row {n:03}" for n in range(400)]
     ids = add_contacts(app, *({"display_name": name} for name in names))
     qbo.expire_access_tokens()  # QuickBooks stops accepting the access token both workers hold
     refreshes_before = sum(1 for _m, path, _s in qbo.request_log if path.endswith("/tokens/bearer"))
     run_id = export(client, ids)
-    report = wait_until(lambda: (r := report_of(client, run_id))["finished"] and r, "export finished",
-                        timeout=60, log=workers.log)
+    report = finished(client, run_id, workers)
     assert (report["state"], report["ok"], report["errors"]) == ("done", 400, 0), report["message"]
     refreshes = sum(1 for _m, path, _s in qbo.request_log if path.endswith("/tokens/bearer")) - refreshes_before
     assert refreshes == 1
@@ -202,8 +207,7 @@ def test_two_workers_finding_the_token_expired_refresh_it_once(app, client, qbo,
 
 
 def test_server_errors_and_dropped_connections_mid_run_lose_nothing(app, client, qbo, workers):
-    for number in range(2):
-        workers.flask_worker("--name", f"wsqb-faults-{number}")
+    start_workers(workers, 2, "faults")
     connect_quickbooks(client, qbo)
     names = [f"Faulty Row {n:03}" for n in range(300)]
     ids = add_contacts(app, *({"display_name": name} for name in names))
@@ -211,7 +215,6 @@ def test_server_errors_and_dropped_connections_mid_run_lose_nothing(app, client,
     qbo.fail_next(count=2, path="/batch", mode="drop")
     qbo.fail_next(status=503, count=1, path="/batch", mode="html")
     run_id = export(client, ids)
-    report = wait_until(lambda: (r := report_of(client, run_id))["finished"] and r, "export finished",
-                        timeout=60, log=workers.log)
+    report = finished(client, run_id, workers)
     assert (report["state"], report["ok"], report["errors"]) == ("done", 300, 0), report["message"]
     exactly_once(qbo, names)
