@@ -23,10 +23,7 @@ from .runs import RowFailure
 
 
 def export_contacts(run, gateway: QuickBooksGateway) -> None:
-    try:
-        mirror.refresh(gateway, unless_since=run.created_at)  # current SyncTokens and names, to avoid needless faults
-    except QuickBooksError as exc:
-        current_app.logger.warning("QuickBooks list not refreshed before export: %s", exc)
+    mirror.refresh_before(run, gateway)
     runs.process(run, _Exporter(run, gateway).export_chunk, chunk=BATCH_SIZE)
 
 

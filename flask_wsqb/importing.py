@@ -8,20 +8,15 @@ Each row runs in its own savepoint, so a failed row never stops the others.
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import current_app
 
 from . import history, links, mapping, mirror, runs
-from .errors import QuickBooksError
 from .extension import current_state
 from .runs import RowFailure
 
 
 def import_customers(run, gateway) -> None:
     """Import the run's pending customers (a re-run skips what is already done)."""
-    try:
-        mirror.refresh(gateway, unless_since=run.created_at)  # import what QuickBooks holds now, not when the grid loaded
-    except QuickBooksError as exc:
-        current_app.logger.warning("QuickBooks list not refreshed before import: %s", exc)
+    mirror.refresh_before(run, gateway)
     importer = _Importer(gateway.realm_id, run)
     runs.process(run, importer.import_chunk, chunk=200)
 

@@ -11,8 +11,10 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from flask import current_app
 
 from . import locks, mapping
+from .errors import QuickBooksError
 from .extension import current_state
 from .gateway import PAGE_SIZE, QuickBooksGateway
 from .models import aware, utcnow
@@ -33,6 +35,16 @@ def refresh(gateway: QuickBooksGateway, *, full: bool = False, unless_since: dat
     """
     with locks.factory()(f"mirror:{gateway.realm_id}", wait=600.0):
         return _refresh(gateway, full, unless_since)
+
+
+def refresh_before(run, gateway: QuickBooksGateway) -> None:
+    """Bring the copy up to date before a run works from it (what QuickBooks holds now, not
+    when the page loaded). If QuickBooks cannot be reached for that, the run goes on with the
+    copy it has: its rows will say what QuickBooks answers them."""
+    try:
+        refresh(gateway, unless_since=run.created_at)
+    except QuickBooksError as exc:
+        current_app.logger.warning("flask-wsqb: QuickBooks list not refreshed before a %s run: %s", run.kind, exc)
 
 
 def _refresh(gateway: QuickBooksGateway, full: bool, unless_since: datetime | None) -> int:

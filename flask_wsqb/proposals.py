@@ -8,10 +8,8 @@ candidate gets no proposal at all, and an ambiguous one is only offered for revi
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import current_app
 
 from . import links, matching, mirror, runs
-from .errors import QuickBooksError
 from .extension import current_state
 from .mapping import customer_to_fields
 
@@ -20,10 +18,7 @@ PROPOSED, REVIEW, REJECTED = "proposed", "review", "rejected"
 
 def auto_match(run, gateway) -> None:
     """The "match" job: replace the open proposals with fresh ones."""
-    try:
-        mirror.refresh(gateway, unless_since=run.created_at)
-    except QuickBooksError as exc:
-        current_app.logger.warning("QuickBooks list not refreshed before Auto Match: %s", exc)
+    mirror.refresh_before(run, gateway)
     runs.start(run)
     realm_id = gateway.realm_id
     state = current_state()
