@@ -26,7 +26,7 @@ CDC_OVERLAP = timedelta(minutes=5)
 CDC_LIMIT = 1000  # an answer this long may be cut short
 
 
-def refresh(gateway: QuickBooksGateway, *, full: bool = False, unless_since: datetime | None = None) -> int:
+def refresh(gateway: QuickBooksGateway, *, unless_since: datetime | None = None) -> int:
     """Bring the copy up to date; returns how many customers were written.
 
     ``unless_since``: nothing to do if the copy was refreshed at or after this time. The jobs
@@ -34,7 +34,7 @@ def refresh(gateway: QuickBooksGateway, *, full: bool = False, unless_since: dat
     others wait for the lock, then find the copy fresh and go on.
     """
     with locks.factory()(f"mirror:{gateway.realm_id}", wait=600.0):
-        return _refresh(gateway, full, unless_since)
+        return _refresh(gateway, unless_since)
 
 
 def refresh_before(run, gateway: QuickBooksGateway) -> None:
@@ -47,7 +47,7 @@ def refresh_before(run, gateway: QuickBooksGateway) -> None:
         current_app.logger.warning("flask-wsqb: QuickBooks list not refreshed before a %s run: %s", run.kind, exc)
 
 
-def _refresh(gateway: QuickBooksGateway, full: bool, unless_since: datetime | None) -> int:
+def _refresh(gateway: QuickBooksGateway, unless_since: datetime | None) -> int:
     state = current_state()
     session = state.db.session
     session.commit()  # a new transaction: see what the job that held the lock wrote
@@ -60,7 +60,7 @@ def _refresh(gateway: QuickBooksGateway, full: bool, unless_since: datetime | No
     if since is not None and unless_since is not None and since >= aware(unless_since):
         return 0
     written = None
-    if not full and since is not None and started - since < CDC_HORIZON:
+    if since is not None and started - since < CDC_HORIZON:
         changes = gateway.changed_customers(since - CDC_OVERLAP)
         if len(changes) < CDC_LIMIT:
             written = store(gateway.realm_id, changes)
