@@ -22,6 +22,28 @@ SEEDS = (1, 2, 3)
 QUALITY_SIZE = 3_000
 
 
+def measure(size: int = SIZE, sample: int = NAIVE_SAMPLE) -> dict:
+    """Wall time and tracemalloc peak of auto_match on ``size`` x ``size``, and thefuzz's
+    extractOne per contact timed on ``sample`` contacts and extrapolated to ``size``."""
+    data = labelled_set(int(size * 1.2), seed=7)
+    contacts, customers = data.contacts[:size], data.customers[:size]
+    gc.collect()
+    start = time.perf_counter()
+    matches = auto_match(contacts, customers)
+    seconds = time.perf_counter() - start
+    tracemalloc.start()
+    auto_match(contacts, customers)
+    peak = tracemalloc.get_traced_memory()[1] / 2**20
+    tracemalloc.stop()
+    names = [c.display_name for c in customers]
+    start = time.perf_counter()
+    for contact in contacts[:sample]:
+        process.extractOne(contact.display_name, names)
+    naive = (time.perf_counter() - start) * len(contacts) / sample
+    return {"contacts": len(contacts), "customers": len(customers), "links": len(matches), "seconds": seconds,
+            "peak_mib": peak, "naive_seconds": naive, "sample": sample}
+
+
 def main() -> None:
     data = labelled_set(int(SIZE * 1.2), seed=7)
     contacts, customers = data.contacts[:SIZE], data.customers[:SIZE]

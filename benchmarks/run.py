@@ -1,9 +1,13 @@
-"""``python -m benchmarks.run [--quick] [--db sqlite|postgresql]``: measure and print a table.
+"""``python -m benchmarks.run [--quick] [--db sqlite|postgresql] [--no-workers]``: one table.
 
-1. Export of new contacts: batch requests vs a per-record python-quickbooks ``save()`` loop.
-2. Import (Select All) end to end: Refresh, then Import Selected, vs ``Customer.get`` per row
-   and one commit per contact.
-3. The Import and Export grids: response time and SQL statements at two sizes.
+1. Wall time, requests to QuickBooks and peak memory, beside a naive baseline:
+   export of 1,000 and 10,000 new contacts (batch requests vs a per-record python-quickbooks
+   ``save()`` loop, measured on 1,000 and extrapolated); import of 10,000 (Select All, end to
+   end: the listing, then Import Selected, vs ``Customer.get`` and a commit per row, measured on
+   1,000 and extrapolated); Auto Match 10,000 x 10,000 (vs thefuzz ``extractOne`` per contact,
+   timed on a sample and extrapolated); the 10,000-row Import and Export grids.
+2. Throttled export throughput: 1, 2 and 4 real ``flask wsqb worker`` processes against the
+   emulator at QuickBooks' limits on a sped-up clock (PostgreSQL and Redis: see bench_workers).
 """
 from __future__ import annotations
 
@@ -32,19 +36,42 @@ def add_contacts(bench_host, n: int) -> list[str]:
 
 # -- 1. export ---------------------------------------------------------------------------------
 
-def export_benchmark(dbname: str, n: int) -> tuple[Measure, Measure]:
-    with host(dbname) as bench:
-        ids = add_contacts(bench, n)
-        token = bench.form_token(EXPORT)
-        report = {}
-        ours = measure(bench, lambda: report.update(bench.run(EXPORT, ids, token)))
-        assert report["ok"] == n, report
-        batches = sum(1 for _m, path, _s in bench.qbo.request_log if path.endswith("/batch"))
-        ours.note = f"{batches} batch + {ours.requests - batches} other"
-        ours.extra["batches"] = batches
-    with host(dbname) as bench:
-        naive = measure(bench, lambda: naive_export(bench, n))
-    return ours, naive
+def export_ours(dbname: str, n: int) -> Measure:
+    """Export Selected of ``n`` new contacts, end to end (timed pass, then a memory pass)."""
+    passes = []
+    for memory in (False, True):
+        with host(dbname) as bench:
+            ids = add_contacts(bench, n)
+            token = bench.form_token(EXPORT)
+            report = {}
+            ours = measure(bench, lambda: report.update(bench.run(EXPORT, ids, token)), memory=memory)
+            assert report["ok"] == n, report
+            batches = sum(1 for _m, path, _s in bench.qbo.request_log if path.endswith("/batch"))
+            ours.note = f"{batches} batch + {ours.requests - batches} other"
+            ours.extra["batches"] = batches
+            passes.append(ours)
+    timed, traced = passes
+    timed.peak_mib = traced.peak_mib
+    return timed
+
+
+def naive_export_measure(dbname: str, n: int) -> Measure:
+    passes = []
+    for memory in (False, True):
+        with host(dbname) as bench:
+            passes.append(measure(bench, lambda: naive_export(bench, n), memory=memory))
+    passes[0].peak_mib = passes[1].peak_mib
+    return passes[0]
+
+
+def scaled(naive: Measure, n: int, measured: int) -> Measure:
+    """A per-record loop's cost at ``n`` records from its cost at ``measured``: linear."""
+    if n == measured:
+        return naive
+    scale = n / measured
+    return Measure(naive.seconds * scale, round(naive.requests * scale), round(naive.sql * scale),
+                   commits=round(naive.commits * scale), peak_mib=naive.peak_mib,
+                   note=f"extrapolated ×{scale:g} from {measured:,}")
 
 
 def naive_export(bench, n: int) -> None:
@@ -91,10 +118,13 @@ def import_benchmark(dbname: str, n: int) -> tuple[Measure, Measure, Measure, Me
     with host(dbname, customers=min(n, NAIVE_IMPORT_LIMIT)) as bench:
         sample = [c["Id"] for c in bench.qbo.customers()]
         naive = measure(bench, lambda: naive_import(bench, sample))
+    with host(dbname, customers=min(n, NAIVE_IMPORT_LIMIT)) as bench:
+        naive.peak_mib = measure(bench, lambda: naive_import(bench, sample), memory=True).peak_mib
         if len(sample) < n:
             scale = n / len(sample)
             naive = Measure(naive.seconds * scale, round(naive.requests * scale), round(naive.sql * scale),
-                            commits=round(naive.commits * scale), note=f"extrapolated ×{scale:g} from {len(sample):,}")
+                            commits=round(naive.commits * scale), peak_mib=naive.peak_mib,
+                            note=f"extrapolated ×{scale:g} from {len(sample):,}")
     return refresh, imported, total, naive
 
 
@@ -121,6 +151,8 @@ def grid_benchmark(dbname: str, n: int) -> tuple[Measure, Measure]:
         add_contacts(bench, n)
         import_grid = page_timing(bench, IMPORT + "?show_hidden=1")
         export_grid = page_timing(bench, EXPORT)
+        for grid, url in ((import_grid, IMPORT + "?show_hidden=1"), (export_grid, EXPORT)):
+            grid.peak_mib = measure(bench, lambda: bench.client.get(url), memory=True).peak_mib
     assert import_grid.extra["rows"] == n and export_grid.extra["rows"] == n
     return import_grid, export_grid
 
@@ -160,58 +192,90 @@ def table(rows: list[tuple[str, ...]]) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.run", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke run (a minute)")
+    parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke run (a few minutes)")
     parser.add_argument("--db", choices=("sqlite", "postgresql"), default="sqlite",
                         help="the host database (postgresql: $WSQB_BENCH_POSTGRES_URL, default "
                              "postgresql://postgres@127.0.0.1:5432/test, emptied first)")
+    parser.add_argument("--no-workers", action="store_true",
+                        help="skip the throttled export with worker processes (needs Redis and PostgreSQL)")
     args = parser.parse_args(argv)
-    export_n, import_n, grid_sizes = (100, 1000, (100, 1000)) if args.quick else (1000, 10000, (1000, 10000))
+    from . import bench_matching, bench_workers
 
-    for line in machine():
+    if args.quick:
+        small, big, match_n, match_sample, worker_rows, worker_counts = 100, 1000, 1000, 50, 2400, (1, 2)
+    else:
+        small, big, match_n, match_sample, worker_rows, worker_counts = 1000, 10000, 10000, 200, 9000, (1, 2, 4)
+
+    for line in machine(args.db):
         print(line)
-    print(f"Database: {database_url(args.db)}; QuickBooks: the in-process emulator over loopback HTTP, throttling off.")
-    print("Peak memory: tracemalloc peak during the step (separate untimed pass).\n", flush=True)
+    print(f"Host database: {database_url(args.db)}; QuickBooks: the in-process emulator over loopback HTTP, "
+          "throttling off (except section 2).")
+    print("Peak memory: tracemalloc peak of Python allocations during the step (all threads, the "
+          "emulator's included), in a separate untimed pass.\n", flush=True)
     started = time.perf_counter()
 
-    ours, naive = export_benchmark(args.db, export_n)
-    header = ("Benchmark", "Measure", "flask-wsqb", "naive loop", "naive / flask-wsqb")
-    rows = [header,
-            (f"1. Export {export_n:,} new contacts", "requests to QuickBooks", f"{ours.requests} ({ours.note})",
-             f"{naive.requests:,}", ratio(naive.requests, ours.requests)),
-            ("", "wall time", fmt_time(ours.seconds), fmt_time(naive.seconds), ratio(naive.seconds, ours.seconds)),
-            ("", "SQL statements (commits)", f"{ours.sql:,} ({ours.commits})", "", ""),
-            ("", "min. time at Intuit's limits*", fmt_time(floor_at_limits(ours.requests, ours.extra["batches"])),
-             fmt_time(floor_at_limits(naive.requests)), "")]
-    print(table(rows), "\n", flush=True)
+    header = ("Benchmark", "wall time", "naive", "naive/ours", "requests to QBO", "naive", "naive/ours",
+              "peak memory", "naive", "notes")
+    rows = [header]
 
-    refresh, imported, total, naive = import_benchmark(args.db, import_n)
-    rows += [(f"2. Import {import_n:,} customers", "requests: listing + Import",
-              f"{refresh.requests} + {imported.requests} = {total.requests}", f"{naive.requests:,}",
-              ratio(naive.requests, total.requests)),
-             ("   (Select All, end to end)", "wall time: listing + Import",
-              f"{fmt_time(refresh.seconds)} + {fmt_time(imported.seconds)} = {fmt_time(total.seconds)}",
-              fmt_time(naive.seconds), ratio(naive.seconds, total.seconds)),
-             ("", "SQL statements (commits)",
-              f"{refresh.sql:,} + {imported.sql:,} = {total.sql:,} ({total.commits})",
-              f"{naive.sql:,} ({naive.commits:,})", ratio(naive.sql, total.sql)),
-             ("", "min. time at Intuit's limits*", fmt_time(floor_at_limits(total.requests)),
-              fmt_time(floor_at_limits(naive.requests)), ""),
-             ("", "peak memory (tracemalloc)", f"{fmt_mem(refresh.peak_mib)} / {fmt_mem(imported.peak_mib)}", "", "")]
-    if naive.note:
-        rows.append(("", "naive loop", "", naive.note, ""))
-    print(table([header, *rows[-6:]] if naive.note else [header, *rows[-5:]]), "\n", flush=True)
+    def show(row):
+        rows.append(row)
+        print(table([header, row]), "\n", flush=True)
 
-    for n in grid_sizes:
-        import_grid, export_grid = grid_benchmark(args.db, n)
-        rows += [(f"3. Import grid, {n:,} customers", "GET ?show_hidden=1 (median of 5)",
-                  f"{fmt_time(import_grid.seconds)}, {import_grid.sql} SQL, {import_grid.extra['bytes'] / 1e6:.1f} MB", "", ""),
-                 (f"   Export grid, {n:,} contacts", "GET (median of 5)",
-                  f"{fmt_time(export_grid.seconds)}, {export_grid.sql} SQL, {export_grid.extra['bytes'] / 1e6:.1f} MB", "", "")]
-        print(table([header, *rows[-2:]]), "\n", flush=True)
+    naive_small = naive_export_measure(args.db, small)
+    for n in (small, big):
+        ours = export_ours(args.db, n)
+        naive = scaled(naive_small, n, small)
+        show((f"Export {n:,} new contacts", fmt_time(ours.seconds), fmt_time(naive.seconds),
+              ratio(naive.seconds, ours.seconds), f"{ours.requests:,}", f"{naive.requests:,}",
+              ratio(naive.requests, ours.requests), fmt_mem(ours.peak_mib), fmt_mem(naive.peak_mib),
+              f"{ours.note}; {ours.sql:,} SQL; naive: python-quickbooks save() per contact"
+              + (f", {naive.note}" if naive.note else "")))
 
+    refresh, imported, total, naive = import_benchmark(args.db, big)
+    show((f"Import {big:,} (Select All, end to end)", fmt_time(total.seconds), fmt_time(naive.seconds),
+          ratio(naive.seconds, total.seconds), f"{refresh.requests} + {imported.requests}",
+          f"{naive.requests:,}", ratio(naive.requests, total.requests),
+          f"{fmt_mem(refresh.peak_mib)} / {fmt_mem(imported.peak_mib)}", fmt_mem(naive.peak_mib),
+          f"listing {fmt_time(refresh.seconds)} + import {fmt_time(imported.seconds)}; {total.sql:,} SQL; "
+          f"naive: Customer.get + commit per row" + (f", {naive.note}" if naive.note else "")))
+
+    match = bench_matching.measure(match_n, match_sample)
+    show((f"Auto-match {match_n:,} × {match_n:,}", fmt_time(match["seconds"]), fmt_time(match["naive_seconds"]),
+          ratio(match["naive_seconds"], match["seconds"]), "0", "0", "", fmt_mem(match["peak_mib"]), "",
+          f"{match['links']:,} links; naive: thefuzz extractOne per contact (names only), "
+          f"extrapolated from {match['sample']} contacts"))
+
+    import_grid, export_grid = grid_benchmark(args.db, big)
+    for name, grid in ((f"Import grid, {big:,} customers", import_grid), (f"Export grid, {big:,} contacts", export_grid)):
+        show((name, fmt_time(grid.seconds), "", "", "0", "", "", fmt_mem(grid.peak_mib), "",
+              f"GET, median of 5; {grid.sql} SQL; {grid.extra['bytes'] / 1e6:.1f} MB of HTML"))
+
+    print("== 1. Import, export, matching, grids ==")
     print(table(rows))
-    print("* computed, not measured: 10 requests a second, 500 a minute, 40 batch requests a minute "
-          "per company (the emulator runs with throttling off).")
+    print("Requests: API requests the emulator served (OAuth excluded); Import: listing + Import Selected. "
+          f"The naive import and export loops ran on {min(small, NAIVE_IMPORT_LIMIT):,} records and are "
+          "extrapolated linearly (a per-record loop costs the same per record at any size). "
+          f"At Intuit's limits (500 requests/min) the naive {big:,}-record loops need "
+          f"{fmt_time(floor_at_limits(big))} of requests alone; flask-wsqb's export of {big:,} needs "
+          f"{big // 30 + (big % 30 > 0)} batch requests (40 a minute allowed).", flush=True)
+
+    if not args.no_workers:
+        if args.db != "postgresql":
+            print("\n(Section 2, worker processes, runs on PostgreSQL only: use --db postgresql.)")
+        else:
+            speed = bench_workers.SPEED
+            print(f"\n== 2. Throttled Export Selected of {worker_rows:,} new contacts by real `flask wsqb worker` "
+                  "processes ==")
+            print(f"Emulator throttled at QuickBooks' limits (500 requests/min, 40 batch requests/min, 10 at once) "
+                  f"on a clock running ×{speed:g}; app: WSQB_RATE_WINDOW={60 / speed:g} s, budget defaults "
+                  "(480, 38, 8), WSQB_REDIS_URL set, PostgreSQL. Best possible: 30 rows per batch request × 40 "
+                  "batch requests = 1,200 rows per emulated minute.", flush=True)
+            runs = []
+            for count in worker_counts:
+                runs.append(bench_workers.export_with_workers(args.db, count, worker_rows, speed))
+            print(table([bench_workers.HEADER, *bench_workers.rows_for(runs)]))
+            print(bench_workers.FOOTNOTE.format(speed=speed, window=60 / speed))
     print(f"\nTotal benchmark time {time.perf_counter() - started:.0f} s.")
     return 0
 
