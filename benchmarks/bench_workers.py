@@ -33,7 +33,7 @@ BEST_PER_MINUTE = 30 * 40  # rows per batch request x batch requests a minute
 #: Emulated seconds per real second: the fastest at which one worker, sharing this 2-core
 #: machine with the emulator, PostgreSQL and Redis, is not CPU-bound (at x10 one worker and the
 #: emulator serving it keep one core busy and export ~800 rows an emulated minute).
-SPEED = 6.0
+SPEED = 5.0
 WARM_UP = 60.0  # emulated seconds after the first row created that are not steady state
 
 
@@ -293,14 +293,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--speed", type=float, default=SPEED)
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2, 4])
     args = parser.parse_args(argv)
-    for line in machine():
+    for line in machine(args.db):
         print(line)
     with tempfile.TemporaryDirectory(prefix="wsqb-workers-") as log_dir:
         runs = []
         for count in args.workers:
             runs.append(export_with_workers(args.db, count, args.rows, args.speed, log_dir))
-            print(table([HEADER, *rows_for(runs[-1:])]), flush=True)
-            print(runs[-1].status_counts, flush=True)
     print(table([HEADER, *rows_for(runs)]))
     return 0
 
