@@ -152,7 +152,7 @@ def pull(contact_id: str) -> Outcome:
         if customer is None:
             return Outcome(False, f"No QuickBooks customer named '{one.fields['display_name']}' was found. "
                                   "Nothing was changed.")
-        theirs = mapping.sync_fields(mapping.customer_to_fields(customer), active=mapping.is_active(customer))
+        theirs = mapping.customer_values(customer)
         plan = Plan(to_app=mapping.diff(one.values, theirs))
         one.write_app(plan.to_app)
         one.ensure_link(str(customer["Id"]), "pull")
@@ -172,7 +172,7 @@ def sync(contact_id: str) -> Outcome:
         if customer is None:
             return _create(one)
         for _attempt in range(3):
-            plan = decide(one.values, _customer_values(customer), one.link.baseline if one.link else None,
+            plan = decide(one.values, mapping.customer_values(customer), one.link.baseline if one.link else None,
                           app_is_newer=_app_is_newer(one, customer))
             if not plan.to_quickbooks:
                 break
@@ -190,10 +190,6 @@ def sync(contact_id: str) -> Outcome:
         one.session.rollback()
         return Outcome(False, f"Nothing was changed: {exc}")
     return Outcome(True, describe("Synced", plan))
-
-
-def _customer_values(customer: dict) -> dict[str, str]:
-    return mapping.sync_fields(mapping.customer_to_fields(customer), active=mapping.is_active(customer))
 
 
 def _app_is_newer(one: _Contact, customer: dict) -> bool:
