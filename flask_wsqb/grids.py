@@ -163,8 +163,20 @@ def match_contacts(realm_id: str, *, hide_synced: bool, show_hidden: bool) -> li
 
 
 def link_history(realm_id: str, limit: int = 20) -> list:
-    """The latest links made and removed, newest first."""
-    LinkEvent = current_state().models.LinkEvent
-    return list(current_state().db.session.execute(
-        sa.select(LinkEvent).where(LinkEvent.realm_id == realm_id)
-        .order_by(LinkEvent.id.desc()).limit(limit)).scalars())
+    """The latest links made and removed, newest first, with both sides' names (one query)."""
+    state = current_state()
+    store, LinkEvent, Customer = state.contacts, state.models.LinkEvent, state.models.Customer
+    query = (sa.select(LinkEvent, store.column("display_name"), Customer.display_name)
+             .outerjoin(store.model, sa.cast(store.column("id"), sa.String) == LinkEvent.contact_id)
+             .outerjoin(Customer, sa.and_(Customer.realm_id == LinkEvent.realm_id,
+                                          Customer.customer_id == LinkEvent.customer_id))
+             .where(LinkEvent.realm_id == realm_id).order_by(LinkEvent.id.desc()).limit(limit))
+    return [HistoryRow(event, contact or f"contact {event.contact_id}", customer or f"customer {event.customer_id}")
+            for event, contact, customer in state.db.session.execute(query)]
+
+
+@dataclass(frozen=True)
+class HistoryRow:
+    event: object
+    contact_name: str
+    customer_name: str
