@@ -46,7 +46,10 @@ def history_page():
                "source": request.args.get("source") or None,
                "side": request.args.get("side") or None}
     entries = history.entries(realm_id, **filters) if realm_id else []
-    return render_template("wsqb/history.html", entries=entries, connected=realm_id is not None,
+    state = current_state()
+    shown = state.contacts.get_many(state.db.session, list({e.contact_id for e in entries}))
+    names = {state.contacts.contact_id(c): state.contacts.read(c)["display_name"] for c in shown}
+    return render_template("wsqb/history.html", entries=entries, names=names, connected=realm_id is not None,
                            contact=filters["contact_id"] or "", source=filters["source"] or "",
                            side=filters["side"] or "")
 

@@ -142,6 +142,7 @@ def test_true_conflict_takes_newer_and_is_recorded_and_shown(linked_app, client,
     assert ("sync", "app", "email", "qbo@conflict.example", True) in changes(linked_app, cid)
     history = client.get(f"{PREFIX}/history?contact={cid}").get_data(as_text=True)
     assert "conflict" in history and "qbo@conflict.example" in history
+    assert ">Conflict Corp</a>" in history  # the contact by name
     assert "wsqb-contact-history" in client.get(f"/contacts/{cid}").get_data(as_text=True)
 
 
