@@ -45,38 +45,21 @@ def measure(size: int = SIZE, sample: int = NAIVE_SAMPLE) -> dict:
 
 
 def main() -> None:
-    data = labelled_set(int(SIZE * 1.2), seed=7)
-    contacts, customers = data.contacts[:SIZE], data.customers[:SIZE]
-
-    gc.collect()
-    start = time.perf_counter()
-    matches = auto_match(contacts, customers)
-    elapsed = time.perf_counter() - start
-    print(f"auto_match {len(contacts)} contacts x {len(customers)} customers: "
-          f"{elapsed:.2f} s wall, {len(matches)} links")
-
-    tracemalloc.start()
-    auto_match(contacts, customers)
-    _, peak = tracemalloc.get_traced_memory()
-    tracemalloc.stop()
+    result = measure()
     maxrss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"peak memory: {peak / 2**20:.0f} MB traced (tracemalloc), "
+    print(f"auto_match {result['contacts']} contacts x {result['customers']} customers: "
+          f"{result['seconds']:.2f} s wall, {result['links']} links")
+    print(f"peak memory: {result['peak_mib']:.0f} MB traced (tracemalloc), "
           f"{maxrss_mb:.0f} MB max RSS of the whole process (data included)")
-
     for seed in SEEDS:
         labelled = labelled_set(QUALITY_SIZE, seed)
         precision, recall = precision_recall(auto_match(labelled.contacts, labelled.customers), labelled.truth)
         print(f"seed {seed}: {len(labelled.contacts)} contacts, {len(labelled.customers)} customers, "
               f"{len(labelled.truth)} true links: precision {precision:.4f}, recall {recall:.4f}")
-
-    names = [c.display_name for c in customers]
-    start = time.perf_counter()
-    for contact in contacts[:NAIVE_SAMPLE]:
-        process.extractOne(contact.display_name, names)
-    naive = (time.perf_counter() - start) * len(contacts) / NAIVE_SAMPLE
-    print(f"naive thefuzz.process.extractOne per contact: {naive:.0f} s for {len(contacts)} contacts "
-          f"(extrapolated from {NAIVE_SAMPLE} contacts x {len(customers)} customers, names only)")
-    print(f"auto_match is {naive / elapsed:.0f}x faster")
+    print(f"naive thefuzz.process.extractOne per contact: {result['naive_seconds']:.0f} s for "
+          f"{result['contacts']} contacts (extrapolated from {result['sample']} contacts x "
+          f"{result['customers']} customers, names only)")
+    print(f"auto_match is {result['naive_seconds'] / result['seconds']:.0f}x faster")
 
 
 if __name__ == "__main__":
