@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from . import history, links, mapping, mirror, runs, signals
-from .errors import DuplicateNameError, NotFoundError, QuickBooksError, StaleObjectError
+from .errors import AuthLostError, DuplicateNameError, NotFoundError, QuickBooksError, StaleObjectError
 from .extension import current_state
 from .gateway import BATCH_SIZE, BatchItem, QuickBooksGateway
 from .runs import RowFailure
@@ -47,20 +47,24 @@ class _Exporter:
         self.store = self.state.contacts
 
     def export_chunk(self, items) -> None:
+        # Read everything first and write only after QuickBooks answered: a write opens the
+        # transaction, and on SQLite that locks out every other worker for its duration.
         contacts = self._contacts([item.key for item in items])
         linked = links.customers_by_contact(self.realm_id, contacts)
         customers = mirror.get(self.realm_id, linked.values())
+        refused: list[tuple[object, str]] = []
+        same_names: list[tuple[object, tuple[str, str], dict[str, str]]] = []
         batch: dict[str, _Row] = {}
         for item in items:
             contact = contacts.get(item.key)
             if contact is None:
-                runs.fail(item, "This contact no longer exists in the app.")
+                refused.append((item, "This contact no longer exists in the app."))
                 continue
             fields = self.store.read(contact)
             fields["display_name"] = mapping.compose_display_name(fields)
             problems = mapping.problems(fields)
             if problems:
-                runs.fail(item, " ".join(problems))
+                refused.append((item, " ".join(problems)))
                 continue
             active = not self.store.is_hidden(contact)
             ours = mapping.sync_fields(fields, active=active)
@@ -71,18 +75,23 @@ class _Exporter:
                 body.update(Id=customer_id, SyncToken=row.sync_token if row else "0", sparse=True)
                 before = mapping.customer_values(row.data) if row else {}
                 batch[f"u{item.key}"] = _Row(item, "update", body, ours, before)
-                continue
-            same_name = self._listed_customer_named(fields["display_name"])
-            if same_name:
-                runs.apply(item, lambda: self._link_existing(item.key, *same_name, ours))
+            elif same_name := self._listed_customer_named(fields["display_name"]):
+                same_names.append((item, same_name, ours))
             else:
                 batch[f"c{item.key}"] = _Row(item, "create", body, ours, {})
-        if not batch:
-            return
-        answers = self.gateway.batch(
-            [BatchItem(bid, row.op, row.body) for bid, row in batch.items()],
-            request_id=self._request_id(batch),
-        )
+        try:
+            answers = self.gateway.batch(
+                [BatchItem(bid, row.op, row.body) for bid, row in batch.items()],
+                request_id=self._request_id(batch),
+            ) if batch else {}
+        except AuthLostError:
+            raise  # every row would fail alike: the run stops and says so once
+        except QuickBooksError as exc:  # the batch request itself failed: each of its rows says why
+            answers = dict.fromkeys(batch, exc)
+        for item, reason in refused:
+            runs.fail(item, reason)
+        for item, (customer_id, customer_name), ours in same_names:
+            runs.apply(item, lambda: self._link_existing(item.key, customer_id, customer_name, ours))
         for bid, row in batch.items():
             runs.apply(row.item, lambda: self._settle(row, answers.get(bid)))
 

@@ -136,7 +136,14 @@ def apply(item, work: Callable[[], str]) -> bool:
 
     A failure rolls back only this row's changes, so the other rows of the chunk stand.
     """
-    savepoint = current_state().db.session.begin_nested()
+    session = current_state().db.session
+    if getattr(session.connection().connection.dbapi_connection, "in_transaction", True) is False:
+        # SQLite's driver has not begun the transaction yet (it does at the first write), and
+        # a SAVEPOINT outside a transaction is the outermost one, whose release commits: write
+        # first, so every row of the chunk stays in the one transaction a rollback undoes.
+        item.updated_at = utcnow()
+        session.flush()
+    savepoint = session.begin_nested()
     try:
         message = work()
         savepoint.commit()
@@ -168,11 +175,11 @@ def process(run, handle_chunk: Callable[[list], None], *, chunk: int) -> None:
     A busy database (SQLite allows one writer at a time) is waited out, not failed.
     """
     session = current_state().db.session
-    start(run)
+    _patiently(lambda: start(run))
     worker = f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
     while items := _patiently(lambda: claim(run.id, worker, chunk)):
         try:
-            _patiently(lambda: handle_chunk(items))
+            _patiently(lambda: _run_chunk(run, handle_chunk, items))
         except AuthLostError as exc:
             session.rollback()
             for item in pending_items(run.id):
@@ -180,20 +187,35 @@ def process(run, handle_chunk: Callable[[list], None], *, chunk: int) -> None:
             session.commit()
             finish(run, message=str(exc), failed=True)
             return
-        except QuickBooksError as exc:  # the whole chunk's request failed
-            session.rollback()
-            reason = str(exc)
-        else:
-            reason = "This row was not processed (an internal error); run it again."
-        for item in items:
-            if item.status == PENDING:  # never leave a row pending: the loop would not end
-                fail(item, reason)
-        run.heartbeat_at = utcnow()
-        _patiently(session.commit)
-    if counts(run.id)["done"] == counts(run.id)["total"]:  # the last worker out finishes it
-        session.refresh(run)
+    _patiently(lambda: _finish_if_last(run))
+
+
+def _finish_if_last(run) -> None:
+    """The last worker out finishes the run."""
+    if counts(run.id)["done"] == counts(run.id)["total"]:
+        current_state().db.session.refresh(run)
         if run.state == RUNNING:
             finish(run)
+
+
+def _run_chunk(run, handle_chunk: Callable[[list], None], items: list) -> None:
+    """Handle one chunk and commit it: one transaction, so a busy database's rollback undoes
+    all of it and the chunk can simply be run again."""
+    session = current_state().db.session
+    try:
+        handle_chunk(items)
+    except AuthLostError:
+        raise
+    except QuickBooksError as exc:  # the whole chunk's request failed
+        session.rollback()
+        reason = str(exc)
+    else:
+        reason = "This row was not processed (an internal error); run it again."
+    for item in items:
+        if item.status == PENDING:  # never leave a row pending: the loop would not end
+            fail(item, reason)
+    run.heartbeat_at = utcnow()  # last: a write at the start would hold SQLite's lock throughout
+    session.commit()
 
 
 #: How often a step is tried again while the database reports itself busy or locked.

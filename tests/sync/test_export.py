@@ -127,3 +127,12 @@ def test_rerun_after_crash_creates_nothing_twice(linked_app, client, qbo):
     report = submit(client, EXPORT, ids)
     assert report["errors"] == 0
     assert sorted(by_name(qbo)) == ["Bayview Realty", "Lakeside Dental"]
+
+
+def test_a_failed_batch_request_keeps_each_rows_own_reason(linked_app, client, qbo):
+    ids = add_contacts(linked_app, {"display_name": "Sent But Failed"}, {"display_name": "Bad: Colon"})
+    qbo.fail_next(status=500, count=10, path="/batch")
+    report = submit(client, EXPORT, ids)
+    items = items_by_key(report)
+    assert "Try again shortly" in items[ids[0]]["message"]
+    assert "colon" in items[ids[1]]["message"]  # refused before any request, and says so
