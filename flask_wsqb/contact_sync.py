@@ -131,64 +131,60 @@ class _Contact:
         self.session.commit()
 
 
-def _one_at_a_time(action):
-    """Two Pulls or Syncs of one contact at once would each decide on what the other is
-    changing; the second waits for the first (across workers when Redis is configured)."""
+def _contact_action(action):
+    """Run ``action(one)`` for one contact, one such action at a time per contact (two at once
+    would each decide on what the other is changing; across workers when Redis is configured).
+    A QuickBooks error rolls back whatever the action had changed in the app."""
 
-    def locked(contact_id: str) -> Outcome:
+    def run(contact_id: str) -> Outcome:
         with locks.factory()(f"contact:{contact_id}"):
-            return action(contact_id)
+            one = _Contact(contact_id)
+            try:
+                return action(one)
+            except QuickBooksError as exc:
+                one.session.rollback()
+                return Outcome(False, f"Nothing was changed: {exc}")
 
-    locked.__doc__ = action.__doc__
-    return locked
+    run.__doc__ = action.__doc__
+    return run
 
 
-@_one_at_a_time
-def pull(contact_id: str) -> Outcome:
+@_contact_action
+def pull(one: _Contact) -> Outcome:
     """Overwrite the contact with its customer's data from QuickBooks."""
-    one = _Contact(contact_id)
-    try:
-        customer = one.find_customer()
-        if customer is None:
-            return Outcome(False, f"No QuickBooks customer named '{one.fields['display_name']}' was found. "
-                                  "Nothing was changed.")
-        theirs = mapping.customer_values(customer)
-        plan = Plan(to_app=mapping.diff(one.values, theirs))
-        one.write_app(plan.to_app)
-        one.ensure_link(str(customer["Id"]), "pull")
-        one.settle(customer, theirs, "pull", plan)
-    except QuickBooksError as exc:
-        one.session.rollback()
-        return Outcome(False, f"Nothing was changed: {exc}")
+    customer = one.find_customer()
+    if customer is None:
+        return Outcome(False, f"No QuickBooks customer named '{one.fields['display_name']}' was found. "
+                              "Nothing was changed.")
+    theirs = mapping.customer_values(customer)
+    plan = Plan(to_app=mapping.diff(one.values, theirs))
+    one.write_app(plan.to_app)
+    one.ensure_link(str(customer["Id"]), "pull")
+    one.settle(customer, theirs, "pull", plan)
     return Outcome(True, describe("Pulled from QuickBooks", plan))
 
 
-@_one_at_a_time
-def sync(contact_id: str) -> Outcome:
+@_contact_action
+def sync(one: _Contact) -> Outcome:
     """Bring the contact and its customer together, field by field (see the module doc)."""
-    one = _Contact(contact_id)
-    try:
-        customer = one.find_customer()
-        if customer is None:
-            return _create(one)
-        for _attempt in range(3):
-            plan = decide(one.values, mapping.customer_values(customer), one.link.baseline if one.link else None,
-                          app_is_newer=_app_is_newer(one, customer))
-            if not plan.to_quickbooks:
-                break
-            try:
-                customer = _push(one, customer, plan)
-                break
-            except StaleObjectError:  # changed in QuickBooks meanwhile: read it and decide again
-                customer = one.gateway.get_customer(customer["Id"])
-        else:
-            raise QuickBooksError("The customer keeps changing in QuickBooks; try again in a moment.")
-        one.write_app(plan.to_app)
-        one.ensure_link(str(customer["Id"]), "sync")
-        one.settle(customer, one.values, "sync", plan)  # both sides now hold the app's values
-    except QuickBooksError as exc:
-        one.session.rollback()
-        return Outcome(False, f"Nothing was changed: {exc}")
+    customer = one.find_customer()
+    if customer is None:
+        return _create(one)
+    for _attempt in range(3):
+        plan = decide(one.values, mapping.customer_values(customer), one.link.baseline if one.link else None,
+                      app_is_newer=_app_is_newer(one, customer))
+        if not plan.to_quickbooks:
+            break
+        try:
+            customer = _push(one, customer, plan)
+            break
+        except StaleObjectError:  # changed in QuickBooks meanwhile: read it and decide again
+            customer = one.gateway.get_customer(customer["Id"])
+    else:
+        raise QuickBooksError("The customer keeps changing in QuickBooks; try again in a moment.")
+    one.write_app(plan.to_app)
+    one.ensure_link(str(customer["Id"]), "sync")
+    one.settle(customer, one.values, "sync", plan)  # both sides now hold the app's values
     return Outcome(True, describe("Synced", plan))
 
 
