@@ -97,13 +97,15 @@ def stalled(run) -> bool:
     return utcnow() - last > timedelta(seconds=float(setting("STALL_AFTER")))
 
 
-def retryable(run) -> bool:
-    """Whether "Retry" makes sense: rows left undone by a stalled or stopped run, or failed rows."""
+def retryable(run, tally: dict[str, int] | None = None) -> bool:
+    """Whether "Retry" makes sense: rows left undone by a stalled or stopped run, or failed rows.
+
+    ``tally``: the run's :func:`counts`, when the caller has them already."""
     if run.kind not in ("import", "export"):
         return False
     if stalled(run):
         return True
-    tally = counts(run.id)
+    tally = tally or counts(run.id)
     return run.state in (DONE, FAILED) and (tally["errors"] > 0 or tally["done"] < tally["total"])
 
 
@@ -192,7 +194,8 @@ def process(run, handle_chunk: Callable[[list], None], *, chunk: int) -> None:
 
 def _finish_if_last(run) -> None:
     """The last worker out finishes the run."""
-    if counts(run.id)["done"] == counts(run.id)["total"]:
+    tally = counts(run.id)
+    if tally["done"] == tally["total"]:
         current_state().db.session.refresh(run)
         if run.state == RUNNING:
             finish(run)
@@ -263,15 +266,15 @@ def report(run, *, items: bool = True) -> dict:
         sa.select(SyncItem.key, SyncItem.label, SyncItem.status, SyncItem.message)
         .where(SyncItem.run_id == run.id).order_by(SyncItem.id)
     ).all() if items else []
-    finished = run.state in (DONE, FAILED)
+    tally = counts(run.id)
     return {
         "id": run.id,
         "kind": run.kind,
         "state": run.state,
-        "finished": finished,
+        "finished": run.state in (DONE, FAILED),
         "stalled": stalled(run),
-        "retryable": retryable(run),
+        "retryable": retryable(run, tally),
         "message": run.message,
-        **counts(run.id),
+        **tally,
         "items": [{"key": k, "label": label, "status": s, "message": m} for k, label, s, m in rows],
     }

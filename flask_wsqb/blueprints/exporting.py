@@ -14,9 +14,10 @@ from .runs import progress, realm_or_none, shown_run, start
 def form():
     run = shown_run("export")
     search = request.args.get("q", "")
-    rows = grids.contacts(realm_or_none(), search=search, run_id=run.id if run else None)
+    realm_id = realm_or_none()
+    rows = grids.contacts(realm_id, search=search, run_id=run.id if run else None)
     return render_template("wsqb/export.html", rows=rows, run=run, progress=progress(run), search=search,
-                           form=ActionForm(), connected=realm_or_none() is not None)
+                           form=ActionForm(), connected=realm_id is not None)
 
 
 @guarded("export")
