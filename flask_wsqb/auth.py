@@ -13,7 +13,7 @@ from intuitlib.enums import Scopes
 from intuitlib.exceptions import AuthClientError
 import requests
 
-from .errors import AuthLostError, ServiceUnavailableError
+from .errors import ServiceUnavailableError, reconnect_needed
 
 #: Intuit's published lifetimes, used when a token answer leaves them out.
 ACCESS_TOKEN_LIFETIME = 3600
@@ -112,11 +112,8 @@ def _call_token_endpoint(call) -> None:
             raise ServiceUnavailableError(
                 f"QuickBooks' sign-in service answered {exc.status_code}; try again shortly."
             ) from exc
-        raise AuthLostError(
-            "QuickBooks refused the connection's credentials "
-            f"({_oauth_error(exc)}). Reconnect to QuickBooks on the Connection page.",
-            code=exc.status_code,
-        ) from exc
+        raise reconnect_needed(f"QuickBooks refused the connection's credentials ({_oauth_error(exc)})",
+                               code=exc.status_code) from exc
     except requests.RequestException as exc:
         raise ServiceUnavailableError(f"Could not reach QuickBooks' sign-in service: {exc}") from exc
 

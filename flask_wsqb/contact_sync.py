@@ -2,29 +2,27 @@
 
 **Pull** is a deliberate overwrite: QuickBooks' data replaces the contact's.
 
-**Sync** is better than "newest wins", which loses edits (a phone changed in the app on
-Monday overwritten by an address changed in QuickBooks on Tuesday). Each link keeps the
-values both sides agreed on at its last sync (its *baseline*). A field changed on one side
-only takes that side's value; a field changed on both takes the newer side's value and is
-recorded as a conflict; unchanged fields are left alone. With no baseline yet (a first sync)
-every differing field takes the newer side's value. **On a tie** (same modified time, or the
-contact has none) QuickBooks wins: it is the firm's books of record.
+**Sync** never loses an edit: it is the three-way field merge of :mod:`flask_wsqb.merge`
+(each link keeps the values both sides last agreed on; a field changed on one side only takes
+that side's value; a field changed on both takes the newer side's and is a conflict; on a tie
+QuickBooks wins), applied to both sides.
 
-QuickBooks is updated first, sparsely and with its SyncToken (a stale token is re-read and
-the decision made again); the app's changes are committed only after QuickBooks accepted,
-so an error from QuickBooks leaves both sides as they were.
+QuickBooks is updated first, sparsely and with its SyncToken, nested objects whole (a stale
+token is re-read and the decision made again); the app's changes are committed only after
+QuickBooks accepted, so an error from QuickBooks leaves both sides as they were.
 """
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from . import connection, history, links, locks, mapping, mirror
+from . import connection, history, links, locks, mapping, merge, mirror
 from .errors import DuplicateNameError, NotFoundError, QuickBooksError, StaleObjectError
 from .extension import current_state
 from .history import APP, QUICKBOOKS
+from .merge import Plan, describe
 from .mirror import parse_time
 
 
@@ -34,49 +32,15 @@ class Outcome:
     message: str
 
 
-@dataclass
-class Plan:
-    """What Sync will change: ``{field: (old, new)}`` per side, and the conflicts."""
-
-    to_app: dict[str, tuple[str, str]] = field(default_factory=dict)
-    to_quickbooks: dict[str, tuple[str, str]] = field(default_factory=dict)
-    conflicts: set[str] = field(default_factory=set)
-
-
-def decide(app: dict[str, str], quickbooks: dict[str, str], baseline: dict[str, str] | None,
-           *, app_is_newer: bool) -> Plan:
-    """Pure: which side's value each differing field takes."""
-    plan = Plan()
-    for name, ours in app.items():
-        theirs = quickbooks.get(name, "")
-        if ours == theirs:
-            continue
-        agreed = None if baseline is None else baseline.get(name)
-        app_changed = agreed is None or ours != agreed
-        quickbooks_changed = agreed is None or theirs != agreed
-        app_wins = app_changed
-        if app_changed and quickbooks_changed:
-            app_wins = app_is_newer
-            if agreed is not None:
-                plan.conflicts.add(name)
-        if app_wins:
-            plan.to_quickbooks[name] = (theirs, ours)
-        else:
-            plan.to_app[name] = (ours, theirs)
-    return plan
-
-
 class _Contact:
     """One contact and, if there is one, its customer in QuickBooks."""
 
-    def __init__(self, contact_id: str) -> None:
+    def __init__(self, contact) -> None:
         self.state = current_state()
         self.store = self.state.contacts
         self.session = self.state.db.session
-        self.contact = self.store.get(self.session, contact_id)
-        if self.contact is None:
-            raise LookupError(contact_id)
-        self.contact_id = self.store.contact_id(self.contact)
+        self.contact = contact
+        self.contact_id = self.store.contact_id(contact)
         self.gateway = connection.gateway()
         self.realm_id = self.gateway.realm_id
         self.by = self.state.extension.current_user_name()
@@ -121,8 +85,10 @@ class _Contact:
         if "active" in changes:
             self.store.set_hidden(self.contact, changes["active"][1] != "yes")
 
-    def settle(self, customer: dict, agreed: dict[str, str], source: str, plan: Plan) -> None:
-        """Record the result: baseline, history, the local list; then commit."""
+    def settle(self, customer: dict, source: str, plan: Plan) -> None:
+        """Record the result: what both sides now agree on, history, the local list; then commit."""
+        previous = self.link.baseline if self.link is not None else None
+        agreed = merge.next_baseline(previous, self.values, mapping.customer_values(customer))
         links.set_baseline(self.realm_id, self.contact_id, agreed)
         for side, changes in ((APP, plan.to_app), (QUICKBOOKS, plan.to_quickbooks)):
             history.record(self.realm_id, self.contact_id, str(customer["Id"]), changes, source=source,
@@ -137,12 +103,17 @@ def _contact_action(action):
     A QuickBooks error rolls back whatever the action had changed in the app."""
 
     def run(contact_id: str) -> Outcome:
-        with locks.factory()(f"contact:{contact_id}"):
-            one = _Contact(contact_id)
+        """``contact_id`` as the contact store reads it; LookupError when there is no such contact."""
+        store = current_state().contacts
+        session = current_state().db.session
+        contact = store.get(session, contact_id)
+        if contact is None:
+            raise LookupError(contact_id)
+        with locks.factory()(f"contact:{store.contact_id(contact)}"):
             try:
-                return action(one)
-            except QuickBooksError as exc:
-                one.session.rollback()
+                return action(_Contact(contact))
+            except QuickBooksError as exc:  # not connected or to reconnect included: nothing tried
+                session.rollback()
                 return Outcome(False, f"Nothing was changed: {exc}")
 
     run.__doc__ = action.__doc__
@@ -160,7 +131,7 @@ def pull(one: _Contact) -> Outcome:
     plan = Plan(to_app=mapping.diff(one.values, theirs))
     one.write_app(plan.to_app)
     one.ensure_link(str(customer["Id"]), "pull")
-    one.settle(customer, theirs, "pull", plan)
+    one.settle(customer, "pull", plan)
     return Outcome(True, describe("Pulled from QuickBooks", plan))
 
 
@@ -171,8 +142,10 @@ def sync(one: _Contact) -> Outcome:
     if customer is None:
         return _create(one)
     for _attempt in range(3):
-        plan = decide(one.values, mapping.customer_values(customer), one.link.baseline if one.link else None,
-                      app_is_newer=_app_is_newer(one, customer))
+        newer = merge.app_is_newer(one.store.modified_at(one.contact),
+                                   parse_time((customer.get("MetaData") or {}).get("LastUpdatedTime")))
+        plan = merge.decide(one.values, mapping.customer_values(customer),
+                            one.link.baseline if one.link else None, app_is_newer=newer)
         if not plan.to_quickbooks:
             break
         try:
@@ -184,23 +157,12 @@ def sync(one: _Contact) -> Outcome:
         raise QuickBooksError("The customer keeps changing in QuickBooks; try again in a moment.")
     one.write_app(plan.to_app)
     one.ensure_link(str(customer["Id"]), "sync")
-    one.settle(customer, one.values, "sync", plan)  # both sides now hold the app's values
+    one.settle(customer, "sync", plan)
     return Outcome(True, describe("Synced", plan))
 
 
-def _app_is_newer(one: _Contact, customer: dict) -> bool:
-    ours = one.store.modified_at(one.contact)
-    theirs = parse_time((customer.get("MetaData") or {}).get("LastUpdatedTime"))
-    if ours is None:
-        return False
-    return theirs is None or ours > theirs
-
-
 def _push(one: _Contact, customer: dict, plan: Plan) -> dict:
-    values = {f: new for f, (_old, new) in plan.to_quickbooks.items() if f != "active"}
-    active = plan.to_quickbooks["active"][1] == "yes" if "active" in plan.to_quickbooks else None
-    body = {**mapping.fields_to_customer(values, active=active), "Id": customer["Id"],
-            "SyncToken": customer["SyncToken"]}
+    body = mapping.update_body(customer, {f: new for f, (_old, new) in plan.to_quickbooks.items()})
     return one.gateway.update_customer(body, request_id=_request_id("u", one.contact_id, body))
 
 
@@ -218,23 +180,10 @@ def _create(one: _Contact) -> Outcome:
                               "QuickBooks by a vendor, an employee or a customer linked to another contact.")
     plan = Plan(to_quickbooks={f: ("", v) for f, v in one.values.items() if v})
     one.ensure_link(str(customer["Id"]), "sync")
-    one.settle(customer, one.values, "sync", plan)
+    one.settle(customer, "sync", plan)
     return Outcome(True, describe("Created in QuickBooks", plan))
 
 
 def _request_id(kind: str, contact_id: str, body: dict) -> str:
     digest = hashlib.sha256(repr(sorted(body.items())).encode()).hexdigest()[:24]
     return f"wsqb-{kind}{contact_id}-{digest}"[:50]
-
-
-def describe(what: str, plan: Plan) -> str:
-    """Exactly which fields changed on which side, in words."""
-    parts = []
-    for where, changes in (("in the app", plan.to_app), ("in QuickBooks", plan.to_quickbooks)):
-        if changes:
-            listed = ", ".join(f"{mapping.label(f)} ('{old}' → '{new}')" for f, (old, new) in changes.items())
-            parts.append(f"Changed {where}: {listed}.")
-    if plan.conflicts:
-        parts.append("Changed on both sides since the last sync, the newer value was kept: "
-                     + ", ".join(mapping.label(f) for f in sorted(plan.conflicts)) + ".")
-    return f"{what}. " + (" ".join(parts) if parts else "Nothing needed changing.")

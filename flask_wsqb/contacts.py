@@ -95,9 +95,33 @@ class ContactStore:
         return found[0] if found else None
 
     def get_many(self, session, contact_ids: list[str]) -> list[Any]:
-        pk = self.column("id")
-        ids = [_pk(pk, contact_id) for contact_id in contact_ids]
-        return list(session.execute(sa.select(self.model).where(pk.in_(ids))).scalars())
+        """The contacts with these ids; ids that are not one (see :meth:`parse_id`) match nothing."""
+        ids = [key for key in map(self.parse_id, contact_ids) if key is not None]
+        if not ids:
+            return []
+        return list(session.execute(sa.select(self.model).where(self.column("id").in_(ids))).scalars())
+
+    def parse_id(self, text: str | None) -> Any | None:
+        """``text`` (from a URL or a form) as a value of the id column, or None when it is not an
+        id written the way :meth:`contact_id` writes one: "001", " 1" and "1_0" are not 1, and
+        a number beyond the column's range is no id, so one contact never has two spellings."""
+        if text is None:
+            return None
+        column = self.column("id")
+        try:
+            python_type = column.type.python_type
+        except (AttributeError, NotImplementedError):
+            python_type = str
+        if python_type is int:
+            limit = _int_limit(column.type)
+            if not (text.isascii() and text.lstrip("-").isdigit()) or str(int(text)) != text or abs(int(text)) > limit:
+                return None
+            return int(text)
+        try:
+            value = python_type(text)
+        except (TypeError, ValueError):
+            return None
+        return value if str(value) == text else None
 
     def select(self) -> sa.Select:
         return sa.select(self.model).order_by(self.column("display_name"), self.column("id"))
@@ -132,15 +156,10 @@ def _text(value: Any) -> str:
     return "" if value is None else str(value)
 
 
-def _pk(column, value: str):
-    """Ids travel as strings (links, form values); compare them as the column's type."""
-    try:
-        python_type = column.type.python_type
-    except (AttributeError, NotImplementedError):
-        return value
-    if python_type is int:
-        try:
-            return int(value)
-        except ValueError:
-            return None  # a forged or stale id matches nothing
-    return value
+def _int_limit(column_type) -> int:
+    """The largest value an integer column holds (PostgreSQL's sizes; SQLite's are wider)."""
+    if isinstance(column_type, sa.SmallInteger):
+        return 2**15 - 1
+    if isinstance(column_type, sa.BigInteger):
+        return 2**63 - 1
+    return 2**31 - 1

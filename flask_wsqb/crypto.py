@@ -41,7 +41,18 @@ class TokenCipher:
         try:
             return self._fernet.decrypt(token.encode()).decode()
         except InvalidToken as exc:
-            raise ValueError(
-                "The stored QuickBooks tokens cannot be decrypted (was SECRET_KEY or "
-                "WSQB_ENCRYPTION_KEY changed?). Reconnect to QuickBooks."
+            raise UndecryptableError(
+                "the stored QuickBooks tokens cannot be decrypted (SECRET_KEY or WSQB_ENCRYPTION_KEY "
+                "changed since they were saved)"
             ) from exc
+
+    def can_decrypt(self, token: str) -> bool:
+        try:
+            self.decrypt(token)
+        except UndecryptableError:
+            return False
+        return True
+
+
+class UndecryptableError(ValueError):
+    """Tokens encrypted under another key: only reconnecting gets readable ones."""

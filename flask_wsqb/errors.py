@@ -54,7 +54,15 @@ class ServiceUnavailableError(QuickBooksError):
 
 
 class AuthLostError(QuickBooksError):
-    """QuickBooks rejected our tokens even after a refresh: the firm must reconnect."""
+    """QuickBooks rejected our tokens even after a refresh, or they can no longer be read:
+    the firm must reconnect. Build it with :func:`reconnect_needed` so every page, row and
+    flash says the same thing."""
+
+
+def reconnect_needed(reason: str, **kw) -> AuthLostError:
+    """The one message for a connection QuickBooks no longer accepts, with its reason."""
+    return AuthLostError(f"QuickBooks must be reconnected: {reason.rstrip('.')}. Reconnect on the "
+                         "Connection page (Setup → QuickBooks → Connection); links and history are kept.", **kw)
 
 
 class NotConnectedError(QuickBooksError):

@@ -1,25 +1,29 @@
 """Export to QuickBooks: selected host contacts become (or update) QuickBooks customers.
 
 New customers go 30 to a batch request, each batch with a deterministic ``requestid`` so
-a resend replays QuickBooks' answer. Linked contacts update their customer sparsely with
-its SyncToken (a stale token is re-read and retried once). No duplicate customers: an
-unlinked customer with the same DisplayName is linked rather than created, and a name held
-by a vendor or an employee fails the row saying so. Rows QuickBooks would refuse fail
-before any request.
+a resend replays QuickBooks' answer. A linked contact sends only what changed in the app
+since both sides last agreed (the three-way merge of :mod:`flask_wsqb.merge`): a field
+changed only in QuickBooks, or changed later there, is left as it is and the row says so.
+Updates are sparse, carry the SyncToken and send nested objects whole; a stale token is
+re-read and the merge decided again. No duplicate customers: an unlinked customer with the
+same DisplayName is linked rather than created, and a name held by a vendor or an employee
+fails the row saying so. Rows QuickBooks would refuse fail before any request.
 """
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 
 import sqlalchemy as sa
-from flask import current_app
 
-from . import history, links, mapping, mirror, runs, signals
+from . import history, links, mapping, merge, mirror, runs, signals
 from .errors import AuthLostError, DuplicateNameError, NotFoundError, QuickBooksError, StaleObjectError
 from .extension import current_state
 from .gateway import BATCH_SIZE, BatchItem, QuickBooksGateway
 from .runs import RowFailure
+
+GONE = "The linked QuickBooks customer no longer exists; unlink it on Match Contacts and export again."
 
 
 def export_contacts(run, gateway: QuickBooksGateway) -> None:
@@ -29,13 +33,27 @@ def export_contacts(run, gateway: QuickBooksGateway) -> None:
 
 @dataclass
 class _Row:
-    """One contact on its way to QuickBooks in a batch."""
+    """One contact on its way to QuickBooks."""
 
     item: object
     op: str  # "create" or "update"
-    body: dict
     ours: dict[str, str]  # the contact's values as Sync compares them
-    before: dict[str, str]  # the customer's values before (empty for a create)
+    body: dict = field(default_factory=dict)
+    before: dict[str, str] = field(default_factory=dict)  # the customer's values before (none: a create)
+    baseline: dict[str, str] | None = None  # what both sides agreed on before
+    app_modified: datetime | None = None  # the contact's modified time, for the merge
+    plan: merge.Plan = field(default_factory=merge.Plan)  # what goes to QuickBooks
+    left: dict[str, tuple[str, str]] = field(default_factory=dict)  # newer in QuickBooks: left alone
+
+    def decide(self, customer: dict) -> None:
+        """Merge against ``customer`` as QuickBooks holds it now; the body sends what the app won."""
+        self.before = mapping.customer_values(customer)
+        newer = merge.app_is_newer(self.app_modified, mirror.parse_time(
+            (customer.get("MetaData") or {}).get("LastUpdatedTime")))
+        self.plan, self.left = merge.decide(self.ours, self.before, self.baseline,
+                                            app_is_newer=newer).only(merge.QUICKBOOKS)
+        changes = {f: new for f, (_old, new) in self.plan.to_quickbooks.items()}
+        self.body = mapping.update_body(customer, changes) if changes else {}
 
 
 class _Exporter:
@@ -50,11 +68,11 @@ class _Exporter:
         # Read everything first and write only after QuickBooks answered: a write opens the
         # transaction, and on SQLite that locks out every other worker for its duration.
         contacts = self._contacts([item.key for item in items])
-        linked = links.customers_by_contact(self.realm_id, contacts)
-        customers = mirror.get(self.realm_id, linked.values())
+        linked = links.by_contact(self.realm_id, contacts)
+        customers = mirror.get(self.realm_id, [link.customer_id for link in linked.values()])
         refused: list[tuple[object, str]] = []
         same_names: list[tuple[object, tuple[str, str], dict[str, str]]] = []
-        batch: dict[str, _Row] = {}
+        rows: list[_Row] = []
         for item in items:
             contact = contacts.get(item.key)
             if contact is None:
@@ -68,17 +86,22 @@ class _Exporter:
                 continue
             active = not self.store.is_hidden(contact)
             ours = mapping.sync_fields(fields, active=active)
-            body = mapping.fields_to_customer(fields, active=active)
-            customer_id = linked.get(item.key)
-            if customer_id:
-                row = customers.get(customer_id)
-                body.update(Id=customer_id, SyncToken=row.sync_token if row else "0", sparse=True)
-                before = mapping.customer_values(row.data) if row else {}
-                batch[f"u{item.key}"] = _Row(item, "update", body, ours, before)
+            link = linked.get(item.key)
+            if link is not None:
+                listed = customers.get(link.customer_id)
+                if listed is None or listed.deleted:
+                    refused.append((item, GONE))
+                    continue
+                row = _Row(item, "update", ours, baseline=link.baseline, app_modified=self.store.modified_at(contact))
+                row.decide(listed.data)
+                rows.append(row)
             elif same_name := self._listed_customer_named(fields["display_name"]):
                 same_names.append((item, same_name, ours))
             else:
-                batch[f"c{item.key}"] = _Row(item, "create", body, ours, {})
+                body = mapping.fields_to_customer(fields, active=active)
+                rows.append(_Row(item, "create", ours, body=body,
+                                 plan=merge.Plan(to_quickbooks={f: ("", v) for f, v in ours.items() if v})))
+        batch = {f"{row.op[0]}{row.item.key}": row for row in rows if row.body}
         try:
             answers = self.gateway.batch(
                 [BatchItem(bid, row.op, row.body) for bid, row in batch.items()],
@@ -92,6 +115,9 @@ class _Exporter:
             runs.fail(item, reason)
         for item, (customer_id, customer_name), ours in same_names:
             runs.apply(item, lambda: self._link_existing(item.key, customer_id, customer_name, ours))
+        for row in rows:
+            if not row.body:  # nothing the app changed: no request was needed
+                runs.apply(row.item, lambda: self._settle(row, customers[linked[row.item.key].customer_id].data))
         for bid, row in batch.items():
             runs.apply(row.item, lambda: self._settle(row, answers.get(bid)))
 
@@ -105,38 +131,42 @@ class _Exporter:
         return f"wsqb-{self.run.id}-{digest}"[:50]
 
     def _settle(self, row: _Row, answer) -> str:
-        """Record what QuickBooks answered for one row of the batch."""
+        """Record what QuickBooks answered for one row (or, with nothing sent, what it holds)."""
         item, created = row.item, row.op == "create"
         if answer is None:
             raise RowFailure("QuickBooks did not answer for this row; run the export again.")
         if isinstance(answer, StaleObjectError):
-            answer = self._retry_stale(item, row.body)
+            answer = self._retry_stale(row)
         if isinstance(answer, DuplicateNameError) and created:
             return self._link_after_duplicate(item.key, row.body["DisplayName"], row.ours)
         if isinstance(answer, NotFoundError):
-            raise RowFailure("The linked QuickBooks customer no longer exists; unlink it on Match Contacts and export again.")
+            raise RowFailure(GONE)
         if isinstance(answer, QuickBooksError):
             raise answer
-        mirror.store(self.realm_id, [answer])
+        sent = bool(row.body)
+        if sent:
+            mirror.store(self.realm_id, [answer])
         customer_id = str(answer["Id"])
         if created:
             links.link(self.realm_id, item.key, customer_id, "export", self.run.created_by)
         theirs = mapping.customer_values(answer)
-        history.record(self.realm_id, item.key, customer_id, mapping.diff(row.before, theirs), source="export",
-                       side=history.QUICKBOOKS, by=self.run.created_by, run_id=self.run.id)
-        links.set_baseline(self.realm_id, item.key, mapping.agreement(row.ours, theirs))
-        signals.contact_exported.send(current_app._get_current_object(), contact_id=item.key,
-                                      customer_id=customer_id, created=created)
-        return "Created in QuickBooks." if created else "Updated in QuickBooks."
+        changed = mapping.diff(row.before, theirs)
+        history.record(self.realm_id, item.key, customer_id, changed, source="export", side=history.QUICKBOOKS,
+                       by=self.run.created_by, run_id=self.run.id, conflicts=row.plan.conflicts)
+        links.set_baseline(self.realm_id, item.key, merge.next_baseline(row.baseline, row.ours, theirs))
+        if sent:
+            runs.notify(signals.contact_exported, contact_id=item.key, customer_id=customer_id, created=created)
+        return _say(created, changed, row.left)
 
-    def _retry_stale(self, item, body: dict):
-        """Someone changed the customer meanwhile: re-read its SyncToken and try once more."""
+    def _retry_stale(self, row: _Row):
+        """Someone changed the customer meanwhile: read it and decide the merge again."""
         try:
-            fresh = self.gateway.get_customer(body["Id"])
+            fresh = self.gateway.get_customer(row.body["Id"])
+            row.decide(fresh)
+            if not row.body:
+                return fresh
             return self.gateway.update_customer(
-                {**body, "SyncToken": fresh["SyncToken"]},
-                request_id=f"wsqb-{self.run.id}-u{item.key}-{fresh['SyncToken']}"[:50],
-            )
+                row.body, request_id=f"wsqb-{self.run.id}-u{row.item.key}-{fresh['SyncToken']}"[:50])
         except QuickBooksError as exc:
             return exc
 
@@ -166,9 +196,11 @@ class _Exporter:
             )
         links.link(self.realm_id, contact_id, customer_id, "export", self.run.created_by)
         listed = mirror.get(self.realm_id, [customer_id]).get(customer_id)
-        if listed is not None:
-            links.set_baseline(self.realm_id, contact_id, mapping.agreement(ours, mapping.customer_values(listed.data)))
-        return f"Linked to the existing QuickBooks customer '{customer_name}' with the same name (nothing duplicated)."
+        theirs = mapping.customer_values(listed.data) if listed is not None else {}
+        links.set_baseline(self.realm_id, contact_id, merge.next_baseline(None, ours, theirs))
+        return " ".join(filter(None, (
+            f"Linked to the existing QuickBooks customer '{customer_name}' with the same name (nothing duplicated).",
+            merge.hidden_state_note(ours, theirs))))
 
     def _name_holder(self, name: str) -> str:
         for entity, words in (("Vendor", "a vendor"), ("Employee", "an employee")):
@@ -176,3 +208,13 @@ class _Exporter:
                 return (f"The name '{name}' is used by {words} in QuickBooks; customers, vendors and "
                         "employees must have different names. Rename the contact and export again.")
         return f"QuickBooks says the name '{name}' is already in use; rename the contact and export again."
+
+
+def _say(created: bool, changed: dict, left: dict) -> str:
+    if created:
+        said = "Created in QuickBooks."
+    elif changed:
+        said = "Updated in QuickBooks: " + ", ".join(mapping.label(f) for f in changed) + "."
+    else:
+        said = "Nothing to send: QuickBooks already has the app's values."
+    return " ".join(filter(None, (said, merge.left_alone(merge.QUICKBOOKS, left))))

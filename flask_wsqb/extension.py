@@ -96,6 +96,7 @@ class WSQuickBooks:
         app.register_blueprint(create_blueprint(), url_prefix=app.config["WSQB_URL_PREFIX"])
         app.jinja_env.globals["wsqb_menu"] = menu
         app.jinja_env.globals["wsqb_contact_history"] = for_contact
+        app.jinja_env.globals["wsqb_allows"] = self.allows
         app.cli.add_command(wsqb_cli)
 
     def access_check(self, callback: AccessCheck) -> AccessCheck:
@@ -115,9 +116,13 @@ class WSQuickBooks:
     def current_user_name(self) -> str | None:
         return self._user_name() if self._user_name is not None else None
 
-    def allows(self, action: str) -> bool | None:
-        """The host's answer for ``action``; ``None`` when no check is registered."""
+    @property
+    def has_access_check(self) -> bool:
+        return self._access_check is not None
+
+    def allows(self, action: str) -> bool:
+        """The host's answer for ``action``; no when no check is registered."""
         if self._access_check is None:
-            return None
+            return False
         return bool(self._access_check(action))
 

@@ -34,6 +34,7 @@ from .errors import (
     ServiceUnavailableError,
     StaleObjectError,
     ThrottledError,
+    reconnect_needed,
 )
 
 MINOR_VERSION = 75
@@ -60,7 +61,7 @@ class TokenStore(Protocol):
 
 
 class MemoryTokenStore:
-    """A TokenStore for scripts and tests that keep tokens in memory."""
+    """Tokens held in memory: a sign-in proved before anything is stored, scripts, tests."""
 
     def __init__(self, tokens: Tokens) -> None:
         self.tokens = tokens
@@ -322,13 +323,12 @@ class QuickBooksGateway:
         """Call python-quickbooks and translate what it raises into our errors."""
         try:
             return method(*args, **kwargs)
-        except AuthorizationException as exc:
-            error = _error_for(_int(exc.error_code) or 401, exc.message, exc.detail)
+        except QuickbooksException as exc:
+            default = 401 if isinstance(exc, AuthorizationException) else 0
+            error = _error_for(_int(exc.error_code) or default, exc.message, exc.detail)
             if isinstance(error, AuthLostError):
                 self._store.lost(str(error))  # still refused after a refresh
             raise error from exc
-        except QuickbooksException as exc:
-            raise _error_for(_int(exc.error_code), exc.message, exc.detail) from exc
 
 
 def _where(include_inactive: bool, where: str) -> str:
@@ -367,6 +367,11 @@ def _fault_error(fault: dict) -> QuickBooksError:
     return _error_for(_int(error.get("code")), error.get("Message", ""), error.get("Detail", ""))
 
 
+#: AuthenticationFailed and ApplicationAuthorizationFailed (tokens of another company): Faults
+#: python-quickbooks files under validation by their code, though they mean "reconnect".
+_AUTH_FAULTS = (3100, 3200)
+
+
 def _error_for(code: int, message: str, detail: str) -> QuickBooksError:
     if code == 6240:
         return DuplicateNameError(
@@ -386,10 +391,7 @@ def _error_for(code: int, message: str, detail: str) -> QuickBooksError:
             "QuickBooks had a problem on its side; nothing was confirmed. Try again shortly.",
             code=code, detail=detail,
         )
-    if 0 < code < 500:
-        return AuthLostError(
-            "QuickBooks rejected this app's access. Reconnect to QuickBooks on the Connection page.",
-            code=code, detail=detail,
-        )
+    if 0 < code < 500 or code in _AUTH_FAULTS:
+        return reconnect_needed("QuickBooks rejected this app's access to the company", code=code, detail=detail)
     text = detail or message or "no reason given"
     return QuickBooksValidationError(f"QuickBooks refused it: {text}", code=code, detail=detail)

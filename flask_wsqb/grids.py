@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from sqlalchemy.orm import aliased
 
 from .extension import current_state
 
@@ -126,7 +127,6 @@ def match_contacts(realm_id: str, *, hide_synced: bool, show_hidden: bool) -> li
     """Contacts beside their linked customer or Auto Match's proposals (two queries)."""
     state = current_state()
     store, ContactLink, Customer = state.contacts, state.models.ContactLink, state.models.Customer
-    Proposal_ = state.models.MatchProposal
     key = sa.cast(store.column("id"), sa.String)
     hidden = store.column("hidden")
     columns = [key]
@@ -140,26 +140,58 @@ def match_contacts(realm_id: str, *, hide_synced: bool, show_hidden: bool) -> li
                                           Customer.customer_id == ContactLink.customer_id)))
     if hide_synced:
         query = query.where(ContactLink.id.is_(None))
-    if not show_hidden and hidden is not None:
-        query = query.where(sa.or_(hidden.is_(False), hidden.is_(None)))
+    if not show_hidden:
+        query = _not_hidden(query)
     query = query.order_by(sa.func.lower(store.column("display_name")), store.column("id"))
 
     proposals: dict[str, list[Proposal]] = {}
-    open_proposals = (
-        sa.select(Proposal_.contact_id, Proposal_.id, Proposal_.customer_id, Customer.display_name,
-                  Proposal_.score, Proposal_.reason, Proposal_.status)
-        .join(Customer, sa.and_(Customer.realm_id == Proposal_.realm_id, Customer.customer_id == Proposal_.customer_id))
-        .where(Proposal_.realm_id == realm_id, Proposal_.status != "rejected", Customer.deleted.is_(False))
-        .order_by(Proposal_.contact_id, Proposal_.score.desc(), Proposal_.id)
-    )
-    if not show_hidden:
-        open_proposals = open_proposals.where(Customer.active.is_(True))
-    for contact_id, *proposal in state.db.session.execute(open_proposals):
+    Proposal_ = state.models.MatchProposal
+    shown = _open_proposals(realm_id, show_hidden).order_by(Proposal_.contact_id, Proposal_.score.desc(), Proposal_.id)
+    for contact_id, *proposal in state.db.session.execute(shown):
         proposals.setdefault(contact_id, []).append(Proposal(*proposal))
     return [MatchRow(cid, name or "", company or "", email or "", bool(is_hidden), customer_id or "",
                      customer_name or "", [] if customer_id else proposals.get(cid, []))
             for cid, name, company, email, is_hidden, customer_id, customer_name
             in state.db.session.execute(query)]
+
+
+def acceptable_proposals(realm_id: str, score: float, show_hidden: bool) -> list[int]:
+    """The confident proposals scoring at least ``score`` that Match Contacts shows with these
+    filters: what its bulk Accept counts and accepts, never a row the page did not show."""
+    Proposal_ = current_state().models.MatchProposal
+    query = _open_proposals(realm_id, show_hidden).where(Proposal_.status == "proposed", Proposal_.score >= score)
+    return [row.id for row in current_state().db.session.execute(query)]
+
+
+def _open_proposals(realm_id: str, show_hidden: bool) -> sa.Select:
+    """Auto Match's open proposals as Match Contacts shows them: for a contact and a customer
+    both still there and both unlinked; without Show Hidden, not for a hidden contact or an
+    inactive customer. Columns: contact_id, id, customer_id, customer name, score, reason, status."""
+    state = current_state()
+    store, Customer, ContactLink = state.contacts, state.models.Customer, state.models.ContactLink
+    Proposal_ = state.models.MatchProposal
+    contact_link, customer_link = aliased(ContactLink), aliased(ContactLink)
+    query = (
+        sa.select(Proposal_.contact_id, Proposal_.id, Proposal_.customer_id, Customer.display_name,
+                  Proposal_.score, Proposal_.reason, Proposal_.status)
+        .join(Customer, sa.and_(Customer.realm_id == Proposal_.realm_id, Customer.customer_id == Proposal_.customer_id))
+        .join(store.model, sa.cast(store.column("id"), sa.String) == Proposal_.contact_id)
+        .outerjoin(contact_link, sa.and_(contact_link.realm_id == Proposal_.realm_id,
+                                         contact_link.contact_id == Proposal_.contact_id))
+        .outerjoin(customer_link, sa.and_(customer_link.realm_id == Proposal_.realm_id,
+                                          customer_link.customer_id == Proposal_.customer_id))
+        .where(Proposal_.realm_id == realm_id, Proposal_.status != "rejected", Customer.deleted.is_(False),
+               contact_link.id.is_(None), customer_link.id.is_(None))
+    )
+    if not show_hidden:
+        query = _not_hidden(query.where(Customer.active.is_(True)))
+    return query
+
+
+def _not_hidden(query: sa.Select) -> sa.Select:
+    """Leave out the host's hidden contacts (the query selects from the contact model)."""
+    hidden = current_state().contacts.column("hidden")
+    return query if hidden is None else query.where(sa.or_(hidden.is_(False), hidden.is_(None)))
 
 
 def link_history(realm_id: str, limit: int = 20) -> list:

@@ -1,16 +1,19 @@
 """Import from QuickBooks: selected customers become (or update) host contacts.
 
-Never a duplicate contact: a customer already linked updates its contact; an unlinked
-contact with the same name (case and spacing ignored) is linked and only its empty fields
-are filled; otherwise a new contact is created, hidden when the customer is inactive.
-Each row runs in its own savepoint, so a failed row never stops the others.
+Never a duplicate contact: a customer already linked updates its contact with what changed
+in QuickBooks since both sides last agreed (the three-way merge of :mod:`flask_wsqb.merge`;
+a field changed only in the app, or changed later there, is left as it is and the row says
+so); an unlinked contact with the same name (case and spacing ignored) is linked and only its
+empty fields are filled; otherwise a new contact is created, hidden when the customer is
+inactive. Each row runs in its own savepoint, so a failed row never stops the others.
 """
 from __future__ import annotations
 
 import sqlalchemy as sa
 
-from . import history, links, mapping, mirror, runs
+from . import history, links, mapping, merge, mirror, runs, signals
 from .extension import current_state
+from .models import aware
 from .runs import RowFailure
 
 
@@ -44,7 +47,9 @@ class _Importer:
         return names
 
     def import_chunk(self, items) -> None:
-        self.customers = mirror.get(self.realm_id, [item.key for item in items])
+        keys = [item.key for item in items]
+        self.customers = mirror.get(self.realm_id, keys)
+        self.links = links.by_customer(self.realm_id, keys)
         for item in items:
             runs.apply(item, lambda: self.import_one(item))
 
@@ -59,11 +64,7 @@ class _Importer:
         theirs = mapping.sync_fields(fields, active=row.active)
         contact = self._linked_contact(item.key)
         if contact is not None:
-            changed = mapping.diff(self._values(contact), theirs)
-            self.store.write(contact, fields)
-            self.store.set_hidden(contact, not row.active)
-            self._settle(contact, item.key, changed, theirs)
-            return _say("Updated the linked contact", changed)
+            return self._update(contact, item.key, row, theirs)
         key = mapping.name_key(fields["display_name"])
         if key in self.unlinked_by_name:
             contact = self.store.get(session, self.unlinked_by_name[key])
@@ -73,24 +74,42 @@ class _Importer:
             links.link(self.realm_id, self.store.contact_id(contact), item.key, "import", self.by)
             del self.unlinked_by_name[key]
             self.linked[item.key] = self.store.contact_id(contact)
-            self._settle(contact, item.key, {f: ("", v) for f, v in filled.items()}, theirs)
-            return _say("Linked to the existing contact with the same name (nothing duplicated)", filled, verb="filled")
+            self._settle(contact, item.key, merge.Plan(to_app={f: ("", v) for f, v in filled.items()}), theirs)
+            return " ".join(filter(None, (
+                _say("Linked to the existing contact with the same name (nothing duplicated)", filled, verb="filled"),
+                merge.hidden_state_note(self._values(contact), theirs))))
         contact = self.store.create(session, fields, hidden=not row.active)
         contact_id = self.store.contact_id(contact)
         links.link(self.realm_id, contact_id, item.key, "import", self.by)
         self.linked[item.key] = contact_id
-        self._settle(contact, item.key, {f: ("", v) for f, v in fields.items() if v}, theirs)
+        self._settle(contact, item.key, merge.Plan(to_app={f: ("", v) for f, v in fields.items() if v}), theirs,
+                     created=True)
         return "Imported as a new hidden contact (inactive in QuickBooks)." if not row.active else "Imported as a new contact."
+
+    def _update(self, contact, customer_id: str, row, theirs: dict[str, str]) -> str:
+        """A linked contact takes what QuickBooks changed since both sides last agreed."""
+        link = self.links.get(customer_id)
+        newer = merge.app_is_newer(self.store.modified_at(contact), aware(row.updated_at))
+        plan, left = merge.decide(self._values(contact), theirs, link.baseline if link else None,
+                                  app_is_newer=newer).only(merge.APP)
+        self.store.write(contact, {f: new for f, (_old, new) in plan.to_app.items() if f != "active"})
+        if "active" in plan.to_app:
+            self.store.set_hidden(contact, plan.to_app["active"][1] != "yes")
+        self._settle(contact, customer_id, plan, theirs, baseline=link.baseline if link else None)
+        return " ".join(filter(None, (_say("Updated the linked contact", plan.to_app),
+                                      merge.left_alone(merge.APP, left))))
 
     def _values(self, contact) -> dict[str, str]:
         return mapping.sync_fields(self.store.read(contact), active=not self.store.is_hidden(contact))
 
-    def _settle(self, contact, customer_id: str, changed: dict, theirs: dict[str, str]) -> None:
+    def _settle(self, contact, customer_id: str, plan: merge.Plan, theirs: dict[str, str], *,
+                baseline: dict[str, str] | None = None, created: bool = False) -> None:
         """Record what changed in the app, and what both sides now agree on."""
         contact_id = self.store.contact_id(contact)
-        history.record(self.realm_id, contact_id, customer_id, changed, source="import", side=history.APP,
-                       by=self.by, run_id=self.run.id)
-        links.set_baseline(self.realm_id, contact_id, mapping.agreement(self._values(contact), theirs))
+        history.record(self.realm_id, contact_id, customer_id, plan.to_app, source="import", side=history.APP,
+                       by=self.by, run_id=self.run.id, conflicts=plan.conflicts)
+        links.set_baseline(self.realm_id, contact_id, merge.next_baseline(baseline, self._values(contact), theirs))
+        runs.notify(signals.contact_imported, contact_id=contact_id, customer_id=customer_id, created=created)
 
     def _linked_contact(self, customer_id: str):
         contact_id = self.linked.get(customer_id)

@@ -83,6 +83,24 @@ def contacts_by_customer(realm_id: str, customer_ids: Iterable[str] | None = Non
     return _pairs(realm_id, "customer_id", "contact_id", customer_ids)
 
 
+def by_contact(realm_id: str, contact_ids: Iterable[str]) -> dict:
+    """The links of these contacts, by contact id (with their baselines)."""
+    return _rows(realm_id, "contact_id", contact_ids)
+
+
+def by_customer(realm_id: str, customer_ids: Iterable[str]) -> dict:
+    """The links of these customers, by customer id (with their baselines)."""
+    return _rows(realm_id, "customer_id", customer_ids)
+
+
+def _rows(realm_id: str, key: str, keys: Iterable[str]) -> dict:
+    ContactLink = current_state().models.ContactLink
+    column = getattr(ContactLink, key)
+    rows = current_state().db.session.execute(sa.select(ContactLink).where(
+        ContactLink.realm_id == realm_id, column.in_([str(k) for k in keys]))).scalars()
+    return {getattr(row, key): row for row in rows}
+
+
 def _pairs(realm_id: str, key: str, value: str, keys: Iterable[str] | None) -> dict[str, str]:
     ContactLink = current_state().models.ContactLink
     key_column, value_column = getattr(ContactLink, key), getattr(ContactLink, value)

@@ -5,6 +5,7 @@ contact before it is sent, so a bad row fails alone, with its reason, without a 
 """
 from __future__ import annotations
 
+import copy
 import re
 
 #: Inactive customers may come back as "Name (deleted)"; the contact is called "Name".
@@ -65,18 +66,14 @@ def customer_to_fields(customer: dict) -> dict[str, str]:
 
 
 def sync_fields(fields: dict[str, str], *, active: bool) -> dict[str, str]:
-    """The fields Sync compares: the contact fields plus whether it is active (not hidden)."""
-    return {**fields, "active": "yes" if active else "no"}
+    """The fields Sync compares: the contact fields (as QuickBooks stores them: stripped) plus
+    whether it is active (not hidden)."""
+    return {**{f: (v or "").strip() for f, v in fields.items()}, "active": "yes" if active else "no"}
 
 
 def customer_values(customer: dict) -> dict[str, str]:
     """A customer's fields as Sync compares them."""
     return sync_fields(customer_to_fields(customer), active=is_active(customer))
-
-
-def agreement(ours: dict[str, str], theirs: dict[str, str]) -> dict[str, str]:
-    """The fields on which both sides hold the same value: a link's baseline."""
-    return {f: v for f, v in ours.items() if theirs.get(f) == v}
 
 
 def fields_to_customer(fields: dict[str, str], *, active: bool | None = None) -> dict:
@@ -95,6 +92,32 @@ def fields_to_customer(fields: dict[str, str], *, active: bool | None = None) ->
     if active is not None:
         customer["Active"] = active
     return customer
+
+
+def update_body(customer: dict, changes: dict[str, str]) -> dict:
+    """A sparse update of ``customer`` (its JSON as last read) setting ``changes`` (values as
+    Sync compares them, ``active`` included).
+
+    Nested objects (``BillAddr``, ``PrimaryEmailAddr``, ``PrimaryPhone``) go whole: the
+    customer's current object with the changed parts merged in, its ``Id`` kept. Intuit documents
+    sparse updates field by field but not for part of a nested object, and an object replaced
+    whole by a part would erase the street when only the city changed.
+    """
+    body: dict = {"Id": customer["Id"], "SyncToken": customer["SyncToken"], "sparse": True}
+    for field, value in changes.items():
+        if field == "active":
+            body["Active"] = value == "yes"
+            continue
+        path = _FIELDS[field][0]
+        if len(path) == 1:
+            body[path[0]] = value.strip()
+            continue
+        outer, inner = path
+        if outer not in body:
+            current = customer.get(outer)
+            body[outer] = copy.deepcopy(current) if isinstance(current, dict) else {}
+        body[outer][inner] = value.strip()
+    return body
 
 
 def compose_display_name(fields: dict[str, str]) -> str:

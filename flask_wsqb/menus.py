@@ -8,7 +8,12 @@ from __future__ import annotations
 
 from flask import url_for
 
+from . import connection
 from .extension import current_state
+
+#: The contact menu's first entry while QuickBooks must be reconnected (a link to the
+#: Connection page for users who may reconnect; plain text for the others).
+RECONNECT_NOTICE = "QuickBooks must be reconnected"
 
 #: (label, endpoint, access action) of Setup → QuickBooks → Contacts.
 _CONTACT_TOOLS = (
@@ -29,7 +34,8 @@ def _entry(label: str, url: str | None = None, *, method: str = "get", children:
 
 def menu(section: str, **values) -> list[dict]:
     """``wsqb_menu("setup")`` or ``wsqb_menu("contact", contact_id=...)``: a list of entries
-    ``{"label", "url", "method", "children"}``, empty when the user may use none of them."""
+    ``{"label", "url", "method", "children"}``, empty when the user may use none of them. An
+    entry with no url and no children is a notice, shown as text."""
     allows = current_state().extension.allows
     if section == "setup":
         tools = [_entry(label, url_for(endpoint)) for label, endpoint, action in _CONTACT_TOOLS
@@ -45,5 +51,9 @@ def menu(section: str, **values) -> list[dict]:
                    for label, endpoint, action in _CONTACT_ACTIONS if allows(action)]
         if not actions:
             return []
+        if connection.status().needs_reconnect:
+            # Said before Pull and Sync are tried; they say it too.
+            notice = url_for("wsqb.connection") if allows("connection") else None
+            actions.insert(0, _entry(RECONNECT_NOTICE, notice))
         return [_entry("Import/Export Contacts", children=[_entry("QuickBooks Sync", children=actions)])]
     raise ValueError(f"wsqb_menu: unknown section {section!r}; use 'setup' or 'contact'.")

@@ -33,6 +33,7 @@ PENDING, OK, ERROR = "pending", "ok", "error"
 @dataclass(frozen=True)
 class Models:
     Connection: type
+    PendingConnection: type
     Customer: type
     ContactLink: type
     LinkEvent: type
@@ -68,6 +69,20 @@ def build_models(db) -> Models:
         auth_error: Mapped[str | None] = mapped_column(sa.Text)
         #: When the local copy of the customer list was last brought up to date.
         customers_refreshed_at: Mapped[datetime | None] = mapped_column(Timestamp)
+
+    class PendingConnection(db.Model):
+        """A sign-in to another company than the connected one, kept (tokens encrypted) until
+        the user confirms switching companies or keeps the current one."""
+
+        __tablename__ = "wsqb_pending_connection"
+        id: Mapped[int] = mapped_column(primary_key=True)
+        realm_id: Mapped[str] = mapped_column(sa.String(32))
+        company_name: Mapped[str] = mapped_column(sa.String(500), default="")
+        access_token_encrypted: Mapped[str] = mapped_column(sa.Text)
+        refresh_token_encrypted: Mapped[str] = mapped_column(sa.Text)
+        access_expires_at: Mapped[datetime] = mapped_column(Timestamp)
+        refresh_expires_at: Mapped[datetime] = mapped_column(Timestamp)
+        created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
 
     class Customer(db.Model):
         """The local copy of a QuickBooks customer, so grids of 10,000 rows need no request."""
@@ -193,7 +208,7 @@ def build_models(db) -> Models:
         claimed_at: Mapped[datetime | None] = mapped_column(Timestamp)
         updated_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow, onupdate=utcnow)
 
-    models = Models(Connection=Connection, Customer=Customer, ContactLink=ContactLink,
+    models = Models(Connection=Connection, PendingConnection=PendingConnection, Customer=Customer, ContactLink=ContactLink,
                     LinkEvent=LinkEvent, Change=Change, MatchProposal=MatchProposal, SyncRun=SyncRun, SyncItem=SyncItem)
     _built[id(db)] = models
     return models

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from . import links, matching, mirror, runs
+from . import grids, links, matching, mirror, runs
 from .extension import current_state
 from .mapping import customer_to_fields
 
@@ -94,13 +94,10 @@ def accept(realm_id: str, proposal_ids: list[int], by: str | None) -> tuple[int,
     return linked, problems
 
 
-def accept_above(realm_id: str, score: float, by: str | None) -> tuple[int, list[str]]:
-    """Accept every confident proposal scoring at least ``score`` (never the review ones)."""
-    state = current_state()
-    Proposal = state.models.MatchProposal
-    ids = list(state.db.session.execute(sa.select(Proposal.id).where(
-        Proposal.realm_id == realm_id, Proposal.status == PROPOSED, Proposal.score >= score)).scalars())
-    return accept(realm_id, ids, by)
+def accept_above(realm_id: str, score: float, show_hidden: bool, by: str | None) -> tuple[int, list[str]]:
+    """Accept every confident proposal scoring at least ``score`` that Match Contacts shows with
+    Show Hidden as given (never the review ones, never a row the page did not show)."""
+    return accept(realm_id, grids.acceptable_proposals(realm_id, score, show_hidden), by)
 
 
 def reject(realm_id: str, proposal_id: int) -> None:

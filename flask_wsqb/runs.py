@@ -11,6 +11,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Iterable
+from contextvars import ContextVar
 from datetime import timedelta
 
 import sqlalchemy as sa
@@ -44,10 +45,28 @@ def get(run_id: int):
     return state.db.session.get(state.models.SyncRun, run_id)
 
 
-def pending_items(run_id: int, limit: int | None = None) -> list:
-    SyncItem = current_state().models.SyncItem
-    query = sa.select(SyncItem).where(SyncItem.run_id == run_id, SyncItem.status == PENDING).order_by(SyncItem.id)
-    return list(current_state().db.session.execute(query.limit(limit)).scalars())
+def latest_unfinished(realm_id: str, kind: str):
+    """The newest run of this kind not finished yet (queued, running or stalled), or None."""
+    state = current_state()
+    SyncRun = state.models.SyncRun
+    return state.db.session.execute(
+        sa.select(SyncRun).where(SyncRun.realm_id == realm_id, SyncRun.kind == kind,
+                                 SyncRun.state.in_((QUEUED, RUNNING)))
+        .order_by(SyncRun.id.desc()).limit(1)).scalar()
+
+
+def held(realm_id: str, kind: str, keys: list[str]) -> dict[str, int]:
+    """``{key: run id}`` for the rows among ``keys`` that an unfinished run of this kind has yet
+    to do: selecting them again would start a second run over the same rows."""
+    if not keys:
+        return {}
+    state = current_state()
+    SyncRun, SyncItem = state.models.SyncRun, state.models.SyncItem
+    rows = state.db.session.execute(
+        sa.select(SyncItem.key, SyncItem.run_id).join(SyncRun, SyncRun.id == SyncItem.run_id)
+        .where(SyncRun.realm_id == realm_id, SyncRun.kind == kind, SyncRun.state.in_((QUEUED, RUNNING)),
+               SyncItem.status == PENDING, SyncItem.key.in_(keys)))
+    return dict(rows.all())
 
 
 def start(run) -> None:
@@ -123,20 +142,30 @@ class RowFailure(Exception):
     """A row cannot be done, for the reason given (shown to the user as it is)."""
 
 
+#: Signals of the chunk being worked on, sent once its transaction has committed.
+_outbox: ContextVar[list[tuple[object, dict]]] = ContextVar("wsqb_outbox")
+
+
+def notify(signal, **values) -> None:
+    """Send ``signal`` once the chunk's changes are committed: never for a change rolled back,
+    and once however often a busy database makes the chunk run again."""
+    _outbox.get().append((signal, values))
+
+
 def succeed(item, message: str | None = None) -> None:
     item.status, item.message = OK, message
 
 
 def fail(item, message: str) -> None:
     item.status, item.message = ERROR, message
-    signals.sync_failed.send(current_app._get_current_object(), run_id=item.run_id, key=item.key,
-                             message=message)
+    notify(signals.sync_failed, run_id=item.run_id, key=item.key, message=message)
 
 
 def apply(item, work: Callable[[], str]) -> bool:
     """Run one row's ``work`` in a savepoint; record its message, or why it failed.
 
-    A failure rolls back only this row's changes, so the other rows of the chunk stand.
+    A failure rolls back only this row's changes (its signals too), so the other rows of the
+    chunk stand.
     """
     session = current_state().db.session
     if getattr(session.connection().connection.dbapi_connection, "in_transaction", True) is False:
@@ -146,11 +175,14 @@ def apply(item, work: Callable[[], str]) -> bool:
         item.updated_at = utcnow()
         session.flush()
     savepoint = session.begin_nested()
+    outbox = _outbox.get()
+    sent_before = len(outbox)
     try:
         message = work()
         savepoint.commit()
     except Exception as exc:  # any failure is this row's, never the run's
         savepoint.rollback()
+        del outbox[sent_before:]
         fail(item, row_message(exc))
         return False
     succeed(item, message)
@@ -173,8 +205,9 @@ def process(run, handle_chunk: Callable[[list], None], *, chunk: int) -> None:
     after each chunk, until no row is left to take (other workers may be taking some too).
 
     ``handle_chunk`` sets each item's status. If QuickBooks stops accepting the
-    connection, the remaining rows fail with that reason instead of each trying alone.
-    A busy database (SQLite allows one writer at a time) is waited out, not failed.
+    connection, the run fails once with the reconnect message; the rows not done stay to
+    do, for Retry after reconnecting. A busy database (SQLite allows one writer at a time) is
+    waited out, not failed.
     """
     session = current_state().db.session
     _patiently(lambda: start(run))
@@ -184,9 +217,6 @@ def process(run, handle_chunk: Callable[[list], None], *, chunk: int) -> None:
             _patiently(lambda: _run_chunk(run, handle_chunk, items))
         except AuthLostError as exc:
             session.rollback()
-            for item in pending_items(run.id):
-                fail(item, str(exc))
-            session.commit()
             finish(run, message=str(exc), failed=True)
             return
     _patiently(lambda: _finish_if_last(run))
@@ -205,20 +235,29 @@ def _run_chunk(run, handle_chunk: Callable[[list], None], items: list) -> None:
     """Handle one chunk and commit it: one transaction, so a busy database's rollback undoes
     all of it and the chunk can simply be run again."""
     session = current_state().db.session
+    outbox: list[tuple[object, dict]] = []
+    token = _outbox.set(outbox)
     try:
-        handle_chunk(items)
-    except AuthLostError:
-        raise
-    except QuickBooksError as exc:  # the whole chunk's request failed
-        session.rollback()
-        reason = str(exc)
-    else:
-        reason = "This row was not processed (an internal error); run it again."
-    for item in items:
-        if item.status == PENDING:  # never leave a row pending: the loop would not end
-            fail(item, reason)
-    run.heartbeat_at = utcnow()  # last: a write at the start would hold SQLite's lock throughout
-    session.commit()
+        try:
+            handle_chunk(items)
+        except AuthLostError:
+            raise
+        except QuickBooksError as exc:  # the whole chunk's request failed
+            session.rollback()
+            del outbox[:]
+            reason = str(exc)
+        else:
+            reason = "This row was not processed (an internal error); run it again."
+        for item in items:
+            if item.status == PENDING:  # never leave a row pending: the loop would not end
+                fail(item, reason)
+        run.heartbeat_at = utcnow()  # last: a write at the start would hold SQLite's lock throughout
+        session.commit()
+    finally:
+        _outbox.reset(token)
+    app = current_app._get_current_object()
+    for signal, values in outbox:
+        signal.send(app, **values)
 
 
 #: How often a step is tried again while the database reports itself busy or locked.

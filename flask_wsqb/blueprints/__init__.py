@@ -3,30 +3,61 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import Blueprint, current_app, render_template, request
+from flask import Blueprint, abort, current_app, g, make_response, render_template, request
 
+from ..connection import Status, status
 from ..extension import current_state
 
 
-def guarded(action: str) -> Callable:
-    """Name the access-check action of a view; views without one are always denied."""
+def guarded(*actions: str) -> Callable:
+    """Name the access-check actions a view needs (all of them). A view guarded with none
+    needs a registered check and decides from what it shows, with :func:`require`; views
+    without ``guarded`` are always denied."""
 
     def decorate(view: Callable) -> Callable:
-        view.wsqb_action = action  # type: ignore[attr-defined]
+        view.wsqb_actions = actions  # type: ignore[attr-defined]
         return view
 
     return decorate
+
+
+def allows(*actions: str) -> bool:
+    """Whether the host's check lets the current user do every one of ``actions``."""
+    extension = current_state().extension
+    return all(extension.allows(action) for action in actions)
+
+
+def require(*any_of: str) -> None:
+    """Stop with the access-denied page unless the user may do one of ``any_of``."""
+    if not any(allows(action) for action in any_of):
+        abort(_denied(unconfigured=False))
+
+
+def _denied(*, unconfigured: bool):
+    return make_response(render_template("wsqb/denied.html", unconfigured=unconfigured), 403)
 
 
 def _check_access():
     if request.endpoint == "wsqb.static":
         return None
     view = current_app.view_functions.get(request.endpoint or "")
-    action = getattr(view, "wsqb_action", None)
-    allowed = current_state().extension.allows(action) if action else False
-    if allowed:
-        return None
-    return render_template("wsqb/denied.html", unconfigured=allowed is None), 403
+    actions = getattr(view, "wsqb_actions", None)
+    if not current_state().extension.has_access_check:
+        return _denied(unconfigured=True)
+    if actions is None or not allows(*actions):
+        return _denied(unconfigured=False)
+    return None
+
+
+def connection_status() -> Status:
+    """The connection's state, read once per request (the reconnect banner and the page both use it)."""
+    if "wsqb_status" not in g:
+        g.wsqb_status = status()
+    return g.wsqb_status
+
+
+def _page_context() -> dict:
+    return {"wsqb_status": connection_status}
 
 
 def create_blueprint() -> Blueprint:
@@ -35,6 +66,7 @@ def create_blueprint() -> Blueprint:
     bp = Blueprint("wsqb", __name__, template_folder="../templates", static_folder="../static",
                    static_url_path="/static")
     bp.before_request(_check_access)
+    bp.context_processor(_page_context)
     for module in (connection, importing, exporting, matching, contact, runs):
         module.register(bp)
     return bp

@@ -1,10 +1,10 @@
-"""Setup → QuickBooks → Connection: connect, callback, disconnect, status."""
+"""Setup → QuickBooks → Connection: connect, callback, switch company, disconnect, status."""
 from __future__ import annotations
 
 import hmac
 import secrets
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 
 from .. import auth, connection
 from ..errors import QuickBooksError
@@ -13,6 +13,8 @@ from . import guarded
 from .runs import launch, progress, shown_run
 
 _STATE_KEY = "wsqb_oauth_state"
+#: The sign-in to another company this browser is being asked about.
+_PENDING_KEY = "wsqb_pending_connection"
 
 
 @guarded("connection")
@@ -50,14 +52,48 @@ def callback():
         flash("QuickBooks sent back an incomplete answer (no code or company); please try again.", "error")
         return redirect(url_for("wsqb.connection"))
     try:
-        row = connection.connect(code, realm_id)
+        tokens, company_name = connection.sign_in(code, realm_id)
     except QuickBooksError as exc:
-        flash(f"Connecting failed: {exc}", "error")
+        flash(f"QuickBooks did not confirm the company you signed in to; nothing was changed. {exc}", "error")
         return redirect(url_for("wsqb.connection"))
+    current = connection.current_connection()
+    if current is not None and current.realm_id != realm_id:
+        session[_PENDING_KEY] = connection.hold(realm_id, company_name, tokens).id
+        return redirect(url_for("wsqb.connection_switch"))
+    return _connected(connection.connect(realm_id, company_name, tokens))
+
+
+def _connected(row):
     flash(f"Connected to QuickBooks company {row.company_name or row.realm_id}. "
           "Its customer list is loading in the background.", "success")
     run = launch(row.realm_id, "refresh", [])
     return redirect(url_for("wsqb.connection", run=run.id))
+
+
+def _held():
+    """The sign-in this browser was asked about, or 404."""
+    held = connection.pending(session.get(_PENDING_KEY))
+    if held is None:
+        abort(404)
+    return held
+
+
+@guarded("connection")
+def switch_page():
+    held, current = _held(), connection.current_connection()
+    return render_template("wsqb/connection_switch.html", held=held, current=current, form=ActionForm(),
+                           linked=connection.linked_count(current.realm_id) if current else 0)
+
+
+@guarded("connection")
+def switch():
+    held = _held()
+    session.pop(_PENDING_KEY, None)
+    if request.form.get("choice") != "switch":
+        connection.settle_switch(held, switch=False)
+        flash("Kept the current QuickBooks company; the other sign-in was cancelled.", "info")
+        return redirect(url_for("wsqb.connection"))
+    return _connected(connection.settle_switch(held, switch=True))
 
 
 @guarded("connection")
@@ -71,4 +107,6 @@ def register(bp: Blueprint) -> None:
     bp.add_url_rule("/connection", "connection", show)
     bp.add_url_rule("/connection/connect", "connection_connect", connect, methods=["POST"])
     bp.add_url_rule("/connection/callback", "connection_callback", callback)
+    bp.add_url_rule("/connection/switch", "connection_switch", switch_page)
+    bp.add_url_rule("/connection/switch", "connection_switch_confirm", switch, methods=["POST"])
     bp.add_url_rule("/connection/disconnect", "connection_disconnect", disconnect, methods=["POST"])

@@ -4,7 +4,6 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
 from .. import contact_sync, history
-from ..errors import NotConnectedError
 from ..extension import current_state
 from . import guarded
 from .runs import realm_or_none
@@ -22,9 +21,6 @@ def _run(action, contact_id: str):
         outcome = action(contact_id)
     except LookupError:
         abort(404)
-    except NotConnectedError as exc:
-        flash(str(exc), "error")
-        return _back_to_contact(contact_id)
     flash(outcome.message, "success" if outcome.ok else "error")
     return _back_to_contact(contact_id)
 

@@ -7,6 +7,7 @@ from .. import connection, grids, mirror
 from ..forms import ActionForm
 from ..models import aware
 from . import guarded
+from .params import kept_args
 from .runs import progress, realm_or_none, shown_run, start
 
 
@@ -25,7 +26,7 @@ def form():
     return render_template(
         "wsqb/import.html", rows=rows, run=run, progress=progress(run), form=ActionForm(), **filters,
         connected=row is not None, refreshed_at=aware(row.customers_refreshed_at) if row else None,
-        filter_args={k: "1" for k, v in filters.items() if v},
+        filter_args=kept_args(),
     )
 
 
@@ -34,7 +35,7 @@ def import_selected():
     realm_id = realm_or_none()
     selected = request.form.getlist("selected")
     known = mirror.get(realm_id, selected) if realm_id else {}
-    rows = [(cid, known[cid].display_name) for cid in selected if cid in known]
+    rows = [(cid, known[cid].display_name) for cid in dict.fromkeys(selected) if cid in known]
     return start("import", rows, "wsqb.import_form", "Select at least one customer to import.")
 
 

@@ -7,6 +7,7 @@ from .. import grids, links, mirror, proposals
 from ..extension import current_state
 from ..forms import ActionForm
 from . import guarded
+from .params import ID, kept_args
 from .runs import progress, realm_or_none, shown_run, start
 
 #: Accept-all default: the engine's confident proposals score at least this.
@@ -19,8 +20,16 @@ def _filters() -> dict:
 
 
 def _back(**extra):
-    args = {k: "1" for k, v in _filters().items() if v}
-    return redirect(url_for("wsqb.match_form", **args, **extra))
+    return redirect(url_for("wsqb.match_form", **kept_args(), **extra))
+
+
+def _contact_or_404():
+    """The contact named in the URL (``contact_id``), read through the contact store."""
+    state = current_state()
+    contact = state.contacts.get(state.db.session, request.view_args["contact_id"])
+    if contact is None:
+        abort(404)
+    return contact
 
 
 def _realm() -> str:
@@ -42,11 +51,11 @@ def form():
     contacts = grids.match_contacts(realm_id, **filters) if realm_id else []
     customers = grids.customers(realm_id, show_synced=False, show_hidden=filters["show_hidden"]) if realm_id else []
     history = grids.link_history(realm_id) if realm_id else []
+    acceptable = grids.acceptable_proposals(realm_id, DEFAULT_ACCEPT_SCORE, filters["show_hidden"]) if realm_id else []
     return render_template(
         "wsqb/match.html", contacts=contacts, customers=customers, history=history, run=run,
         progress=progress(run), form=ActionForm(), connected=realm_id is not None, **filters,
-        filter_args={k: "1" for k, v in filters.items() if v}, accept_score=DEFAULT_ACCEPT_SCORE,
-        proposed=sum(1 for c in contacts for p in c.proposals if p.status == "proposed"),
+        filter_args=kept_args(), accept_score=DEFAULT_ACCEPT_SCORE, proposed=len(acceptable),
     )
 
 
@@ -67,7 +76,9 @@ def accept_above():
     if score is None or not 0 <= score <= 100:
         flash("Give a score between 0 and 100.", "error")
         return _back()
-    _report(*proposals.accept_above(_realm(), score, _by()))
+    # Only the proposals the page shows: Show Hidden off leaves hidden contacts and inactive
+    # customers out of the count on the button, and so out of what it accepts.
+    _report(*proposals.accept_above(_realm(), score, _filters()["show_hidden"], _by()))
     return _back()
 
 
@@ -89,6 +100,7 @@ def reject(proposal_id: int):
 
 @guarded("match")
 def unlink(contact_id: str):
+    contact_id = current_state().contacts.contact_id(_contact_or_404())
     if links.unlink(_realm(), contact_id, "manual", _by()) is None:
         flash("That contact was not linked.", "info")
     else:
@@ -101,14 +113,13 @@ def unlink(contact_id: str):
 def picker(contact_id: str):
     realm_id = _realm()
     state = current_state()
-    contact = state.contacts.get(state.db.session, contact_id)
-    if contact is None:
-        abort(404)
+    contact = _contact_or_404()
+    contact_id = state.contacts.contact_id(contact)
     fields = state.contacts.read(contact)
     search = request.args.get("q", fields["display_name"])
     found = grids.customers(realm_id, show_synced=False, show_hidden=True, search=search, limit=50)
     return render_template("wsqb/match_link.html", contact_id=contact_id, contact=fields, search=search,
-                           customers=found, form=ActionForm(), filter_args={k: "1" for k, v in _filters().items() if v})
+                           customers=found, form=ActionForm(), filter_args=kept_args())
 
 
 @guarded("match")
@@ -116,7 +127,8 @@ def link(contact_id: str):
     realm_id = _realm()
     customer_id = request.form.get("customer_id", "")
     state = current_state()
-    if state.contacts.get(state.db.session, contact_id) is None or customer_id not in mirror.get(realm_id, [customer_id]):
+    contact_id = state.contacts.contact_id(_contact_or_404())
+    if customer_id not in mirror.get(realm_id, [customer_id]):
         abort(404)
     try:
         proposals.link_pair(realm_id, contact_id, customer_id, "manual", _by())
@@ -128,16 +140,14 @@ def link(contact_id: str):
     return _back()
 
 
-@guarded("match")
+@guarded("match", "export")
 def export_one(contact_id: str):
-    state = current_state()
-    contact = state.contacts.get(state.db.session, contact_id)
-    if contact is None:
-        abort(404)
-    return start("export", [(contact_id, state.contacts.read(contact)["display_name"])], "wsqb.match_form")
+    store = current_state().contacts
+    contact = _contact_or_404()
+    return start("export", [(store.contact_id(contact), store.read(contact)["display_name"])], "wsqb.match_form")
 
 
-@guarded("match")
+@guarded("match", "import")
 def import_one(customer_id: str):
     known = mirror.get(_realm(), [customer_id])
     if customer_id not in known:
@@ -162,11 +172,11 @@ def register(bp: Blueprint) -> None:
     post = {"methods": ["POST"]}
     bp.add_url_rule("/contacts/match/auto", "match_auto", auto_match, **post)
     bp.add_url_rule("/contacts/match/accept-above", "match_accept_above", accept_above, **post)
-    bp.add_url_rule("/contacts/match/proposals/<int:proposal_id>/accept", "match_accept", accept, **post)
-    bp.add_url_rule("/contacts/match/proposals/<int:proposal_id>/reject", "match_reject", reject, **post)
+    bp.add_url_rule(f"/contacts/match/proposals/<{ID}:proposal_id>/accept", "match_accept", accept, **post)
+    bp.add_url_rule(f"/contacts/match/proposals/<{ID}:proposal_id>/reject", "match_reject", reject, **post)
     bp.add_url_rule("/contacts/match/contacts/<contact_id>/unlink", "match_unlink", unlink, **post)
     bp.add_url_rule("/contacts/match/contacts/<contact_id>/link", "match_picker", picker)
     bp.add_url_rule("/contacts/match/contacts/<contact_id>/link", "match_link", link, **post)
     bp.add_url_rule("/contacts/match/contacts/<contact_id>/export", "match_export", export_one, **post)
     bp.add_url_rule("/contacts/match/customers/<customer_id>/import", "match_import", import_one, **post)
-    bp.add_url_rule("/contacts/match/history/<int:event_id>/undo", "match_undo", undo, **post)
+    bp.add_url_rule(f"/contacts/match/history/<{ID}:event_id>/undo", "match_undo", undo, **post)

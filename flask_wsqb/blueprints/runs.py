@@ -6,7 +6,17 @@ from flask import Blueprint, abort, flash, jsonify, redirect, request, url_for
 from .. import connection, runs, tasks
 from ..extension import current_state
 from ..models import aware
-from . import guarded
+from . import connection_status, guarded, require
+from .params import ID, id_arg, kept_args
+
+#: Who may see and retry a run: the actions of the forms that show it (any of them).
+RUN_ACTIONS = {"import": ("import",), "export": ("export",), "match": ("match",),
+               "refresh": ("import", "connection")}
+#: The form that shows each kind of run.
+_FORMS = {"import": "wsqb.import_form", "export": "wsqb.export_form", "match": "wsqb.match_form",
+          "refresh": "wsqb.import_form"}
+#: What a selected row is called, per kind of run, in "already being ..." messages.
+_ROWS = {"import": ("customer", "imported"), "export": ("contact", "exported")}
 
 
 def realm_or_none() -> str | None:
@@ -17,17 +27,29 @@ def realm_or_none() -> str | None:
 def start(kind: str, rows: list[tuple[str, str]], back: str, nothing: str | None = None):
     """Create a run for the selected rows, start it, and go back to the form showing it.
 
-    ``nothing`` is what to say when no row was selected (``None``: a run needs no rows).
+    ``nothing`` is what to say when no row was selected (``None``: a run needs no rows). Rows
+    an unfinished run of the same kind still holds are left out, and the user is told.
     """
-    realm_id = realm_or_none()
-    if realm_id is None:
-        flash("QuickBooks is not connected. Connect on the Connection page first.", "error")
-        return redirect(url_for(back))
+    status = connection_status()
+    if not status.connected or status.needs_reconnect:
+        flash(status.reconnect_reason or "QuickBooks is not connected. Connect on the Connection page first.",
+              "error")
+        return redirect(url_for(back, **kept_args()))
     if not rows and nothing:
         flash(nothing, "warning")
-        return redirect(url_for(back, **_kept_args()))
-    run = launch(realm_id, kind, rows)
-    return redirect(url_for(back, run=run.id, **_kept_args()))
+        return redirect(url_for(back, **kept_args()))
+    held = runs.held(status.realm_id, kind, [key for key, _label in rows])
+    if held:
+        rows = [(key, label) for key, label in rows if key not in held]
+        noun, verb = _ROWS.get(kind, ("row", "processed"))
+        count = len(held)
+        flash(f"{count} of the selected {noun}{'s' * (len(rows) + count != 1)} "
+              f"{'is' if count == 1 else 'are'} already being {verb} by a run in progress; "
+              f"{'it was' if count == 1 else 'they were'} left out.", "warning")
+        if not rows:
+            return redirect(url_for(back, run=max(held.values()), **kept_args()))
+    run = launch(status.realm_id, kind, rows)
+    return redirect(url_for(back, run=run.id, **kept_args()))
 
 
 def launch(realm_id: str, kind: str, rows: list[tuple[str, str]]):
@@ -41,16 +63,15 @@ def launch(realm_id: str, kind: str, rows: list[tuple[str, str]]):
     return run
 
 
-def _kept_args() -> dict:
-    """The form's filters (posted in its action's query string), minus the run shown."""
-    return {k: v for k, v in request.args.items() if k != "run"}
-
-
 def shown_run(*kinds: str):
-    """The run named by ``?run=`` if it is one of these kinds, else None."""
-    run_id = request.args.get("run", type=int)
-    run = runs.get(run_id) if run_id else None
-    return run if run is not None and run.kind in kinds else None
+    """The run named by ``?run=`` if it is one of these kinds; without one, the latest
+    unfinished run of the first kind (a user who left the page comes back to its progress)."""
+    run_id = id_arg("run")
+    if run_id is not None:
+        run = runs.get(run_id)
+        return run if run is not None and run.kind in kinds else None
+    realm_id = realm_or_none()
+    return runs.latest_unfinished(realm_id, kinds[0]) if realm_id else None
 
 
 def progress(run) -> dict | None:
@@ -60,35 +81,42 @@ def progress(run) -> dict | None:
     return runs.report(run, items=False)
 
 
-@guarded("runs")
-def run_json(run_id: int):
+def _run_or_404(run_id: int):
     run = runs.get(run_id)
     if run is None:
         abort(404)
+    require(*RUN_ACTIONS.get(run.kind, ()))
+    return run
+
+
+@guarded()
+def run_json(run_id: int):
+    run = _run_or_404(run_id)
     report = runs.report(run, items=request.args.get("items") != "none")
     report["finished_at"] = aware(run.finished_at).isoformat() if run.finished_at else None
     return jsonify(report)
 
 
-#: The form that shows each kind of run.
-_FORMS = {"import": "wsqb.import_form", "export": "wsqb.export_form"}
-
-
-@guarded("runs")
+@guarded()
 def retry(run_id: int):
-    run = runs.get(run_id)
-    if run is None or not runs.retryable(run):
+    run = _run_or_404(run_id)
+    back = _FORMS.get(run.kind, "wsqb.import_form")
+    if not runs.retryable(run):
         flash("There is nothing to retry in that run.", "info")
-        return redirect(url_for(_FORMS.get(run.kind if run else "", "wsqb.import_form")))
+        return redirect(url_for(back, **kept_args()))
+    status = connection_status()
+    if status.needs_reconnect:
+        flash(status.reconnect_reason, "error")
+        return redirect(url_for(back, run=run.id, **kept_args()))
     runs.retry(run)
     try:
         tasks.enqueue(run.id)
     except tasks.QueueUnavailableError as exc:
         runs.finish(run, message=str(exc), failed=True)
         flash(str(exc), "error")
-    return redirect(url_for(_FORMS[run.kind], run=run.id, **_kept_args()))
+    return redirect(url_for(back, run=run.id, **kept_args()))
 
 
 def register(bp: Blueprint) -> None:
-    bp.add_url_rule("/runs/<int:run_id>.json", "run_json", run_json)
-    bp.add_url_rule("/runs/<int:run_id>/retry", "run_retry", retry, methods=["POST"])
+    bp.add_url_rule(f"/runs/<{ID}:run_id>.json", "run_json", run_json)
+    bp.add_url_rule(f"/runs/<{ID}:run_id>/retry", "run_retry", retry, methods=["POST"])

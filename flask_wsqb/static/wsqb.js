@@ -17,9 +17,12 @@
 
   function boxOf(tr) { return tr.querySelector('input[name="selected"]'); }
 
+  // Rows ticked before a server search that the search does not show (hidden inputs).
+  function kept() { return Array.prototype.slice.call(document.querySelectorAll("input[data-wsqb-kept]")); }
+
   function countSelected() {
     if (!counter) return;
-    var n = rows.filter(function (tr) { return boxOf(tr).checked; }).length;
+    var n = rows.filter(function (tr) { return boxOf(tr).checked; }).length + kept().length;
     counter.textContent = n ? n + " selected" : "";
   }
 
@@ -27,19 +30,37 @@
     button.addEventListener("click", function () {
       var on = button.dataset.wsqbSelect === "all";
       rows.forEach(function (tr) { if (!tr.hidden) boxOf(tr).checked = on; });
+      if (!on) {
+        kept().forEach(function (input) { input.remove(); });
+        var keptNote = document.getElementById("wsqb-kept-note");
+        if (keptNote) keptNote.hidden = true;
+      }
       countSelected();
     });
   });
 
   // Search filters the rows as you type; the form still searches on the server on Enter.
-  // Ticks survive a search, so contacts can be found and ticked one search at a time.
+  // Ticks survive a search, so contacts can be found and ticked one search at a time: the
+  // search carries every tick, and the page it loads keeps them.
   var search = document.getElementById("wsqb-search");
   if (search && grid) {
     search.addEventListener("input", function () {
       var q = search.value.trim().toLowerCase();
       rows.forEach(function (tr) { tr.hidden = q !== "" && tr.dataset.search.indexOf(q) === -1; });
     });
+    search.form.addEventListener("submit", function () {
+      var ticked = rows.filter(function (tr) { return boxOf(tr).checked; }).map(function (tr) { return tr.dataset.id; })
+        .concat(kept().map(function (input) { return input.value; }));
+      ticked.forEach(function (id) {
+        var input = document.createElement("input");
+        input.type = "hidden";
+        input.name = "selected";
+        input.value = id;
+        search.form.appendChild(input);
+      });
+    });
   }
+  countSelected();
 
   function showMessage(tr) {
     if (!note) return;
@@ -139,8 +160,8 @@
         return fetchJson(run.dataset.runUrl).then(function (full) {
           paintRows(full.items);
           paint(full);
-          // A refreshed QuickBooks list changes which rows the grid holds: show the new list.
-          if (full.kind === "refresh" && grid && full.state === "done") window.location.reload();
+          // The page shows what the run changed (a refreshed list, rows now linked): load it again.
+          if (run.dataset.reloadWhenDone === "yes") window.location.reload();
         });
       })
       .catch(function () { setTimeout(poll, 3000); });

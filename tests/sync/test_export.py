@@ -45,8 +45,12 @@ def test_export_creates_in_batches_and_hidden_become_inactive(linked_app, client
     with linked_app.app_context():
         db.session.execute(sa.update(Contact).where(Contact.id == int(ids[0])).values(phone="555-0199"))
         db.session.commit()
+    qbo.reset_log()
     report = submit(client, EXPORT, ids[:2])
-    assert items_by_key(report)[ids[0]]["message"] == "Updated in QuickBooks."
+    assert items_by_key(report)[ids[0]]["message"] == "Updated in QuickBooks: phone."
+    # what the app did not change since both sides agreed is not sent at all
+    assert items_by_key(report)[ids[1]]["message"] == "Nothing to send: QuickBooks already has the app's values."
+    assert [p for m, p, s in qbo.request_log if p.endswith("/batch")] == [f"/v3/company/{qbo.realm_id}/batch"]
     assert len(qbo.customers()) == 70
     assert by_name(qbo)["Client 000"]["PrimaryPhone"]["FreeFormNumber"] == "555-0199"
 

@@ -1,0 +1,122 @@
+"""The three-way field merge every path shares: Sync, Export and Import of linked rows, Pull.
+
+Pure: values in, a plan out; no I/O. Values are the fields as Sync compares them
+(:func:`flask_wsqb.mapping.sync_fields`: the contact fields plus ``active``).
+
+"Newest wins" loses edits (a phone changed in the app on Monday overwritten by an address
+changed in QuickBooks on Tuesday). So each link keeps the values both sides last agreed on,
+its *baseline*. A field changed on one side only takes that side's value; a field changed on
+both takes the newer side's value and is a conflict; unchanged fields are left alone. A field
+with no agreed value (a first sync) counts as changed on both sides. **On a tie** (same
+modified time, or the contact has none) QuickBooks wins: it is the firm's books of record.
+
+Sync applies both directions of a plan. Export of a linked contact applies only what goes
+to QuickBooks and Import of a linked customer only what goes to the app; what the other side
+won is left as it is and said on the row, for Sync to bring over.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from . import mapping
+
+#: Which way a plan's changes flow: QuickBooks → app, or app → QuickBooks.
+APP, QUICKBOOKS = "app", "quickbooks"
+
+
+@dataclass
+class Plan:
+    """What a merge changes: ``{field: (old, new)}`` per side, and the conflicts."""
+
+    to_app: dict[str, tuple[str, str]] = field(default_factory=dict)
+    to_quickbooks: dict[str, tuple[str, str]] = field(default_factory=dict)
+    conflicts: set[str] = field(default_factory=set)
+
+    def only(self, side: str) -> tuple[Plan, dict[str, tuple[str, str]]]:
+        """This plan restricted to changes of ``side``, and the changes it leaves out."""
+        if side == APP:
+            return Plan(to_app=self.to_app, conflicts=self.conflicts & set(self.to_app)), self.to_quickbooks
+        return Plan(to_quickbooks=self.to_quickbooks, conflicts=self.conflicts & set(self.to_quickbooks)), self.to_app
+
+
+def decide(app: dict[str, str], quickbooks: dict[str, str], baseline: dict[str, str] | None,
+           *, app_is_newer: bool) -> Plan:
+    """Which side's value each differing field takes."""
+    plan = Plan()
+    for name, ours in app.items():
+        theirs = quickbooks.get(name, "")
+        if ours == theirs:
+            continue
+        agreed = None if baseline is None else baseline.get(name)
+        app_changed = agreed is None or ours != agreed
+        quickbooks_changed = agreed is None or theirs != agreed
+        app_wins = app_changed
+        if app_changed and quickbooks_changed:
+            app_wins = app_is_newer
+            if agreed is not None:
+                plan.conflicts.add(name)
+        if app_wins:
+            plan.to_quickbooks[name] = (theirs, ours)
+        else:
+            plan.to_app[name] = (ours, theirs)
+    return plan
+
+
+def app_is_newer(app_modified: datetime | None, quickbooks_modified: datetime | None) -> bool:
+    """Whether the contact changed after the customer (a tie, or no time for the contact: no)."""
+    if app_modified is None:
+        return False
+    return quickbooks_modified is None or app_modified > quickbooks_modified
+
+
+def next_baseline(previous: dict[str, str] | None, app: dict[str, str], quickbooks: dict[str, str]) -> dict[str, str]:
+    """What both sides agree on now: fields holding the same value on both sides take it; a
+    field left different keeps what was agreed before, so its next merge still knows which
+    side changed it."""
+    agreed = dict(previous or {})
+    for name, value in app.items():
+        if quickbooks.get(name) == value:
+            agreed[name] = value
+    return agreed
+
+
+def describe(what: str, plan: Plan) -> str:
+    """Exactly which fields changed on which side, in words."""
+    parts = []
+    for where, changes in (("in the app", plan.to_app), ("in QuickBooks", plan.to_quickbooks)):
+        if changes:
+            listed = ", ".join(f"{mapping.label(f)} ('{old}' → '{new}')" for f, (old, new) in changes.items())
+            parts.append(f"Changed {where}: {listed}.")
+    if plan.conflicts:
+        parts.append("Changed on both sides since the last sync, the newer value was kept: "
+                     + ", ".join(mapping.label(f) for f in sorted(plan.conflicts)) + ".")
+    return f"{what}. " + (" ".join(parts) if parts else "Nothing needed changing.")
+
+
+def left_alone(newer_side: str, changes: dict[str, tuple[str, str]]) -> str:
+    """What a one-way merge did not take: "QuickBooks has a newer Phone; left as it is — use
+    Sync to bring it in." (``newer_side``: the side whose values were left)."""
+    if not changes:
+        return ""
+    names = [mapping.label(f).capitalize() for f in changes]
+    listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    one = len(names) == 1
+    if newer_side == QUICKBOOKS:
+        return (f"QuickBooks has a newer {listed}; left as {'it is' if one else 'they are'} — "
+                f"use Sync to bring {'it' if one else 'them'} in.")
+    return (f"The app has a newer {listed}; left as {'it is' if one else 'they are'} — "
+            f"use Sync to send {'it' if one else 'them'} to QuickBooks.")
+
+
+def hidden_state_note(app: dict[str, str], quickbooks: dict[str, str]) -> str:
+    """After linking two records that already existed: say when one is hidden or inactive and
+    the other is not. Neither is changed: which one is right is the user's call (Sync decides
+    by the newer record)."""
+    if not quickbooks or app.get("active") == quickbooks.get("active"):
+        return ""
+    if quickbooks.get("active") == "no":
+        where = "The customer is inactive in QuickBooks but the contact is not hidden"
+    else:
+        where = "The contact is hidden but the customer is active in QuickBooks"
+    return f"{where}; both were left as they are — use Sync to bring them together."
