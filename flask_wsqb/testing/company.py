@@ -43,24 +43,45 @@ QUERYABLE = {
     "CompanyInfo": {"Id", "CompanyName", "LegalName", "Country", "MetaData"},
 }
 DELETED_SUFFIX = " (deleted)"
+#: How a sparse update treats a nested object it carries (Intuit does not document it).
+NESTED_SPARSE = ("replace", "merge")
 
 
 def _blank(value: Any) -> bool:
     return value is None or value == "" or value == {}
 
 
+def checked_nested_sparse(mode: str) -> str:
+    if mode not in NESTED_SPARSE:
+        raise ValueError(f"nested_sparse must be one of {NESTED_SPARSE}, not {mode!r}")
+    return mode
+
+
+def _merged(stored: Any, sent: dict) -> dict:
+    """``sent`` laid over the stored object: parts not sent stay, and so does the stored Id."""
+    if not isinstance(stored, dict):
+        return sent
+    merged = {**stored, **sent}
+    if "Id" in stored:
+        merged["Id"] = stored["Id"]
+    return merged
+
+
 class Company:
-    def __init__(self, realm_id: str, name: str, clock: Clock, *, deleted_suffix: bool = False) -> None:
+    def __init__(self, realm_id: str, name: str, clock: Clock, *, deleted_suffix: bool = False,
+                 nested_sparse: str = "replace") -> None:
         self.realm_id = realm_id
         self.name = name
         self.clock = clock
         self.deleted_suffix = deleted_suffix
+        self.nested_sparse = checked_nested_sparse(nested_sparse)
         self._lock = threading.RLock()
         self._entities: dict[str, dict[str, dict]] = {"Customer": {}, "Vendor": {}, "Employee": {}}
         self._names: dict[str, tuple[str, str]] = {}
         self._last_id = 0
         self._replies: dict[str, tuple[int, bytes]] = {}
         self._deleted: list[dict] = []  # stubs change data capture reports as "Deleted"
+        self.revision = 0  # counts changes, so the emulator saves its state only after one
         created = clock.iso()
         self.info = {
             "Id": "1", "SyncToken": "0", "CompanyName": name, "LegalName": name, "Country": "US",
@@ -81,7 +102,7 @@ class Company:
                             domain="QBO", sparse=False,
                             MetaData={"CreateTime": now, "LastUpdatedTime": now})
             self._finish(customer, None)
-            self._entities["Customer"][customer["Id"]] = customer
+            self._store("Customer", customer)
             return copy.deepcopy(customer)
 
     def update_customer(self, body: Any, *, check_sync_token: bool = True) -> dict:
@@ -99,6 +120,9 @@ class Company:
                                    "your work was not saved.", element="SyncToken")
             fields = self._checked_fields(body)
             if body.get("sparse") is True:
+                if self.nested_sparse == "merge":
+                    fields = {key: _merged(current.get(key), value) if isinstance(value, dict) else value
+                              for key, value in fields.items()}
                 updated = {**current, **fields}
                 for key, value in body.items():
                     if key in WRITABLE and _blank(value):
@@ -110,7 +134,7 @@ class Company:
             updated["sparse"] = False
             updated["MetaData"] = {**current["MetaData"], "LastUpdatedTime": self.clock.iso()}
             self._finish(updated, current)
-            self._entities["Customer"][updated["Id"]] = updated
+            self._store("Customer", updated)
             return copy.deepcopy(updated)
 
     def read(self, entity: str, entity_id: str) -> dict:
@@ -212,7 +236,7 @@ class Company:
             now = self.clock.iso()
             record["MetaData"] = {"CreateTime": now, "LastUpdatedTime": now}
             self._claim_name(display_name, entity, record["Id"], None)
-            self._entities[entity][record["Id"]] = record
+            self._store(entity, record)
             return copy.deepcopy(record)
 
     def _claim_name(self, name: str, entity: str, entity_id: str, previous: dict | None) -> None:
@@ -260,6 +284,10 @@ class Company:
                            f"vendors or employees. (Id={entity_id or 'missing'})")
         return found
 
+    def _store(self, entity: str, record: dict) -> None:
+        self._entities[entity][record["Id"]] = record
+        self.revision += 1
+
     def _next_id(self) -> str:
         self._last_id += 1
         return str(self._last_id)
@@ -271,6 +299,25 @@ class Company:
             if request_id not in self._replies:
                 self._replies[request_id] = work()
             return self._replies[request_id]
+
+    # -- persistence ---------------------------------------------------------------------------
+    def state(self) -> dict:
+        """What a restarted emulator needs to go on with this company (JSON-ready). The replay
+        cache is left out: it only guards against a retry arriving moments after the answer."""
+        with self._lock:
+            return copy.deepcopy({"realm_id": self.realm_id, "name": self.name, "info": self.info,
+                                  "entities": self._entities, "names": self._names,
+                                  "last_id": self._last_id, "deleted": self._deleted})
+
+    @classmethod
+    def from_state(cls, state: dict, clock: Clock, **options: Any) -> Company:
+        company = cls(state["realm_id"], state["name"], clock, **options)
+        company.info = state["info"]
+        company._entities = state["entities"]
+        company._names = {key: (entity, entity_id) for key, (entity, entity_id) in state["names"].items()}
+        company._last_id = state["last_id"]
+        company._deleted = state["deleted"]
+        return company
 
 
 def unsupported_delete() -> ApiFault:

@@ -4,19 +4,21 @@ unmodified python-quickbooks and intuit-oauth clients talk to it exactly as to I
 from __future__ import annotations
 
 import json
+import os
 import re
 import secrets
 import socket
 import threading
+from pathlib import Path
 from typing import Any
 
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
-from . import api
+from . import api, state_file as saved_state
 from .seed import customers as seeded_customers
 from .clock import Clock
-from .company import Company
+from .company import Company, checked_nested_sparse
 from .faults import INVALID_REQUEST, ApiFault, FaultPlan, FaultRule
 from .oauth import AUTHORIZE_PATH, DISCOVERY_PATH, REVOKE_PATH, TOKEN_PATH, OAuthServer
 from .throttle import Throttle
@@ -38,6 +40,11 @@ class QBOEmulator:
     Use as a context manager (``with QBOEmulator() as qbo:``) or call :meth:`start` and
     :meth:`stop`. Point intuit-oauth at :attr:`discovery_url` and python-quickbooks at
     :attr:`api_url` (its ``api_url_v3`` instance attribute).
+
+    ``nested_sparse``: what a sparse update does with a nested object it carries ("replace" it
+    whole, or "merge" the parts sent into the stored one). ``state_file``: keep the companies,
+    the client credentials and the OAuth grants and tokens there, so a restart goes on where the
+    last run stopped; when the file exists, its realm id and credentials win over the arguments.
     """
 
     def __init__(self, *, host: str = "127.0.0.1", port: int = 0, realm_id: str | None = None,
@@ -45,18 +52,31 @@ class QBOEmulator:
                  client_secret: str | None = None, access_token_ttl: int = 3600,
                  refresh_token_ttl: int = 100 * 24 * 3600, rotation_grace: int = 24 * 3600,
                  throttle: bool = False, per_minute: int = 500, concurrent: int = 10,
-                 batch_per_minute: int = 40, deleted_suffix: bool = False, clock_speed: float = 1.0) -> None:
+                 batch_per_minute: int = 40, deleted_suffix: bool = False, clock_speed: float = 1.0,
+                 nested_sparse: str = "replace", state_file: str | os.PathLike[str] | None = None) -> None:
         self.host = host
         self.port = port
         self.clock = Clock(clock_speed)
         self.deleted_suffix = deleted_suffix
+        self._nested_sparse = checked_nested_sparse(nested_sparse)
         self._companies: dict[str, Company] = {}
         self._companies_lock = threading.Lock()
-        self.realm_id = self.add_company(company_name, realm_id=realm_id)
+        self.state_file = None if state_file is None else Path(state_file)
+        saved = None if self.state_file is None else saved_state.read(self.state_file)
+        #: True when the emulator started with the state of an existing ``state_file``.
+        self.restored = saved is not None
+        if saved is not None:
+            client_id, client_secret = saved["client_id"], saved["client_secret"]
         self.client_id = client_id or "AB" + secrets.token_urlsafe(36).replace("-", "x").replace("_", "y")
         self.client_secret = client_secret or secrets.token_urlsafe(30).replace("-", "x").replace("_", "y")
         self._oauth = OAuthServer(self.clock, self.client_id, self.client_secret, access_token_ttl,
                                   refresh_token_ttl, rotation_grace, self._realm_names)
+        if saved is None:
+            self.realm_id = self.add_company(company_name, realm_id=realm_id)
+        else:
+            self._restore(saved)
+        self._save_lock = threading.Lock()
+        self._saved_revision = self._revision()
         self._faults = FaultPlan()
         self._throttle = Throttle(self.clock, per_minute=per_minute, concurrent=concurrent,
                                   batch_per_minute=batch_per_minute, enabled=throttle)
@@ -80,14 +100,15 @@ class QBOEmulator:
         return self
 
     def stop(self) -> None:
-        if self._server is None:
-            return
-        self._stopping.set()
-        self._server.shutdown()
-        self._server.server_close()
-        assert self._thread is not None
-        self._thread.join(timeout=5)
-        self._server = self._thread = None
+        """Stop serving, and write the state file (changes made from Python are saved here)."""
+        if self._server is not None:
+            self._stopping.set()
+            self._server.shutdown()
+            self._server.server_close()
+            assert self._thread is not None
+            self._thread.join(timeout=5)
+            self._server = self._thread = None
+        self._save(only_if_changed=False)
 
     def __enter__(self) -> QBOEmulator:
         return self.start()
@@ -113,9 +134,11 @@ class QBOEmulator:
         with self._companies_lock:
             if realm_id in self._companies:
                 raise ValueError(f"A company with realm id {realm_id} already exists.")
-            self._companies[realm_id] = Company(realm_id, name, self.clock,
-                                                deleted_suffix=self.deleted_suffix)
+            self._companies[realm_id] = Company(realm_id, name, self.clock, **self._company_options())
         return realm_id
+
+    def _company_options(self) -> dict[str, Any]:
+        return {"deleted_suffix": self.deleted_suffix, "nested_sparse": self._nested_sparse}
 
     def company(self, realm_id: str | None = None) -> Company:
         with self._companies_lock:
@@ -201,6 +224,16 @@ class QBOEmulator:
         self._faults.clear()
 
     @property
+    def nested_sparse(self) -> str:
+        return self._nested_sparse
+
+    @nested_sparse.setter
+    def nested_sparse(self, mode: str) -> None:
+        self._nested_sparse = checked_nested_sparse(mode)
+        for company in self._all_companies():
+            company.nested_sparse = mode
+
+    @property
     def throttle(self) -> bool:
         return self._throttle.enabled
 
@@ -217,6 +250,42 @@ class QBOEmulator:
     def reset_log(self) -> None:
         with self._log_lock:
             self._log.clear()
+
+    # -- the state file ---------------------------------------------------------------------------
+    def _restore(self, saved: dict) -> None:
+        # Emulator time must not run back behind the times it already handed out (token expiries,
+        # LastUpdatedTime), as it would after a run on a sped-up or advanced clock.
+        self.clock.advance(max(0.0, saved["time"] - self.clock.time()))
+        for state in saved["companies"]:
+            company = Company.from_state(state, self.clock, **self._company_options())
+            self._companies[company.realm_id] = company
+        self.realm_id = saved["realm_id"]
+        self._oauth.restore(saved["oauth"])
+
+    def _all_companies(self) -> list[Company]:
+        with self._companies_lock:
+            return list(self._companies.values())
+
+    def _revision(self) -> int:
+        """Grows with every change to what the state file holds (each part only counts up)."""
+        companies = self._all_companies()
+        return len(companies) + sum(company.revision for company in companies) + self._oauth.revision
+
+    def _save(self, *, only_if_changed: bool) -> None:
+        if self.state_file is None:
+            return
+        # One writer at a time, each taking its snapshot inside the lock: a later write always
+        # holds every change an earlier one did.
+        with self._save_lock:
+            revision = self._revision()
+            if only_if_changed and revision == self._saved_revision:
+                return
+            saved_state.write(self.state_file, {
+                "time": self.clock.time(), "realm_id": self.realm_id, "client_id": self.client_id,
+                "client_secret": self.client_secret,
+                "companies": [company.state() for company in self._all_companies()],
+                "oauth": self._oauth.state()})
+            self._saved_revision = revision
 
     # -- WSGI -------------------------------------------------------------------------------------
     def _wsgi(self, environ: dict, start_response: Any) -> Any:
@@ -237,6 +306,7 @@ class QBOEmulator:
             hang = rule.hang_seconds if rule is not None else 0.0
             response = (self._api(request, match, hang) if match
                         else self._oauth_endpoint(request, hang))
+            self._save(only_if_changed=True)  # before the client sees the answer
         self._record(request, response.status_code)
         return response(environ, start_response)
 

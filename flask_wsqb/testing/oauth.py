@@ -5,6 +5,9 @@ Refresh-token rotation: every refresh of the current refresh token issues a new 
 predecessor keeps working for ``rotation_grace`` seconds after it was rotated and, while it does,
 answers with the grant's *latest* refresh token (no further rotation) and a new access token.
 Revoking any token of a grant revokes the whole grant, as Intuit does.
+
+Authorization codes live ten minutes and are not part of :meth:`OAuthServer.state`; grants and
+tokens are, so an app's stored tokens outlive a restart of a persistent emulator.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ import html
 import json
 import secrets
 import threading
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Callable
 from urllib.parse import urlencode, urlsplit
 
@@ -66,6 +69,7 @@ class OAuthServer:
     _codes: dict[str, Code] = field(default_factory=dict)
     _access: dict[str, Token] = field(default_factory=dict)
     _refresh: dict[str, Token] = field(default_factory=dict)
+    revision: int = 0  # counts changes to grants and tokens, so the emulator saves only after one
 
     # -- tokens -----------------------------------------------------------------------------------
     def issue(self, realm_id: str) -> tuple[str, str]:
@@ -76,18 +80,21 @@ class OAuthServer:
     def _new_access(self, grant: Grant) -> str:
         token = "eyJlbmMiOiJBMTI4Q0JDLUhTMjU2IiwiYWxnIjoiZGlyIn0.." + secrets.token_urlsafe(48)
         self._access[token] = Token(grant, self.clock.time() + self.access_token_ttl)
+        self.revision += 1
         return token
 
     def _rotate(self, grant: Grant) -> str:
         token = "AB11" + secrets.token_hex(24)
         self._refresh[token] = Token(grant, self.clock.time() + self.refresh_token_ttl)
         grant.refresh_token = token
+        self.revision += 1
         return token
 
     def expire_access_tokens(self) -> None:
         with self._lock:
             for token in self._access.values():
                 token.expires_at = min(token.expires_at, self.clock.time() - 1)
+            self.revision += 1
 
     def revoke_all(self) -> None:
         with self._lock:
@@ -95,6 +102,7 @@ class OAuthServer:
                 token.grant.revoked = True
             for token in self._refresh.values():
                 token.grant.revoked = True
+            self.revision += 1
 
     def authenticate(self, authorization: str | None, realm_id: str) -> None:
         """Raise the fault QBO answers for a missing, unknown, expired, revoked or foreign token."""
@@ -107,6 +115,31 @@ class OAuthServer:
             if token.grant.realm_id != realm_id:
                 raise ApiFault(FORBIDDEN, f"Token was issued for realm {token.grant.realm_id}, not "
                                f"{realm_id}", status=403)
+
+    # -- persistence ------------------------------------------------------------------------------
+    def state(self) -> dict:
+        """Grants and tokens, JSON-ready; a token names its grant by index, as grants are shared."""
+        with self._lock:
+            tokens = [*self._access.values(), *self._refresh.values()]
+            grants = list({id(token.grant): token.grant for token in tokens}.values())
+            index = {id(grant): number for number, grant in enumerate(grants)}
+
+            def table(tokens: dict[str, Token]) -> dict[str, dict]:
+                return {value: {"grant": index[id(token.grant)], "expires_at": token.expires_at,
+                                "rotated_at": token.rotated_at} for value, token in tokens.items()}
+
+            return {"grants": [asdict(grant) for grant in grants], "access": table(self._access),
+                    "refresh": table(self._refresh)}
+
+    def restore(self, state: dict) -> None:
+        grants = [Grant(**grant) for grant in state["grants"]]
+
+        def table(tokens: dict[str, dict]) -> dict[str, Token]:
+            return {value: Token(grants[token["grant"]], token["expires_at"], token["rotated_at"])
+                    for value, token in tokens.items()}
+
+        with self._lock:
+            self._access, self._refresh = table(state["access"]), table(state["refresh"])
 
     # -- HTTP endpoints ---------------------------------------------------------------------------
     def discovery(self, base_url: str) -> Response:
@@ -223,6 +256,7 @@ class OAuthServer:
             token = self._refresh.get(value) or self._access.get(value)
             if token is not None:
                 token.grant.revoked = True
+                self.revision += 1
         return Response(b"", 200)
 
 

@@ -14,25 +14,31 @@ def auth_client(qbo):
 
 
 @pytest.fixture
-def make_client(qbo):
-    """Build python-quickbooks clients holding a given access token."""
-    sessions = []
+def clients():
+    """Build python-quickbooks clients for an emulator, holding a given access token."""
+    built = []
 
-    def make(access_token: str, realm_id: str | None = None) -> QuickBooks:
+    def make(emulator, access_token: str, realm_id: str | None = None) -> QuickBooks:
         class BearerSession(requests.Session):
             pass
 
         session = BearerSession()
         session.access_token = access_token
-        sessions.append(session)
-        client = QuickBooks(company_id=realm_id or qbo.realm_id, minorversion=75)
-        client.api_url_v3 = qbo.api_url
+        client = QuickBooks(company_id=realm_id or emulator.realm_id, minorversion=75)
+        client.api_url_v3 = emulator.api_url
         client.session = session
+        built.append(client)
         return client
 
     yield make
-    for session in sessions:
-        session.close()
+    for client in built:
+        client.session.close()
+
+
+@pytest.fixture
+def make_client(qbo, clients):
+    """Build python-quickbooks clients for ``qbo`` holding a given access token."""
+    return lambda access_token, realm_id=None: clients(qbo, access_token, realm_id)
 
 
 @pytest.fixture
