@@ -12,8 +12,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--port", type=int, default=5000, help="port to listen on (default 5000)")
     parser.add_argument("--debug", action="store_true", help="Flask debug mode (debugger, no reloader)")
     args = parser.parse_args(argv)
-    # No reloader: it would start a second process with a second, differently seeded emulator.
-    create_app().run(host=args.host, port=args.port, debug=args.debug, use_reloader=False)
+    app = create_app()
+    print(f"Open http://{args.host}:{args.port}/ — then Setup → QuickBooks → Connection → "
+          "Connect to QuickBooks", flush=True)
+    # No reloader: it would start a second process with a second emulator on the same state file.
+    app.run(host=args.host, port=args.port, debug=args.debug, use_reloader=False)
 
 
 if __name__ == "__main__":

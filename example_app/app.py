@@ -1,7 +1,10 @@
 """The application factory: configuration, the database, CSRF, the pages and flask-wsqb."""
 from __future__ import annotations
 
+import contextlib
 import os
+import secrets
+import tempfile
 from collections.abc import Mapping
 from typing import Any
 
@@ -28,24 +31,28 @@ def allow_everyone(action: str) -> bool:
 
 
 # Settings a deployment may give through the environment instead of the config mapping.
-ENV_SETTINGS = ("WSQB_CLIENT_ID", "WSQB_CLIENT_SECRET", "WSQB_ENVIRONMENT", "WSQB_REDIRECT_URI",
+ENV_SETTINGS = ("SECRET_KEY", "WSQB_CLIENT_ID", "WSQB_CLIENT_SECRET", "WSQB_ENVIRONMENT", "WSQB_REDIRECT_URI",
                 "WSQB_API_URL", "WSQB_REDIS_URL", "WSQB_QUEUE")
 
 
-def create_app(config: Mapping[str, Any] | None = None) -> Flask:
-    """Build the app. ``config`` overrides the defaults and the environment."""
-    app = Flask(__name__, instance_relative_config=True)
+def create_app(config: Mapping[str, Any] | None = None, *, instance_path: str | None = None) -> Flask:
+    """Build the app. ``config`` overrides the defaults and the environment; ``instance_path``
+    (absolute) replaces the instance folder, where the database, the secret key and the
+    emulator's state are kept by default."""
+    app = Flask(__name__, instance_path=instance_path, instance_relative_config=True)
     os.makedirs(app.instance_path, exist_ok=True)
     app.config.update(
-        SECRET_KEY=os.environ.get("SECRET_KEY", "dev-only-not-secret"),
         SQLALCHEMY_DATABASE_URI=os.environ.get(
             "DATABASE_URL", "sqlite:///" + os.path.join(app.instance_path, "example.db")),
         WSQB_BASE_TEMPLATE="base.html",
         EXAMPLE_EMULATOR=True,
+        EXAMPLE_EMULATOR_STATE=os.path.join(app.instance_path, "qbo-emulator.json"),
         EXAMPLE_SEED=True,
     )
     app.config.update({key: os.environ[key] for key in ENV_SETTINGS if os.environ.get(key)})
     app.config.update(config or {})
+    if not app.config["SECRET_KEY"]:
+        app.config["SECRET_KEY"] = instance_secret_key(app.instance_path)
 
     db.init_app(app)
     csrf.init_app(app)
@@ -61,3 +68,26 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         if app.config["EXAMPLE_SEED"]:
             demo.seed_contacts()
     return app
+
+
+def instance_secret_key(instance_path: str) -> str:
+    """The key kept in the instance folder, made on first start: random, so no two installs
+    share one, and kept, so sessions and the QuickBooks tokens encrypted with it survive restarts."""
+    path = os.path.join(instance_path, "secret_key")
+    if not os.path.exists(path):
+        _create_once(path, secrets.token_hex(32))
+    with open(path, encoding="utf-8") as kept:
+        return kept.read().strip()
+
+
+def _create_once(path: str, text: str) -> None:
+    # Written in full under another name (mkstemp: mode 0600), then linked: a process starting
+    # at the same moment (a worker) never reads a half-written key nor replaces the one made first.
+    handle, temporary = tempfile.mkstemp(dir=os.path.dirname(path))
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            out.write(text)
+        with contextlib.suppress(FileExistsError):
+            os.link(temporary, path)
+    finally:
+        os.unlink(temporary)

@@ -1,7 +1,8 @@
 """Demo data, and a QuickBooks Online emulator for running the example app with no Intuit account.
 
 Everything here is deterministic: the same seed gives the same clients and the same QuickBooks
-company, so a bug seen in the demo can be seen again.
+company, so a bug seen in the demo can be seen again. The emulator keeps its company and tokens in
+a state file (``EXAMPLE_EMULATOR_STATE``), so a restarted demo is still connected to it.
 """
 from __future__ import annotations
 
@@ -104,8 +105,8 @@ _emulator_lock = threading.Lock()
 
 
 def use_emulator(app: Flask) -> None:
-    """Point the app at this process's QuickBooks emulator, starting and seeding it on first use."""
-    qbo = _shared_emulator()
+    """Point the app at this process's QuickBooks emulator, starting it on first use."""
+    qbo = shared_emulator(app.config["EXAMPLE_EMULATOR_STATE"])
     app.config.update(
         WSQB_ENVIRONMENT=qbo.discovery_url,
         WSQB_API_URL=qbo.api_url,
@@ -115,7 +116,9 @@ def use_emulator(app: Flask) -> None:
     )
 
 
-def _shared_emulator() -> QBOEmulator:
+def shared_emulator(state_file: str) -> QBOEmulator:
+    """This process's emulator, started on first use from ``state_file``; the company is seeded
+    only when that file does not exist yet (a restart keeps the customers the links point to)."""
     # One per process: every app a process builds shares one QuickBooks company, as the apps of
     # one firm share one Intuit account. Imported here so that hosts with real credentials never
     # load the emulator.
@@ -124,12 +127,24 @@ def _shared_emulator() -> QBOEmulator:
         if _emulator is None:
             from flask_wsqb.testing import QBOEmulator
 
-            qbo = QBOEmulator()
+            qbo = QBOEmulator(state_file=state_file)
             qbo.start()
-            atexit.register(qbo.stop)
-            seed_quickbooks(qbo)
+            atexit.register(qbo.stop)  # stop() saves the state
+            if not qbo.restored:
+                seed_quickbooks(qbo)
             _emulator = qbo
         return _emulator
+
+
+def forget_emulator() -> None:
+    """Stop this process's emulator (which saves its state) and forget it, as the end of the
+    process would: the next app built starts a new one from the state file."""
+    global _emulator
+    with _emulator_lock:
+        if _emulator is not None:
+            atexit.unregister(_emulator.stop)
+            _emulator.stop()
+            _emulator = None
 
 
 def seed_contacts() -> int:

@@ -12,6 +12,7 @@ from example_app.models import Contact, db
 
 CONFIG = {
     "TESTING": True,
+    "SECRET_KEY": "test-secret",  # else a key would be made in the repository's instance folder
     "SQLALCHEMY_DATABASE_URI": "sqlite://",
     "EXAMPLE_EMULATOR": False,
     "WSQB_CLIENT_ID": "x",
