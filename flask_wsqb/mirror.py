@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from . import locks, mapping
-from .errors import QuickBooksError
+from .errors import AuthLostError, QuickBooksError
 from .extension import current_state
 from .gateway import PAGE_SIZE, QuickBooksGateway
 from .models import aware, utcnow
@@ -43,6 +43,8 @@ def refresh_before(run, gateway: QuickBooksGateway) -> None:
     copy it has: its rows will say what QuickBooks answers them."""
     try:
         refresh(gateway, unless_since=run.created_at)
+    except AuthLostError:
+        raise  # nothing else will work either: the run fails once, saying to reconnect
     except QuickBooksError as exc:
         current_app.logger.warning("flask-wsqb: QuickBooks list not refreshed before a %s run: %s", run.kind, exc)
 

@@ -91,6 +91,27 @@ def test_reject_is_remembered_and_accept_above_links_the_rest(linked_app, client
     assert linked_pairs(linked_app) == {(b, pr["Id"])}
 
 
+def test_bulk_accept_links_exactly_the_rows_the_page_shows(linked_app, client, qbo):
+    pairs = {}
+    for name, hidden, active in (("Shown Bakery", False, True), ("Hidden Bakery", True, True),
+                                 ("Inactive Bakery", False, False)):
+        contact = add_contact(linked_app, display_name=name, email=f"{name.split()[0].lower()}@bakery.example",
+                              hidden=hidden)
+        customer = qbo.add_customer({"DisplayName": name, "Active": active,
+                                     "PrimaryEmailAddr": {"Address": f"{name.split()[0].lower()}@bakery.example"}})
+        pairs[name] = (contact, customer["Id"])
+    auto_match(client)
+    assert "Accept (1)" in client.get(MATCH).get_data(as_text=True)
+    assert "Accept (3)" in client.get(MATCH + "?show_hidden=1").get_data(as_text=True)
+    answer = post_form(client, MATCH, MATCH + "/accept-above", {"score": "90"}, follow_redirects=True)
+    assert "Linked 1 contact." in answer.get_data(as_text=True)
+    assert linked_pairs(linked_app) == {pairs["Shown Bakery"]}
+    answer = post_form(client, MATCH + "?show_hidden=1", MATCH + "/accept-above?show_hidden=1", {"score": "90"},
+                       follow_redirects=True)
+    assert "Linked 2 contacts." in answer.get_data(as_text=True)
+    assert linked_pairs(linked_app) == set(pairs.values())
+
+
 def test_manual_link_unlink_and_undo_are_recorded(linked_app, client, qbo):
     contact = add_contact(linked_app, display_name="Keystone Realty Group")
     customer = qbo.add_customer({"DisplayName": "KRG Holdings"})
