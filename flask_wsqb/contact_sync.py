@@ -17,6 +17,7 @@ import hashlib
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from sqlalchemy.exc import SQLAlchemyError
 
 from . import connection, history, links, locks, mapping, merge, mirror
 from .errors import DuplicateNameError, NotFoundError, QuickBooksError, StaleObjectError
@@ -115,6 +116,11 @@ def _contact_action(action):
             except QuickBooksError as exc:  # not connected or to reconnect included: nothing tried
                 session.rollback()
                 return Outcome(False, f"Nothing was changed: {exc}")
+            except SQLAlchemyError as exc:  # the host's model refused the write, or a link raced ours
+                session.rollback()
+                reason = str(getattr(exc, "orig", exc)).strip().splitlines()[0]
+                return Outcome(False, f"The app's database refused the change ({reason}); the contact was "
+                                      "left as it was. Try again, or correct the contact first.")
 
     run.__doc__ = action.__doc__
     return run

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
+import pytest
 import sqlalchemy as sa
 
 from example_app.models import Contact, db
@@ -213,3 +214,16 @@ def test_two_syncs_of_one_contact_at_once_end_consistent(linked_app, client, qbo
     with linked_app.app_context():
         Link = linked_app.extensions["wsqb"].models.ContactLink
         assert db.session.execute(sa.select(sa.func.count()).select_from(Link)).scalar() == 1
+
+
+def test_a_write_the_host_database_refuses_fails_the_pull_and_changes_nothing(linked_app, client, qbo, db_url):
+    if db_url.startswith("sqlite"):
+        pytest.skip("SQLite stores any length; PostgreSQL enforces the host's VARCHAR(200)")
+    cid = add_contact(linked_app, display_name="Short Name Ltd", phone="555-0100")
+    customer = qbo.add_customer({"DisplayName": "Short Name Ltd", "PrimaryPhone": {"FreeFormNumber": "555-0199"}})
+    act(client, cid, "pull")
+    qbo.edit_customer(customer["Id"], {"DisplayName": "Long " * 60, "PrimaryPhone": {"FreeFormNumber": "555-0111"}})
+    page = act(client, cid, "pull")
+    assert "The app&#39;s database refused the change" in page and "left as it was" in page
+    kept = contact(linked_app, cid)
+    assert (kept.display_name, kept.phone) == ("Short Name Ltd", "555-0199")
