@@ -4,7 +4,8 @@ from __future__ import annotations
 import pytest
 
 from example_app.models import Contact, db
-from tests.browser.conftest import IMPORT, button, click_and_load, connect, css, css_all, row_ids, screenshot, wait_for_run
+from tests.browser.conftest import (IMPORT, button, click_and_load, connect, css, css_all, row_ids, screenshot, wait,
+                                    wait_for_run)
 
 pytestmark = pytest.mark.browser
 
@@ -28,8 +29,10 @@ def test_auto_match_accept_then_import_form_no_longer_shows_it(page, qbo, live_a
 
     page.get(page.base_url + MATCH)
     click_and_load(page, button(page, "Auto Match"))
+    # when the run ends the page loads itself again, showing the proposals under "Completed!"
+    wait(page, lambda d: css_all(d, f'tr[data-contact-id="{contact_id}"][data-state="proposed"]'),
+         message="the proposals did not appear without a reload by the user")
     assert "Completed!" in wait_for_run(page)
-    page.refresh()
     proposal = css(page, f'tr[data-contact-id="{contact_id}"][data-state="proposed"]')
     assert proposal.get_attribute("data-customer-id") == bob["Id"]
     assert "same email" in proposal.text
