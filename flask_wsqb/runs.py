@@ -87,25 +87,28 @@ def finish(run, *, message: str | None = None, failed: bool = False) -> None:
 def claim(run_id: int, worker: str, limit: int) -> list:
     """Take up to ``limit`` pending rows nobody holds (or whose holder's lease ran out).
 
-    Rows are taken in one UPDATE (PostgreSQL skips rows another worker is taking), so two
-    workers never get the same row.
+    The UPDATE takes only rows still free, so two workers never get the same row: PostgreSQL
+    skips rows another worker is taking; on SQLite a worker that lost the race to rows it saw
+    free takes none of them, and looks again.
     """
     state = current_state()
     session, SyncItem = state.db.session, state.models.SyncItem
-    lease_ended = utcnow() - timedelta(seconds=float(setting("CLAIM_LEASE")))
-    free = (sa.select(SyncItem.id)
-            .where(SyncItem.run_id == run_id, SyncItem.status == PENDING,
-                   sa.or_(SyncItem.claimed_by.is_(None), SyncItem.claimed_at < lease_ended))
-            .order_by(SyncItem.id).limit(limit).with_for_update(skip_locked=True))
-    ids = list(session.execute(free).scalars())
-    if not ids:
+    while True:
+        lease_ended = utcnow() - timedelta(seconds=float(setting("CLAIM_LEASE")))
+        free = sa.and_(SyncItem.run_id == run_id, SyncItem.status == PENDING,
+                       sa.or_(SyncItem.claimed_by.is_(None), SyncItem.claimed_at < lease_ended))
+        ids = list(session.execute(sa.select(SyncItem.id).where(free).order_by(SyncItem.id).limit(limit)
+                                   .with_for_update(skip_locked=True)).scalars())
+        if not ids:
+            session.commit()
+            return []
+        session.execute(sa.update(SyncItem).where(SyncItem.id.in_(ids), free)
+                        .values(claimed_by=worker, claimed_at=utcnow()))
         session.commit()
-        return []
-    session.execute(sa.update(SyncItem).where(SyncItem.id.in_(ids), SyncItem.status == PENDING)
-                    .values(claimed_by=worker, claimed_at=utcnow()))
-    session.commit()
-    return list(session.execute(sa.select(SyncItem).where(SyncItem.id.in_(ids), SyncItem.claimed_by == worker)
-                                .order_by(SyncItem.id)).scalars())
+        taken = list(session.execute(sa.select(SyncItem).where(SyncItem.id.in_(ids), SyncItem.claimed_by == worker)
+                                     .order_by(SyncItem.id)).scalars())
+        if taken:
+            return taken
 
 
 def stalled(run) -> bool:

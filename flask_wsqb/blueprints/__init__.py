@@ -49,6 +49,16 @@ def _check_access():
     return None
 
 
+def _refuse_nul():
+    """No name, id or search holds a NUL character, and PostgreSQL refuses text carrying one:
+    a request with one anywhere is answered as the bad request it is, before any query."""
+    values = list((request.view_args or {}).values())
+    for given in (request.args, request.form):
+        values += [value for _key, many in given.lists() for value in many]
+    if any("\x00" in str(value) for value in values):
+        abort(400, "The request contains a NUL character, which no name, id or search can hold.")
+
+
 def connection_status() -> Status:
     """The connection's state, read once per request (the reconnect banner and the page both use it)."""
     if "wsqb_status" not in g:
@@ -65,6 +75,7 @@ def create_blueprint() -> Blueprint:
 
     bp = Blueprint("wsqb", __name__, template_folder="../templates", static_folder="../static",
                    static_url_path="/static")
+    bp.before_request(_refuse_nul)
     bp.before_request(_check_access)
     bp.context_processor(_page_context)
     for module in (connection, importing, exporting, matching, contact, runs):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import threading
 
 from .company import NESTED_SPARSE
@@ -29,6 +30,11 @@ def main(argv: list[str] | None = None) -> None:
                            state_file=args.state_file)
     if args.seed and not emulator.restored:
         emulator.seed_customers(args.seed, seed=args.seed)
+    # Ctrl+C or a TERM at any moment (even before the loop below) stops the server cleanly, so
+    # the state file is saved and the exit status is 0.
+    stopping = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stopping.set())
     with emulator:
         access, refresh = emulator.issue_tokens()
         print(f"Discovery URL : {emulator.discovery_url}")
@@ -42,10 +48,7 @@ def main(argv: list[str] | None = None) -> None:
             print(f"State file    : {emulator.state_file} "
                   f"({'restored' if emulator.restored else 'new'}, saved after every change)")
         print("Ctrl+C to stop.", flush=True)
-        try:
-            threading.Event().wait()
-        except KeyboardInterrupt:
-            pass
+        stopping.wait()
 
 
 if __name__ == "__main__":

@@ -101,9 +101,13 @@ def page(browser, live_server):
 # -- helpers ---------------------------------------------------------------------------------------
 
 def wait(driver, condition, timeout: float = WAIT, message: str = ""):
+    """Wait for ``condition``; an element gone stale meanwhile (the page loaded itself again, as
+    Match does when a run ends) means "not yet", not a failure."""
+    from selenium.common.exceptions import StaleElementReferenceException
     from selenium.webdriver.support.ui import WebDriverWait
 
-    return WebDriverWait(driver, timeout, poll_frequency=0.05).until(condition, message)
+    return WebDriverWait(driver, timeout, poll_frequency=0.05,
+                         ignored_exceptions=(StaleElementReferenceException,)).until(condition, message)
 
 
 def css(driver, selector: str):
@@ -129,11 +133,20 @@ def button(driver, label: str):
 
 def click_and_load(driver, element, timeout: float = WAIT):
     """Click something that loads a new page and wait until the new page is there."""
-    from selenium.webdriver.support import expected_conditions as EC
-
     element.click()
-    wait(driver, EC.staleness_of(element), timeout, "the page did not reload")
+    wait(driver, lambda _d: _gone(element), timeout, "the page did not reload")
     wait(driver, lambda d: d.execute_script("return document.readyState") == "complete", timeout)
+
+
+def _gone(element) -> bool:
+    """Whether ``element`` left the document (its page was replaced)."""
+    from selenium.common.exceptions import WebDriverException
+
+    try:
+        element.is_enabled()
+    except WebDriverException:  # stale; chromedriver also answers "does not belong to the document"
+        return True
+    return False
 
 
 def connect(driver, qbo) -> None:
