@@ -8,6 +8,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import sqlalchemy as sa
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
@@ -311,6 +312,15 @@ def proposal_rows(driver) -> dict[str, tuple[str, str, int]]:
 def finish_on_match(driver) -> str:
     """Wait for the run Match Contacts shows to end: the page then loads itself again (unless the
     run had already ended when it was served); return the reloaded page's final message."""
+    for _attempt in range(3):
+        try:
+            return _finished_on_match(driver)
+        except StaleElementReferenceException:
+            continue  # the page reloaded between two looks: look at the new one
+    raise AssertionError("the Match page kept reloading")
+
+
+def _finished_on_match(driver) -> str:
     run = css(driver, "#wsqb-run")
     if run.get_attribute("data-finished") != "yes":
         wait(driver, EC.staleness_of(run), message="the Match page did not reload itself when the run ended")
