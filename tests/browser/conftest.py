@@ -100,6 +100,17 @@ def page(browser, live_server):
 
 # -- helpers ---------------------------------------------------------------------------------------
 
+def add_contacts(app, *contacts: dict) -> dict[str, str]:
+    """Add host contacts as the host app would; their ids by name."""
+    from example_app.models import Contact, db
+
+    with app.app_context():
+        rows = [Contact(**fields) for fields in contacts]
+        db.session.add_all(rows)
+        db.session.commit()
+        return {row.display_name: str(row.id) for row in rows}
+
+
 def wait(driver, condition, timeout: float = WAIT, message: str = ""):
     """Wait for ``condition``; an element gone stale meanwhile (the page loaded itself again, as
     Match does when a run ends) means "not yet", not a failure."""

@@ -5,20 +5,10 @@ import pytest
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as EC
 
-from example_app.models import Contact, db
-from tests.browser.conftest import (EXPORT, background_rgb, bar_percent, button, checked_ids, click_and_load, connect,
+from tests.browser.conftest import (add_contacts, EXPORT, background_rgb, bar_percent, button, checked_ids, click_and_load, connect,
                                     css, is_reddish, row_ids, screenshot, wait, wait_for_run)
 
 pytestmark = pytest.mark.browser
-
-
-def add_contacts(app, *contacts: dict) -> dict[str, str]:
-    """Add host contacts; their ids by name."""
-    with app.app_context():
-        rows = [Contact(**fields) for fields in contacts]
-        db.session.add_all(rows)
-        db.session.commit()
-        return {row.display_name: str(row.id) for row in rows}
 
 
 def search_for(page, text: str) -> None:

@@ -14,8 +14,8 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as EC
 
-from example_app.models import Contact, db
-from tests.browser.conftest import (EXPORT, bar_percent, button, checked_ids, click_and_load, connect, css, css_all,
+from example_app.models import db
+from tests.browser.conftest import (add_contacts, EXPORT, bar_percent, button, checked_ids, click_and_load, connect, css, css_all,
                                     row_ids, screenshot, wait, wait_for_run)
 
 pytestmark = pytest.mark.browser
@@ -24,15 +24,6 @@ MATCH = "/setup/quickbooks/contacts/match"
 
 
 # -- helpers -----------------------------------------------------------------------------------
-
-def add_contacts(app, *contacts: dict) -> dict[str, str]:
-    """Add host contacts; their ids by name."""
-    with app.app_context():
-        rows = [Contact(**fields) for fields in contacts]
-        db.session.add_all(rows)
-        db.session.commit()
-        return {row.display_name: str(row.id) for row in rows}
-
 
 def tick(driver, contact_id: str) -> None:
     box = css(driver, f'input[name="selected"][value="{contact_id}"]')

@@ -5,23 +5,12 @@ from __future__ import annotations
 
 import pytest
 
-from example_app.app import wsqb
+from tests.extension.conftest import EVERY_ACTION
 from tests.conftest import connect_quickbooks, csrf_token, post_form, run_id_of, wait_for_run
 from tests.sync.conftest import EXPORT, add_contact
 
 PREFIX = "/setup/quickbooks"
 MATCH = PREFIX + "/contacts/match"
-EVERY_ACTION = {"connection", "import", "export", "match", "pull", "sync", "history"}
-
-
-@pytest.fixture
-def allowed(linked):
-    """The actions the current user may use; every one until a test narrows it."""
-    actions = set(EVERY_ACTION)
-    previous = wsqb._access_check
-    wsqb.access_check(lambda action: action in actions)
-    yield actions
-    wsqb._access_check = previous
 
 
 @pytest.fixture

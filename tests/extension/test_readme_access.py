@@ -8,13 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from example_app.app import wsqb
+from tests.extension.conftest import EVERY_ACTION
 from tests.conftest import connect_quickbooks, csrf_token, post_form, run_id_of, wait_for_run
 from tests.sync.conftest import EXPORT, add_contact, refresh_list
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 PREFIX = "/setup/quickbooks"
-EVERY_ACTION = {"connection", "import", "export", "match", "pull", "sync", "history"}
 #: How the README writes each URL parameter.
 PLACEHOLDERS = {"run_id": "<id>", "proposal_id": "<id>", "event_id": "<id>", "contact_id": "<contact id>",
                 "customer_id": "<customer id>"}
@@ -33,15 +32,6 @@ def needs(path: str, cell: str) -> tuple[set[str], str]:
         return {"export"}, "all"  # the run used below is an export
     named = set(re.findall(r"`(\w+)`", cell))
     return named, "any" if " or " in cell else "all"
-
-
-@pytest.fixture
-def allowed(app):
-    actions = set(EVERY_ACTION)
-    previous = wsqb._access_check
-    wsqb.access_check(lambda action: action in actions)
-    yield actions
-    wsqb._access_check = previous
 
 
 def test_the_table_lists_every_url_of_the_extension(app):
