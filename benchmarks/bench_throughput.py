@@ -14,7 +14,7 @@ import os
 
 from benchmarks.common import machine
 from benchmarks.run import table
-from flask_wsqb.limiter import Limits
+from flask_wsqb.quickbooks.budget import Limits
 from flask_wsqb.testing import QBOEmulator
 from tests.rq.senders import Company, run_senders
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from .contacts import ContactStore
-from .errors import QuickBooksError
+from .quickbooks.errors import QuickBooksError
 from .extension import WSQuickBooks
 
 __all__ = ["ContactStore", "QuickBooksError", "WSQuickBooks"]

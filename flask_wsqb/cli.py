@@ -4,8 +4,9 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup
 
-from . import connection, tasks
-from .extension import current_state
+from .quickbooks import connection
+from . import tasks
+from .state import current_state
 
 wsqb_cli = AppGroup("wsqb", help="QuickBooks Online contact sync (flask-wsqb).")
 

@@ -2,44 +2,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from flask import Flask, current_app
+from flask import Flask
 
 from . import config
 from .contacts import ContactStore
-from .crypto import TokenCipher
-from .models import Models, build_models
+from .quickbooks.crypto import TokenCipher
+from .models import build_models
+from .state import WSQBState
 
 AccessCheck = Callable[[str], bool]
-
-
-@dataclass
-class WSQBState:
-    """What one app needs at request and job time: ``app.extensions["wsqb"]``."""
-
-    extension: "WSQuickBooks"
-    cipher: TokenCipher
-
-    @property
-    def db(self):
-        return self.extension.db
-
-    @property
-    def models(self) -> Models:
-        return self.extension.models
-
-    @property
-    def contacts(self) -> ContactStore:
-        return self.extension.contacts
-
-
-def current_state() -> WSQBState:
-    try:
-        return current_app.extensions["wsqb"]
-    except KeyError:
-        raise RuntimeError(
-            "flask-wsqb is not registered on this app: call WSQuickBooks(app, ...) or .init_app(app)."
-        ) from None
 
 
 class WSQuickBooks:
@@ -90,8 +61,8 @@ class WSQuickBooks:
 
         from .blueprints import create_blueprint
         from .cli import wsqb_cli
-        from .history import for_contact
-        from .menus import menu
+        from .sync.history import for_contact
+        from .blueprints.menus import menu
 
         app.register_blueprint(create_blueprint(), url_prefix=app.config["WSQB_URL_PREFIX"])
         app.jinja_env.globals["wsqb_menu"] = menu

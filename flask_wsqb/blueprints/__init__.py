@@ -5,8 +5,8 @@ from collections.abc import Callable
 
 from flask import Blueprint, abort, current_app, g, make_response, render_template, request
 
-from ..connection import Status, status
-from ..extension import current_state
+from ..quickbooks.connection import Status, status
+from ..state import current_state
 
 
 def guarded(*actions: str) -> Callable:

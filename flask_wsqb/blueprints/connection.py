@@ -6,8 +6,8 @@ import secrets
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 
-from .. import auth, connection
-from ..errors import QuickBooksError
+from ..quickbooks import connection, oauth
+from ..quickbooks.errors import QuickBooksError
 from ..forms import ActionForm
 from . import guarded
 from .runs import launch, progress, shown_run
@@ -29,7 +29,7 @@ def connect():
     state = secrets.token_urlsafe(24)
     session[_STATE_KEY] = state
     try:
-        return redirect(auth.authorization_url(connection.oauth_settings(), state))
+        return redirect(oauth.authorization_url(connection.oauth_settings(), state))
     except QuickBooksError as exc:
         flash(str(exc), "error")
         return redirect(url_for("wsqb.connection"))

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
-from .. import contact_sync, history
-from ..extension import current_state
+from ..sync import contact_sync, history
+from ..state import current_state
 from . import guarded
 from .runs import realm_or_none
 

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template, request
 
-from .. import grids
-from ..extension import current_state
+from ..sync import grids
+from ..state import current_state
 from ..forms import ActionForm
 from . import guarded
 from .runs import progress, realm_or_none, shown_run, start

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template, request
 
-from .. import connection, grids, mirror
+from ..quickbooks import connection
+from ..sync import grids, mirror
 from ..forms import ActionForm
 from ..models import aware
 from . import guarded

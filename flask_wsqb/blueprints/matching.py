@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
-from .. import grids, links, mirror, proposals
-from ..extension import current_state
+from ..sync import grids, links, mirror, proposals
+from ..state import current_state
 from ..forms import ActionForm
 from . import guarded
 from .params import ID, kept_args

@@ -3,8 +3,10 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, jsonify, redirect, request, url_for
 
-from .. import connection, runs, tasks
-from ..extension import current_state
+from ..quickbooks import connection
+from ..sync import runs
+from .. import tasks
+from ..state import current_state
 from ..models import aware
 from . import connection_status, guarded, require
 from .params import ID, id_arg, kept_args

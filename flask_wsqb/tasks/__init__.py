@@ -9,9 +9,9 @@ import threading
 
 from flask import Flask, current_app
 
-from .. import runs
+from ..sync import runs
 from ..config import setting
-from ..redis_client import QueueUnavailableError, redis_connection, unreachable
+from ..quickbooks.redis_client import QueueUnavailableError, redis_connection, unreachable
 from .jobs import run_sync
 
 __all__ = ["QueueUnavailableError", "enqueue", "queue"]

@@ -13,8 +13,9 @@ from contextlib import contextmanager
 from flask import current_app, has_app_context
 from flask.cli import ScriptInfo
 
-from .. import connection, exporting, importing, mirror, proposals, runs
-from ..errors import QuickBooksError
+from ..quickbooks import connection
+from ..sync import exporting, importing, mirror, proposals, runs
+from ..quickbooks.errors import QuickBooksError
 from ..models import DONE
 
 _loaded_app = None

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from rq import Worker
 
-from ..extension import current_state
-from ..redis_client import QueueUnavailableError, redis_connection, unreachable
+from ..state import current_state
+from ..quickbooks.redis_client import QueueUnavailableError, redis_connection, unreachable
 from . import queue
 
 

@@ -8,7 +8,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import requests
 import sqlalchemy as sa
 
-from flask_wsqb import connection
+from flask_wsqb.quickbooks import connection
 from tests.conftest import connect_quickbooks, post_form, run_id_of, wait_for_run
 from tests.sync.conftest import EXPORT, add_contact
 

@@ -8,7 +8,7 @@ from urllib.parse import parse_qs, urlsplit
 import requests
 import sqlalchemy as sa
 
-from flask_wsqb import connection
+from flask_wsqb.quickbooks import connection
 from tests.conftest import connect_quickbooks, post_form
 
 PAGE = "/setup/quickbooks/connection"

@@ -4,8 +4,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from flask_wsqb.auth import OAuthSettings, Tokens
-from flask_wsqb.gateway import MemoryTokenStore, QuickBooksGateway, RetryPolicy
+from flask_wsqb.quickbooks.oauth import OAuthSettings, Tokens
+from flask_wsqb.quickbooks.gateway import MemoryTokenStore, QuickBooksGateway, RetryPolicy
 
 
 def memory_tokens(qbo) -> MemoryTokenStore:

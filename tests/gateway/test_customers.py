@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import pytest
 
-from flask_wsqb.errors import (DuplicateNameError, NotFoundError, QuickBooksValidationError,
+from flask_wsqb.quickbooks.errors import (DuplicateNameError, NotFoundError, QuickBooksValidationError,
                                StaleObjectError)
-from flask_wsqb.gateway import BatchItem, quote
+from flask_wsqb.quickbooks.gateway import BatchItem, quote
 
 
 def api_requests(qbo, fragment: str) -> int:

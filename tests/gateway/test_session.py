@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from flask_wsqb.errors import AuthLostError, ServiceUnavailableError
-from flask_wsqb.gateway import BatchItem
+from flask_wsqb.quickbooks.errors import AuthLostError, ServiceUnavailableError
+from flask_wsqb.quickbooks.gateway import BatchItem
 
 
 def test_expired_access_token_is_refreshed_and_rotation_saved_first(qbo, gateway, token_store):

@@ -12,9 +12,9 @@ import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-from flask_wsqb.auth import OAuthSettings, Tokens
-from flask_wsqb.gateway import MemoryTokenStore, QuickBooksGateway, RetryPolicy
-from flask_wsqb.limiter import Limits, RedisBudget
+from flask_wsqb.quickbooks.oauth import OAuthSettings, Tokens
+from flask_wsqb.quickbooks.gateway import MemoryTokenStore, QuickBooksGateway, RetryPolicy
+from flask_wsqb.quickbooks.budget import Limits, RedisBudget
 
 #: Longest wait for the processes to start or report: a test fails rather than hangs.
 WAIT = 60.0

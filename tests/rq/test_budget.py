@@ -7,9 +7,9 @@ import time
 
 import pytest
 
-from flask_wsqb.errors import ThrottledError
-from flask_wsqb.gateway import RetryPolicy
-from flask_wsqb.limiter import Limits
+from flask_wsqb.quickbooks.errors import ThrottledError
+from flask_wsqb.quickbooks.gateway import RetryPolicy
+from flask_wsqb.quickbooks.budget import Limits
 from flask_wsqb.testing import QBOEmulator
 from tests.rq.senders import WAIT, Company, budget, run_senders
 

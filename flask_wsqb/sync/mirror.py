@@ -13,11 +13,12 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from flask import current_app
 
-from . import locks, mapping
-from .errors import AuthLostError, QuickBooksError
-from .extension import current_state
-from .gateway import PAGE_SIZE, QuickBooksGateway
-from .models import aware, utcnow
+from ..quickbooks import locks
+from . import mapping
+from ..quickbooks.errors import AuthLostError, QuickBooksError
+from ..state import current_state
+from ..quickbooks.gateway import PAGE_SIZE, QuickBooksGateway
+from ..models import aware, utcnow
 
 #: QuickBooks keeps 30 days of changes; stay clear of the edge.
 CDC_HORIZON = timedelta(days=29)

@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from .config import setting
+from ..config import setting
 from .errors import ServiceUnavailableError, ThrottledError
 from .redis_client import shared_connection
 

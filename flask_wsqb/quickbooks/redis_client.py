@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 import threading
 
-from .config import setting
-from .extension import current_state
+from ..config import setting
+from ..state import current_state
 
 
 class QueueUnavailableError(RuntimeError):

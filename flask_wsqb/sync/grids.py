@@ -6,7 +6,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
-from .extension import current_state
+from ..state import current_state
 
 
 @dataclass(frozen=True)

@@ -18,11 +18,11 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
-from . import signals
-from .config import setting
-from .errors import AuthLostError, QuickBooksError
-from .extension import current_state
-from .models import DONE, ERROR, FAILED, OK, PENDING, QUEUED, RUNNING, aware, utcnow
+from .. import signals
+from ..config import setting
+from ..quickbooks.errors import AuthLostError, QuickBooksError
+from ..state import current_state
+from ..models import DONE, ERROR, FAILED, OK, PENDING, QUEUED, RUNNING, aware, utcnow
 
 
 def create(realm_id: str, kind: str, rows: Iterable[tuple[str, str]], created_by: str | None = None):

@@ -17,10 +17,11 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from . import history, links, mapping, merge, mirror, runs, signals
-from .errors import AuthLostError, DuplicateNameError, NotFoundError, QuickBooksError, StaleObjectError
-from .extension import current_state
-from .gateway import BATCH_SIZE, BatchItem, QuickBooksGateway
+from . import history, links, mapping, merge, mirror, runs
+from .. import signals
+from ..quickbooks.errors import AuthLostError, DuplicateNameError, NotFoundError, QuickBooksError, StaleObjectError
+from ..state import current_state
+from ..quickbooks.gateway import BATCH_SIZE, BatchItem, QuickBooksGateway
 from .runs import RowFailure
 
 GONE = "The linked QuickBooks customer no longer exists; unlink it on Match Contacts and export again."

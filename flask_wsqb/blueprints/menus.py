@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from flask import url_for
 
-from . import connection
-from .extension import current_state
+from ..quickbooks import connection
+from ..state import current_state
 
 #: The contact menu's first entry while QuickBooks must be reconnected (a link to the
 #: Connection page for users who may reconnect; plain text for the others).

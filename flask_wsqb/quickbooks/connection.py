@@ -8,14 +8,14 @@ import sqlalchemy as sa
 from flask import current_app, has_request_context, url_for
 from sqlalchemy.orm import Session
 
-from . import auth, limiter, locks
-from .auth import OAuthSettings, Tokens
-from .config import setting
+from . import budget, locks, oauth
+from .oauth import OAuthSettings, Tokens
+from ..config import setting
 from .crypto import UndecryptableError
 from .errors import AuthLostError, NotConnectedError, QuickBooksError, reconnect_needed
-from .extension import current_state
+from ..state import current_state
 from .gateway import MemoryTokenStore, QuickBooksGateway, RetryPolicy, TokenStore
-from .models import aware, utcnow
+from ..models import aware, utcnow
 
 
 def oauth_settings() -> OAuthSettings:
@@ -109,7 +109,7 @@ def _retry_policy() -> RetryPolicy:
 
 def _gateway(realm_id: str, token_store: TokenStore) -> QuickBooksGateway:
     return QuickBooksGateway(realm_id=realm_id, settings=oauth_settings(), token_store=token_store,
-                             retry=_retry_policy(), lock=locks.factory(), budget=limiter.budget())
+                             retry=_retry_policy(), lock=locks.factory(), budget=budget.budget())
 
 
 def gateway() -> QuickBooksGateway:
@@ -126,7 +126,7 @@ def sign_in(code: str, realm_id: str) -> tuple[Tokens, str]:
     company info with them: the callback's ``realmId`` is only what the browser said. Returns
     the tokens and the company's name; nothing is stored. Tokens that fail the proof are revoked."""
     settings = oauth_settings()
-    tokens = auth.exchange_code(settings, code, realm_id)
+    tokens = oauth.exchange_code(settings, code, realm_id)
     try:
         info = _gateway(realm_id, MemoryTokenStore(tokens)).company_info()
     except QuickBooksError:
@@ -204,7 +204,7 @@ def _revoke_stored(row) -> None:
 
 def _revoke_quietly(refresh_token: str) -> None:
     try:
-        auth.revoke(oauth_settings(), refresh_token)
+        oauth.revoke(oauth_settings(), refresh_token)
     except QuickBooksError as exc:
         current_app.logger.warning("flask-wsqb: QuickBooks did not confirm revoking replaced tokens: %s", exc)
 
@@ -216,7 +216,7 @@ def disconnect() -> str | None:
         return None
     warning = None
     try:
-        auth.revoke(oauth_settings(), current_state().cipher.decrypt(row.refresh_token_encrypted))
+        oauth.revoke(oauth_settings(), current_state().cipher.decrypt(row.refresh_token_encrypted))
     except (QuickBooksError, UndecryptableError) as exc:
         warning = f"QuickBooks did not confirm the disconnection ({exc}); the connection was removed here."
     session = current_state().db.session

@@ -8,7 +8,7 @@ from contextlib import contextmanager
 
 from flask import current_app
 
-from .config import setting
+from ..config import setting
 from .redis_client import shared_connection
 
 _local: dict[str, threading.Lock] = {}

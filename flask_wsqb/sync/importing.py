@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from . import history, links, mapping, merge, mirror, runs, signals
-from .extension import current_state
-from .models import aware
+from . import history, links, mapping, merge, mirror, runs
+from .. import signals
+from ..state import current_state
+from ..models import aware
 from .runs import RowFailure
 
 

@@ -21,7 +21,7 @@ from typing import Iterable
 
 from rapidfuzz import fuzz
 
-from .matching_names import Name, nicknames_used, parse
+from .names import Name, nicknames_used, parse
 
 #: A pair scoring this much, with no rival within MARGIN on either side, is linked by Auto Match.
 AUTO_SCORE = 90.0

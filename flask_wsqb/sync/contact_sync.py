@@ -19,9 +19,10 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.exc import SQLAlchemyError
 
-from . import connection, history, links, locks, mapping, merge, mirror
-from .errors import DuplicateNameError, NotFoundError, QuickBooksError, StaleObjectError
-from .extension import current_state
+from ..quickbooks import connection, locks
+from . import history, links, mapping, merge, mirror
+from ..quickbooks.errors import DuplicateNameError, NotFoundError, QuickBooksError, StaleObjectError
+from ..state import current_state
 from .history import APP, QUICKBOOKS
 from .merge import Plan, describe
 from .mirror import parse_time

@@ -22,20 +22,10 @@ import requests
 from quickbooks import QuickBooks
 from quickbooks.exceptions import AuthorizationException, QuickbooksException
 
-from . import auth, locks
-from .limiter import Budget, Unlimited
-from .auth import OAuthSettings, Tokens
-from .errors import (
-    AuthLostError,
-    DuplicateNameError,
-    NotFoundError,
-    QuickBooksError,
-    QuickBooksValidationError,
-    ServiceUnavailableError,
-    StaleObjectError,
-    ThrottledError,
-    reconnect_needed,
-)
+from . import locks, oauth
+from .budget import Budget, Unlimited
+from .oauth import OAuthSettings, Tokens
+from .errors import AuthLostError, DuplicateNameError, NotFoundError, QuickBooksError, QuickBooksValidationError, ServiceUnavailableError, StaleObjectError, ThrottledError, reconnect_needed
 
 MINOR_VERSION = 75
 PAGE_SIZE = 1000  # QuickBooks' largest page
@@ -255,7 +245,7 @@ class QuickBooksGateway:
         return self._tokens
 
     def _fresh_tokens(self) -> Tokens:
-        if self._tokens.access_expires_at - EXPIRY_MARGIN <= auth.utcnow():
+        if self._tokens.access_expires_at - EXPIRY_MARGIN <= oauth.utcnow():
             self.refresh(stale_access_token=self._tokens.access_token)
         return self._tokens
 
@@ -265,12 +255,12 @@ class QuickBooksGateway:
         with self._lock(f"refresh:{self.realm_id}"):
             stored = self._store.load()
             if stored.access_token != (stale_access_token or self._tokens.access_token) and (
-                stored.access_expires_at - EXPIRY_MARGIN > auth.utcnow()
+                stored.access_expires_at - EXPIRY_MARGIN > oauth.utcnow()
             ):
                 self._tokens = stored  # another thread or process refreshed already
                 return stored
             try:
-                tokens = auth.refresh_tokens(self.settings, stored.refresh_token)
+                tokens = oauth.refresh_tokens(self.settings, stored.refresh_token)
             except AuthLostError as exc:
                 self._store.lost(str(exc))
                 raise

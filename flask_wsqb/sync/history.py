@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from .extension import current_state
-from .models import utcnow
+from ..state import current_state
+from ..models import utcnow
 
 APP, QUICKBOOKS = "app", "quickbooks"
 
@@ -26,7 +26,7 @@ def record(realm_id: str, contact_id: str, customer_id: str, changes: dict[str, 
 
 def for_contact(contact_id: str, limit: int = 50) -> list:
     """This contact's QuickBooks history, newest first (a Jinja global for contact pages)."""
-    from .connection import current_connection
+    from ..quickbooks.connection import current_connection
 
     row = current_connection()
     return entries(row.realm_id, contact_id=contact_id, limit=limit) if row else []

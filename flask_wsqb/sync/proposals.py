@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from . import grids, links, matching, mirror, runs
-from .extension import current_state
+from . import grids, links, mirror, runs
+from .. import matching
+from ..state import current_state
 from .mapping import customer_to_fields
 
 PROPOSED, REVIEW, REJECTED = "proposed", "review", "rejected"
