@@ -4,7 +4,7 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup
 
-from .quickbooks import connection
+from .quickbooks import status as connection_status
 from . import tasks
 from .state import current_state
 
@@ -23,7 +23,7 @@ def init_db() -> None:
 @wsqb_cli.command("status")
 def status() -> None:
     """Show the QuickBooks connection."""
-    current = connection.status()
+    current = connection_status.status()
     if not current.connected:
         click.echo("Not connected to QuickBooks.")
         return

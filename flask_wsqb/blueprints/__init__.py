@@ -5,7 +5,7 @@ from collections.abc import Callable
 
 from flask import Blueprint, abort, current_app, g, make_response, render_template, request
 
-from ..quickbooks.connection import Status, status
+from ..quickbooks.status import Status, status
 from ..state import current_state
 
 

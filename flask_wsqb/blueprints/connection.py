@@ -7,6 +7,9 @@ import secrets
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 
 from ..quickbooks import connection, oauth
+from ..quickbooks.factory import oauth_settings
+from ..quickbooks.tokens import current_connection
+from . import connection_status
 from ..quickbooks.errors import QuickBooksError
 from ..forms import ActionForm
 from . import guarded
@@ -20,7 +23,7 @@ _PENDING_KEY = "wsqb_pending_connection"
 @guarded("connection")
 def show():
     run = shown_run("refresh")
-    return render_template("wsqb/connection.html", status=connection.status(), form=ActionForm(),
+    return render_template("wsqb/connection.html", status=connection_status(), form=ActionForm(),
                            run=run, progress=progress(run))
 
 
@@ -29,7 +32,7 @@ def connect():
     state = secrets.token_urlsafe(24)
     session[_STATE_KEY] = state
     try:
-        return redirect(oauth.authorization_url(connection.oauth_settings(), state))
+        return redirect(oauth.authorization_url(oauth_settings(), state))
     except QuickBooksError as exc:
         flash(str(exc), "error")
         return redirect(url_for("wsqb.connection"))
@@ -56,7 +59,7 @@ def callback():
     except QuickBooksError as exc:
         flash(f"QuickBooks did not confirm the company you signed in to; nothing was changed. {exc}", "error")
         return redirect(url_for("wsqb.connection"))
-    current = connection.current_connection()
+    current = current_connection()
     if current is not None and current.realm_id != realm_id:
         session[_PENDING_KEY] = connection.hold(realm_id, company_name, tokens).id
         return redirect(url_for("wsqb.connection_switch"))
@@ -80,7 +83,7 @@ def _held():
 
 @guarded("connection")
 def switch_page():
-    held, current = _held(), connection.current_connection()
+    held, current = _held(), current_connection()
     return render_template("wsqb/connection_switch.html", held=held, current=current, form=ActionForm(),
                            linked=connection.linked_count(current.realm_id) if current else 0)
 

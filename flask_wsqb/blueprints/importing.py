@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template, request
 
-from ..quickbooks import connection
+from ..quickbooks.tokens import current_connection
 from ..sync import grids, mirror
 from ..forms import ActionForm
 from ..models import aware
@@ -19,7 +19,7 @@ def _filters() -> dict:
 
 @guarded("import")
 def form():
-    row = connection.current_connection()
+    row = current_connection()
     run = shown_run("import", "refresh")
     filters = _filters()
     item_run = run.id if run is not None and run.kind == "import" else None

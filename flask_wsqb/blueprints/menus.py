@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from flask import url_for
 
-from ..quickbooks import connection
+from ..quickbooks.status import status
 from ..state import current_state
 
 #: The contact menu's first entry while QuickBooks must be reconnected (a link to the
@@ -51,7 +51,7 @@ def menu(section: str, **values) -> list[dict]:
                    for label, endpoint, action in _CONTACT_ACTIONS if allows(action)]
         if not actions:
             return []
-        if connection.status().needs_reconnect:
+        if status().needs_reconnect:
             # Said before Pull and Sync are tried; they say it too.
             notice = url_for("wsqb.connection") if allows("connection") else None
             actions.insert(0, _entry(RECONNECT_NOTICE, notice))

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, jsonify, redirect, request, url_for
 
-from ..quickbooks import connection
-from ..sync import runs
+from ..quickbooks.tokens import current_connection
+from ..sync import reports, retry, runs
 from .. import tasks
 from ..state import current_state
 from ..models import aware
@@ -22,7 +22,7 @@ _ROWS = {"import": ("customer", "imported"), "export": ("contact", "exported")}
 
 
 def realm_or_none() -> str | None:
-    row = connection.current_connection()
+    row = current_connection()
     return row.realm_id if row else None
 
 
@@ -80,7 +80,7 @@ def progress(run) -> dict | None:
     """The progress bar's first paint (the script keeps it current)."""
     if run is None:
         return None
-    return runs.report(run, items=False)
+    return reports.report(run, items=False)
 
 
 def _run_or_404(run_id: int):
@@ -94,23 +94,23 @@ def _run_or_404(run_id: int):
 @guarded()
 def run_json(run_id: int):
     run = _run_or_404(run_id)
-    report = runs.report(run, items=request.args.get("items") != "none")
+    report = reports.report(run, items=request.args.get("items") != "none")
     report["finished_at"] = aware(run.finished_at).isoformat() if run.finished_at else None
     return jsonify(report)
 
 
 @guarded()
-def retry(run_id: int):
+def retry_run(run_id: int):
     run = _run_or_404(run_id)
     back = _FORMS.get(run.kind, "wsqb.import_form")
-    if not runs.retryable(run):
+    if not retry.retryable(run):
         flash("There is nothing to retry in that run.", "info")
         return redirect(url_for(back, **kept_args()))
     status = connection_status()
     if status.needs_reconnect:
         flash(status.reconnect_reason, "error")
         return redirect(url_for(back, run=run.id, **kept_args()))
-    runs.retry(run)
+    retry.retry(run)
     try:
         tasks.enqueue(run.id)
     except tasks.QueueUnavailableError as exc:
@@ -121,4 +121,4 @@ def retry(run_id: int):
 
 def register(bp: Blueprint) -> None:
     bp.add_url_rule(f"/runs/<{ID}:run_id>.json", "run_json", run_json)
-    bp.add_url_rule(f"/runs/<{ID}:run_id>/retry", "run_retry", retry, methods=["POST"])
+    bp.add_url_rule(f"/runs/<{ID}:run_id>/retry", "run_retry", retry_run, methods=["POST"])

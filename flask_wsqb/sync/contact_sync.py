@@ -19,7 +19,8 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.exc import SQLAlchemyError
 
-from ..quickbooks import connection, locks
+from ..quickbooks import locks
+from ..quickbooks.factory import gateway
 from . import history, links, mapping, merge, mirror
 from ..quickbooks.errors import DuplicateNameError, NotFoundError, QuickBooksError, StaleObjectError
 from ..state import current_state
@@ -43,7 +44,7 @@ class _Contact:
         self.session = self.state.db.session
         self.contact = contact
         self.contact_id = self.store.contact_id(contact)
-        self.gateway = connection.gateway()
+        self.gateway = gateway()
         self.realm_id = self.gateway.realm_id
         self.by = self.state.extension.current_user_name()
         self.link = self.session.execute(sa.select(self.state.models.ContactLink).where(

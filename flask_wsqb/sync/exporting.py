@@ -17,19 +17,19 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from . import history, links, mapping, merge, mirror, runs
+from . import history, links, mapping, merge, mirror, processing
 from .. import signals
 from ..quickbooks.errors import AuthLostError, DuplicateNameError, NotFoundError, QuickBooksError, StaleObjectError
 from ..state import current_state
 from ..quickbooks.gateway import BATCH_SIZE, BatchItem, QuickBooksGateway
-from .runs import RowFailure
+from .processing import RowFailure
 
 GONE = "The linked QuickBooks customer no longer exists; unlink it on Match Contacts and export again."
 
 
 def export_contacts(run, gateway: QuickBooksGateway) -> None:
     mirror.refresh_before(run, gateway)
-    runs.process(run, _Exporter(run, gateway).export_chunk, chunk=BATCH_SIZE)
+    processing.process(run, _Exporter(run, gateway).export_chunk, chunk=BATCH_SIZE)
 
 
 @dataclass
@@ -113,14 +113,14 @@ class _Exporter:
         except QuickBooksError as exc:  # the batch request itself failed: each of its rows says why
             answers = dict.fromkeys(batch, exc)
         for item, reason in refused:
-            runs.fail(item, reason)
+            processing.fail(item, reason)
         for item, (customer_id, customer_name), ours in same_names:
-            runs.apply(item, lambda: self._link_existing(item.key, customer_id, customer_name, ours))
+            processing.apply(item, lambda: self._link_existing(item.key, customer_id, customer_name, ours))
         for row in rows:
             if not row.body:  # nothing the app changed: no request was needed
-                runs.apply(row.item, lambda: self._settle(row, customers[linked[row.item.key].customer_id].data))
+                processing.apply(row.item, lambda: self._settle(row, customers[linked[row.item.key].customer_id].data))
         for bid, row in batch.items():
-            runs.apply(row.item, lambda: self._settle(row, answers.get(bid)))
+            processing.apply(row.item, lambda: self._settle(row, answers.get(bid)))
 
     def _contacts(self, keys: list[str]) -> dict:
         return {self.store.contact_id(c): c for c in self.store.get_many(self.state.db.session, keys)}
@@ -156,7 +156,7 @@ class _Exporter:
                        by=self.run.created_by, run_id=self.run.id, conflicts=row.plan.conflicts)
         links.set_baseline(self.realm_id, item.key, merge.next_baseline(row.baseline, row.ours, theirs))
         if sent:
-            runs.notify(signals.contact_exported, contact_id=item.key, customer_id=customer_id, created=created)
+            processing.notify(signals.contact_exported, contact_id=item.key, customer_id=customer_id, created=created)
         return _say(created, changed, row.left)
 
     def _retry_stale(self, row: _Row):

@@ -26,7 +26,7 @@ def record(realm_id: str, contact_id: str, customer_id: str, changes: dict[str, 
 
 def for_contact(contact_id: str, limit: int = 50) -> list:
     """This contact's QuickBooks history, newest first (a Jinja global for contact pages)."""
-    from ..quickbooks.connection import current_connection
+    from ..quickbooks.tokens import current_connection
 
     row = current_connection()
     return entries(row.realm_id, contact_id=contact_id, limit=limit) if row else []

@@ -11,18 +11,18 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from . import history, links, mapping, merge, mirror, runs
+from . import history, links, mapping, merge, mirror, processing
 from .. import signals
 from ..state import current_state
 from ..models import aware
-from .runs import RowFailure
+from .processing import RowFailure
 
 
 def import_customers(run, gateway) -> None:
     """Import the run's pending customers (a re-run skips what is already done)."""
     mirror.refresh_before(run, gateway)
     importer = _Importer(gateway.realm_id, run)
-    runs.process(run, importer.import_chunk, chunk=200)
+    processing.process(run, importer.import_chunk, chunk=200)
 
 
 class _Importer:
@@ -52,7 +52,7 @@ class _Importer:
         self.customers = mirror.get(self.realm_id, keys)
         self.links = links.by_customer(self.realm_id, keys)
         for item in items:
-            runs.apply(item, lambda: self.import_one(item))
+            processing.apply(item, lambda: self.import_one(item))
 
     def import_one(self, item) -> str:
         session = self.state.db.session
@@ -110,7 +110,7 @@ class _Importer:
         history.record(self.realm_id, contact_id, customer_id, plan.to_app, source="import", side=history.APP,
                        by=self.by, run_id=self.run.id, conflicts=plan.conflicts)
         links.set_baseline(self.realm_id, contact_id, merge.next_baseline(baseline, self._values(contact), theirs))
-        runs.notify(signals.contact_imported, contact_id=contact_id, customer_id=customer_id, created=created)
+        processing.notify(signals.contact_imported, contact_id=contact_id, customer_id=customer_id, created=created)
 
     def _linked_contact(self, customer_id: str):
         contact_id = self.linked.get(customer_id)

@@ -52,7 +52,7 @@ def enqueue(run_id: int) -> None:
 def _jobs_for(run_id: int) -> int:
     """How many jobs share a run: one per ROWS_PER_JOB rows, at most WSQB_JOBS_PER_RUN.
 
-    Each job takes rows chunk by chunk until none is left (runs.claim), so any number of
+    Each job takes rows chunk by chunk until none is left (sync.claims), so any number of
     workers can help and a job that dies leaves its rows to the others.
     """
     total = runs.counts(run_id)["total"]

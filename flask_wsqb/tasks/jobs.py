@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from flask import current_app, has_app_context
 from flask.cli import ScriptInfo
 
-from ..quickbooks import connection
+from ..quickbooks.factory import gateway
 from ..sync import exporting, importing, mirror, proposals, runs
 from ..quickbooks.errors import QuickBooksError
 from ..models import DONE
@@ -55,7 +55,7 @@ def run_sync(run_id: int) -> None:
         if run is None or run.state == DONE:
             return
         try:
-            _KINDS[run.kind](run, connection.gateway())
+            _KINDS[run.kind](run, gateway())
         except QuickBooksError as exc:
             current_app.extensions["wsqb"].db.session.rollback()
             runs.finish(run, message=str(exc), failed=True)

@@ -8,7 +8,8 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import requests
 import sqlalchemy as sa
 
-from flask_wsqb.quickbooks import connection
+from flask_wsqb.quickbooks import factory
+from flask_wsqb.quickbooks.tokens import current_connection
 from tests.conftest import connect_quickbooks, post_form, run_id_of, wait_for_run
 from tests.sync.conftest import EXPORT, add_contact
 
@@ -33,8 +34,8 @@ def sign_in(client, qbo, realm_id: str, *, tamper_realm: str | None = None):
 
 def connected(app):
     with app.app_context():
-        row = connection.current_connection()
-        return row.realm_id, connection.gateway().tokens
+        row = current_connection()
+        return row.realm_id, factory.gateway().tokens
 
 
 def api_status(qbo, realm_id: str, access_token: str) -> int:

@@ -8,7 +8,8 @@ from urllib.parse import parse_qs, urlsplit
 import requests
 import sqlalchemy as sa
 
-from flask_wsqb.quickbooks import connection
+from flask_wsqb.quickbooks import factory
+from flask_wsqb.quickbooks.tokens import current_connection
 from tests.conftest import connect_quickbooks, post_form
 
 PAGE = "/setup/quickbooks/connection"
@@ -31,7 +32,7 @@ def test_connect_stores_tokens_encrypted_then_refresh_and_disconnect(app, client
 
     row = stored_connection(app)
     with app.app_context():
-        gateway = connection.gateway()
+        gateway = factory.gateway()
         first = gateway.tokens
     # the table never holds a token in clear
     raw = " ".join(str(v) for v in (row.access_token_encrypted, row.refresh_token_encrypted))
@@ -39,17 +40,17 @@ def test_connect_stores_tokens_encrypted_then_refresh_and_disconnect(app, client
 
     qbo.advance(3700)  # the access token expires
     with app.app_context():
-        gateway = connection.gateway()
+        gateway = factory.gateway()
         assert gateway.company_info()["CompanyName"]
         rotated = gateway.tokens
         assert rotated.refresh_token != first.refresh_token
-        assert connection.gateway().tokens == rotated  # saved before use, readable by others
+        assert factory.gateway().tokens == rotated  # saved before use, readable by others
 
     answer = post_form(client, PAGE, PAGE + "/disconnect", follow_redirects=True)
     assert "Disconnected from QuickBooks" in answer.get_data(as_text=True)
     # the revoked grant is dead at QuickBooks too
     with app.app_context():
-        assert connection.current_connection() is None
+        assert current_connection() is None
     dead = requests.post(f"{qbo.api_url}/company/{qbo.realm_id}/query?minorversion=75",
                          data="select * from Customer", timeout=5,
                          headers={"Authorization": f"Bearer {rotated.access_token}",
@@ -67,7 +68,7 @@ def test_forged_state_is_refused(app, client, qbo):
                                                      "state": "forged"}, follow_redirects=True)
     assert "could not be verified" in forged.get_data(as_text=True)
     with app.app_context():
-        assert connection.current_connection() is None
+        assert current_connection() is None
 
 
 def test_callback_without_a_started_flow_is_refused(app, client, qbo):
@@ -89,7 +90,7 @@ def test_post_without_csrf_token_is_refused(app, client, qbo):
     connect_quickbooks(client, qbo)
     assert client.post(PAGE + "/disconnect").status_code == 400
     with app.app_context():
-        assert connection.current_connection() is not None
+        assert current_connection() is not None
 
 
 def test_rejected_tokens_show_reconnect(app, client, qbo):
@@ -97,7 +98,7 @@ def test_rejected_tokens_show_reconnect(app, client, qbo):
     qbo.revoke_all()
     qbo.advance(3700)
     with app.app_context():
-        gateway = connection.gateway()
+        gateway = factory.gateway()
         try:
             gateway.company_info()
         except Exception as exc:  # the gateway says why, in words
@@ -113,7 +114,7 @@ def test_refresh_expiring_soon_warns(app, client, qbo):
     connect_quickbooks(client, qbo)
     state = app.extensions["wsqb"]
     with app.app_context():
-        row = connection.current_connection()
+        row = current_connection()
         row.refresh_expires_at = datetime.now(timezone.utc) + timedelta(days=5)
         state.db.session.commit()
     page = client.get(PAGE).get_data(as_text=True)

@@ -1,0 +1,95 @@
+"""The stored connection (``wsqb_connection``) and its tokens at rest, encrypted.
+
+A rotated refresh token is saved in its own short transaction before anything uses it, and a
+connection QuickBooks rejected, or whose tokens no longer decrypt, is refused with the
+reconnect message before anything is tried with it.
+"""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from ..models import aware, utcnow
+from ..state import current_state
+from .crypto import UndecryptableError
+from .errors import AuthLostError, NotConnectedError, reconnect_needed
+from .oauth import Tokens
+
+
+def current_connection():
+    """The connected company's row, or ``None``."""
+    state = current_state()
+    Connection = state.models.Connection
+    return state.db.session.execute(sa.select(Connection).order_by(Connection.id.desc()).limit(1)).scalar()
+
+
+class DatabaseTokenStore:
+    """Tokens of one realm, encrypted in ``wsqb_connection``.
+
+    Saving uses its own short transaction so a rotated refresh token is durable at once,
+    whatever becomes of the caller's transaction (a job's rows may still roll back).
+    Loading refuses, with the reconnect message, a connection QuickBooks rejected or whose
+    tokens no longer decrypt, so nothing is tried with it.
+    """
+
+    def __init__(self, realm_id: str) -> None:
+        self.realm_id = realm_id
+        self._state = current_state()
+        self._engine = self._state.db.engine
+
+    def load(self) -> Tokens:
+        with Session(self._engine) as session:
+            row = self._row(session)
+            if row is None:
+                raise NotConnectedError("QuickBooks is not connected. Connect on the Connection page.")
+            if row.auth_error:
+                raise AuthLostError(row.auth_error)
+            try:
+                return read_tokens(row)
+            except UndecryptableError as exc:
+                error = reconnect_needed(str(exc))
+        self.lost(str(error))
+        raise error
+
+    def save(self, tokens: Tokens) -> None:
+        with Session(self._engine) as session, session.begin():
+            row = self._row(session)
+            if row is None:
+                raise NotConnectedError("QuickBooks was disconnected while a request was running.")
+            store_tokens(row, tokens)
+            row.refreshed_at = utcnow()
+
+    def lost(self, message: str) -> None:
+        mark_auth_lost(self.realm_id, message)
+
+    def _row(self, session: Session):
+        Connection = self._state.models.Connection
+        return session.execute(sa.select(Connection).where(Connection.realm_id == self.realm_id)).scalar()
+
+
+def read_tokens(row) -> Tokens:
+    cipher = current_state().cipher
+    return Tokens(
+        access_token=cipher.decrypt(row.access_token_encrypted),
+        refresh_token=cipher.decrypt(row.refresh_token_encrypted),
+        access_expires_at=aware(row.access_expires_at),
+        refresh_expires_at=aware(row.refresh_expires_at),
+    )
+
+
+def store_tokens(row, tokens: Tokens) -> None:
+    cipher = current_state().cipher
+    row.access_token_encrypted = cipher.encrypt(tokens.access_token)
+    row.refresh_token_encrypted = cipher.encrypt(tokens.refresh_token)
+    row.access_expires_at = tokens.access_expires_at
+    row.refresh_expires_at = tokens.refresh_expires_at
+
+
+def mark_auth_lost(realm_id: str, message: str) -> None:
+    """Remember that QuickBooks rejected the tokens, so the page asks to reconnect."""
+    state = current_state()
+    with Session(state.db.engine) as session, session.begin():
+        Connection = state.models.Connection
+        session.execute(
+            sa.update(Connection).where(Connection.realm_id == realm_id).values(auth_error=message)
+        )

@@ -1,0 +1,173 @@
+"""Working a run's rows: chunk by chunk (each one transaction), each row in its own savepoint,
+its signals sent once the chunk is committed, a busy database waited out.
+
+A failed row never stops the others; if QuickBooks stops accepting the connection, the run
+fails once with the reconnect message and its rows not done stay to do, for Retry.
+"""
+from __future__ import annotations
+
+import os
+import random
+import socket
+import threading
+import time
+from collections.abc import Callable
+from contextvars import ContextVar
+
+from flask import current_app
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
+
+from .. import signals
+from ..models import ERROR, OK, PENDING, RUNNING, utcnow
+from ..quickbooks.errors import AuthLostError, QuickBooksError
+from ..state import current_state
+from .claims import claim
+from .runs import counts, finish, start
+
+
+class RowFailure(Exception):
+    """A row cannot be done, for the reason given (shown to the user as it is)."""
+
+
+#: Signals of the chunk being worked on, sent once its transaction has committed.
+_outbox: ContextVar[list[tuple[object, dict]]] = ContextVar("wsqb_outbox")
+
+
+def notify(signal, **values) -> None:
+    """Send ``signal`` once the chunk's changes are committed: never for a change rolled back,
+    and once however often a busy database makes the chunk run again."""
+    _outbox.get().append((signal, values))
+
+
+def succeed(item, message: str | None = None) -> None:
+    item.status, item.message = OK, message
+
+
+def fail(item, message: str) -> None:
+    item.status, item.message = ERROR, message
+    notify(signals.sync_failed, run_id=item.run_id, key=item.key, message=message)
+
+
+def apply(item, work: Callable[[], str]) -> bool:
+    """Run one row's ``work`` in a savepoint; record its message, or why it failed.
+
+    A failure rolls back only this row's changes (its signals too), so the other rows of the
+    chunk stand.
+    """
+    session = current_state().db.session
+    if getattr(session.connection().connection.dbapi_connection, "in_transaction", True) is False:
+        # SQLite's driver has not begun the transaction yet (it does at the first write), and
+        # a SAVEPOINT outside a transaction is the outermost one, whose release commits: write
+        # first, so every row of the chunk stays in the one transaction a rollback undoes.
+        item.updated_at = utcnow()
+        session.flush()
+    savepoint = session.begin_nested()
+    outbox = _outbox.get()
+    sent_before = len(outbox)
+    try:
+        message = work()
+        savepoint.commit()
+    except Exception as exc:  # any failure is this row's, never the run's
+        savepoint.rollback()
+        del outbox[sent_before:]
+        fail(item, row_message(exc))
+        return False
+    succeed(item, message)
+    return True
+
+
+def row_message(exc: Exception) -> str:
+    """What a bookkeeper reads on a red row; details of the unexpected go to the log."""
+    if isinstance(exc, (RowFailure, QuickBooksError)):
+        return str(exc)
+    if isinstance(exc, SQLAlchemyError):
+        reason = str(getattr(exc, "orig", exc)).strip().splitlines()[0]
+        return f"The app's database refused this row: {reason}"
+    current_app.logger.exception("flask-wsqb: unexpected error on a row")
+    return f"Unexpected error ({type(exc).__name__}); the details are in the app's log."
+
+
+def process(run, handle_chunk: Callable[[list], None], *, chunk: int) -> None:
+    """Take the run's pending rows chunk by chunk, feed them to ``handle_chunk`` and commit
+    after each chunk, until no row is left to take (other workers may be taking some too).
+
+    ``handle_chunk`` sets each item's status. If QuickBooks stops accepting the
+    connection, the run fails once with the reconnect message; the rows not done stay to
+    do, for Retry after reconnecting. A busy database (SQLite allows one writer at a time) is
+    waited out, not failed.
+    """
+    session = current_state().db.session
+    _patiently(lambda: start(run))
+    worker = f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
+    while items := _patiently(lambda: claim(run.id, worker, chunk)):
+        try:
+            _patiently(lambda: _run_chunk(run, handle_chunk, items))
+        except AuthLostError as exc:
+            session.rollback()
+            finish(run, message=str(exc), failed=True)
+            return
+    _patiently(lambda: _finish_if_last(run))
+
+
+def _finish_if_last(run) -> None:
+    """The last worker out finishes the run."""
+    tally = counts(run.id)
+    if tally["done"] == tally["total"]:
+        current_state().db.session.refresh(run)
+        if run.state == RUNNING:
+            finish(run)
+
+
+def _run_chunk(run, handle_chunk: Callable[[list], None], items: list) -> None:
+    """Handle one chunk and commit it: one transaction, so a busy database's rollback undoes
+    all of it and the chunk can simply be run again."""
+    session = current_state().db.session
+    outbox: list[tuple[object, dict]] = []
+    token = _outbox.set(outbox)
+    try:
+        try:
+            handle_chunk(items)
+        except AuthLostError:
+            raise
+        except QuickBooksError as exc:  # the whole chunk's request failed
+            session.rollback()
+            del outbox[:]
+            reason = str(exc)
+        else:
+            reason = "This row was not processed (an internal error); run it again."
+        for item in items:
+            if item.status == PENDING:  # never leave a row pending: the loop would not end
+                fail(item, reason)
+        run.heartbeat_at = utcnow()  # last: a write at the start would hold SQLite's lock throughout
+        session.commit()
+    finally:
+        _outbox.reset(token)
+    app = current_app._get_current_object()
+    for signal, values in outbox:
+        signal.send(app, **values)
+
+
+#: How often a step is tried again while the database reports itself busy or locked.
+BUSY_TRIES = 8
+
+
+def _patiently(step: Callable):
+    """Run ``step``; when the database is busy, roll back, wait a little and run it again.
+
+    A chunk tried again sends the same QuickBooks requests again: creates carry the same
+    requestid, so QuickBooks answers them without doing the work twice.
+    """
+    session = current_state().db.session
+    for attempt in range(1, BUSY_TRIES + 1):
+        try:
+            return step()
+        except OperationalError as exc:
+            session.rollback()
+            if attempt == BUSY_TRIES or not _busy(exc):
+                raise
+            time.sleep(min(0.05 * 2 ** attempt, 2.0) * random.uniform(0.5, 1.5))
+
+
+def _busy(exc: OperationalError) -> bool:
+    text = str(exc.orig).lower()
+    return "locked" in text or "busy" in text or "deadlock" in text or "could not serialize" in text
