@@ -2,7 +2,7 @@
 
 The host owns its contact model; the extension never adds columns to it. A
 :class:`ContactStore` is told once which attribute holds each field, and reads and writes
-plain dicts of the canonical fields below. Subclass it for anything unusual (a computed
+plain dicts of the synced fields (see :mod:`flask_wsqb.fields`). Subclass it for anything unusual (a computed
 display name, an address in another table) by overriding :meth:`read` and :meth:`write`.
 """
 from __future__ import annotations
@@ -13,19 +13,18 @@ from typing import Any
 
 import sqlalchemy as sa
 
-#: The contact fields the extension understands, in display order.
-FIELDS = (
-    "display_name", "first_name", "last_name", "company", "email", "phone",
-    "street", "city", "state", "postal_code", "country",
-)
-
+from .fields import CONTACT_FIELDS, FieldSet
 
 class ContactStore:
     """Describe the host's contact model: ``ContactStore(Contact, email="email_address", ...)``.
 
-    Each keyword names the model attribute that holds that field, or ``None`` when the
-    model has no such attribute. ``modified_at`` must hold a datetime that changes on every
-    edit; ``hidden`` a boolean.
+    Each field keyword (``display_name``, ``first_name``, ``last_name``, ``company``, ``email``,
+    ``phone``, ``street``, ``city``, ``state``, ``postal_code``, ``country``, and any field the
+    host adds to ``fields``) names the model attribute that holds that field — by default the
+    attribute of the same name — or ``None`` when the model has no such attribute.
+    ``modified_at`` must hold a datetime that changes on every edit; ``hidden`` a boolean.
+    ``fields`` is the registry of synced fields (:data:`flask_wsqb.fields.CONTACT_FIELDS`,
+    or that ``.plus(Field(...))`` for a field of the host's own).
     """
 
     def __init__(
@@ -33,30 +32,24 @@ class ContactStore:
         model: type,
         *,
         id: str = "id",
-        display_name: str = "display_name",
-        first_name: str | None = "first_name",
-        last_name: str | None = "last_name",
-        company: str | None = "company",
-        email: str | None = "email",
-        phone: str | None = "phone",
-        street: str | None = "street",
-        city: str | None = "city",
-        state: str | None = "state",
-        postal_code: str | None = "postal_code",
-        country: str | None = "country",
         modified_at: str = "updated_at",
         hidden: str | None = "hidden",
+        fields: FieldSet = CONTACT_FIELDS,
+        **attributes: str | None,
     ) -> None:
+        unknown = sorted(set(attributes) - set(fields.names))
+        if unknown:
+            raise TypeError(
+                f"ContactStore: no synced field named {', '.join(unknown)}; the fields are "
+                f"{', '.join(fields.names)} (add one with fields=CONTACT_FIELDS.plus(Field(...)))."
+            )
         self.model = model
+        self.fields = fields
         self.id_attr = id
         self.modified_attr = modified_at
         self.hidden_attr = hidden
-        #: canonical field -> model attribute name (or None)
-        self.attrs = {
-            "display_name": display_name, "first_name": first_name, "last_name": last_name,
-            "company": company, "email": email, "phone": phone, "street": street, "city": city,
-            "state": state, "postal_code": postal_code, "country": country,
-        }
+        #: field name -> model attribute name (or None)
+        self.attrs: dict[str, str | None] = {name: attributes.get(name, name) for name in fields.names}
         missing = [a for a in (id, modified_at, hidden, *self.attrs.values())
                    if a is not None and not hasattr(model, a)]
         if missing:

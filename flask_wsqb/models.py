@@ -93,7 +93,7 @@ def build_models(db) -> Models:
         realm_id: Mapped[str] = mapped_column(sa.String(32))
         customer_id: Mapped[str] = mapped_column(sa.String(32))
         display_name: Mapped[str] = mapped_column(sa.String(500), default="")
-        #: display_name as compared for duplicates (see mapping.name_key)
+        #: display_name as compared for duplicates (see fields.name_key)
         name_key: Mapped[str] = mapped_column(sa.String(500), default="", index=True)
         company: Mapped[str] = mapped_column(sa.String(500), default="")
         email: Mapped[str] = mapped_column(sa.String(500), default="")

@@ -21,7 +21,8 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from ..quickbooks import locks
 from ..quickbooks.factory import gateway
-from . import history, links, mapping, merge, mirror
+from . import history, links, merge, mirror
+from ..fields import compose_display_name, diff, display_name, name_key
 from ..quickbooks.errors import DuplicateNameError, NotFoundError, QuickBooksError, StaleObjectError
 from ..state import current_state
 from .history import APP, QUICKBOOKS
@@ -54,12 +55,12 @@ class _Contact:
     @property
     def fields(self) -> dict[str, str]:
         fields = self.store.read(self.contact)
-        fields["display_name"] = mapping.compose_display_name(fields)
+        fields["display_name"] = compose_display_name(fields)
         return fields
 
     @property
     def values(self) -> dict[str, str]:
-        return mapping.sync_fields(self.fields, active=not self.store.is_hidden(self.contact))
+        return self.store.fields.values(self.fields, active=not self.store.is_hidden(self.contact))
 
     def find_customer(self) -> dict | None:
         """The linked customer, else the unlinked one with exactly this name (then linked)."""
@@ -75,7 +76,7 @@ class _Contact:
             return None
         taken = links.contacts_by_customer(self.realm_id)
         for customer in self.gateway.find_by_display_name(name):
-            if str(customer["Id"]) not in taken and mapping.name_key(mapping.display_name(customer)) == mapping.name_key(name):
+            if str(customer["Id"]) not in taken and name_key(display_name(customer)) == name_key(name):
                 return customer
         return None
 
@@ -91,7 +92,7 @@ class _Contact:
     def settle(self, customer: dict, source: str, plan: Plan) -> None:
         """Record the result: what both sides now agree on, history, the local list; then commit."""
         previous = self.link.baseline if self.link is not None else None
-        agreed = merge.next_baseline(previous, self.values, mapping.customer_values(customer))
+        agreed = merge.next_baseline(previous, self.values, self.store.fields.customer_values(customer))
         links.set_baseline(self.realm_id, self.contact_id, agreed)
         for side, changes in ((APP, plan.to_app), (QUICKBOOKS, plan.to_quickbooks)):
             history.record(self.realm_id, self.contact_id, str(customer["Id"]), changes, source=source,
@@ -135,12 +136,12 @@ def pull(one: _Contact) -> Outcome:
     if customer is None:
         return Outcome(False, f"No QuickBooks customer named '{one.fields['display_name']}' was found. "
                               "Nothing was changed.")
-    theirs = mapping.customer_values(customer)
-    plan = Plan(to_app=mapping.diff(one.values, theirs))
+    theirs = one.store.fields.customer_values(customer)
+    plan = Plan(to_app=diff(one.values, theirs))
     one.write_app(plan.to_app)
     one.ensure_link(str(customer["Id"]), "pull")
     one.settle(customer, "pull", plan)
-    return Outcome(True, describe("Pulled from QuickBooks", plan))
+    return Outcome(True, describe("Pulled from QuickBooks", plan, one.store.fields))
 
 
 @_contact_action
@@ -152,7 +153,7 @@ def sync(one: _Contact) -> Outcome:
     for _attempt in range(3):
         newer = merge.app_is_newer(one.store.modified_at(one.contact),
                                    parse_time((customer.get("MetaData") or {}).get("LastUpdatedTime")))
-        plan = merge.decide(one.values, mapping.customer_values(customer),
+        plan = merge.decide(one.values, one.store.fields.customer_values(customer),
                             one.link.baseline if one.link else None, app_is_newer=newer)
         if not plan.to_quickbooks:
             break
@@ -166,21 +167,21 @@ def sync(one: _Contact) -> Outcome:
     one.write_app(plan.to_app)
     one.ensure_link(str(customer["Id"]), "sync")
     one.settle(customer, "sync", plan)
-    return Outcome(True, describe("Synced", plan))
+    return Outcome(True, describe("Synced", plan, one.store.fields))
 
 
 def _push(one: _Contact, customer: dict, plan: Plan) -> dict:
-    body = mapping.update_body(customer, {f: new for f, (_old, new) in plan.to_quickbooks.items()})
+    body = one.store.fields.update_body(customer, {f: new for f, (_old, new) in plan.to_quickbooks.items()})
     return one.gateway.update_customer(body, request_id=_request_id("u", one.contact_id, body))
 
 
 def _create(one: _Contact) -> Outcome:
     """No customer yet: create it, as Export would."""
     fields = one.fields
-    problems = mapping.problems(fields)
+    problems = one.store.fields.problems(fields)
     if problems:
         return Outcome(False, "Nothing was changed: " + " ".join(problems))
-    body = mapping.fields_to_customer(fields, active=not one.store.is_hidden(one.contact))
+    body = one.store.fields.new_customer(fields, active=not one.store.is_hidden(one.contact))
     try:
         customer = one.gateway.create_customer(body, request_id=_request_id("c", one.contact_id, body))
     except DuplicateNameError:
@@ -189,7 +190,7 @@ def _create(one: _Contact) -> Outcome:
     plan = Plan(to_quickbooks={f: ("", v) for f, v in one.values.items() if v})
     one.ensure_link(str(customer["Id"]), "sync")
     one.settle(customer, "sync", plan)
-    return Outcome(True, describe("Created in QuickBooks", plan))
+    return Outcome(True, describe("Created in QuickBooks", plan, one.store.fields))
 
 
 def _request_id(kind: str, contact_id: str, body: dict) -> str:

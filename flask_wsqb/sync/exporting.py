@@ -17,7 +17,8 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from . import history, links, mapping, merge, mirror, processing
+from . import history, links, merge, mirror, processing
+from ..fields import FieldSet, compose_display_name, diff, display_name, name_key
 from .. import signals
 from ..quickbooks.errors import AuthLostError, DuplicateNameError, NotFoundError, QuickBooksError, StaleObjectError
 from ..state import current_state
@@ -46,15 +47,15 @@ class _Row:
     plan: merge.Plan = field(default_factory=merge.Plan)  # what goes to QuickBooks
     left: dict[str, tuple[str, str]] = field(default_factory=dict)  # newer in QuickBooks: left alone
 
-    def decide(self, customer: dict) -> None:
+    def decide(self, customer: dict, fields: FieldSet) -> None:
         """Merge against ``customer`` as QuickBooks holds it now; the body sends what the app won."""
-        self.before = mapping.customer_values(customer)
+        self.before = fields.customer_values(customer)
         newer = merge.app_is_newer(self.app_modified, mirror.parse_time(
             (customer.get("MetaData") or {}).get("LastUpdatedTime")))
         self.plan, self.left = merge.decide(self.ours, self.before, self.baseline,
                                             app_is_newer=newer).only(merge.QUICKBOOKS)
         changes = {f: new for f, (_old, new) in self.plan.to_quickbooks.items()}
-        self.body = mapping.update_body(customer, changes) if changes else {}
+        self.body = fields.update_body(customer, changes) if changes else {}
 
 
 class _Exporter:
@@ -64,6 +65,7 @@ class _Exporter:
         self.realm_id = gateway.realm_id
         self.state = current_state()
         self.store = self.state.contacts
+        self.fields = self.store.fields
 
     def export_chunk(self, items) -> None:
         # Read everything first and write only after QuickBooks answered: a write opens the
@@ -80,13 +82,13 @@ class _Exporter:
                 refused.append((item, "This contact no longer exists in the app."))
                 continue
             fields = self.store.read(contact)
-            fields["display_name"] = mapping.compose_display_name(fields)
-            problems = mapping.problems(fields)
+            fields["display_name"] = compose_display_name(fields)
+            problems = self.fields.problems(fields)
             if problems:
                 refused.append((item, " ".join(problems)))
                 continue
             active = not self.store.is_hidden(contact)
-            ours = mapping.sync_fields(fields, active=active)
+            ours = self.fields.values(fields, active=active)
             link = linked.get(item.key)
             if link is not None:
                 listed = customers.get(link.customer_id)
@@ -94,12 +96,12 @@ class _Exporter:
                     refused.append((item, GONE))
                     continue
                 row = _Row(item, "update", ours, baseline=link.baseline, app_modified=self.store.modified_at(contact))
-                row.decide(listed.data)
+                row.decide(listed.data, self.fields)
                 rows.append(row)
             elif same_name := self._listed_customer_named(fields["display_name"]):
                 same_names.append((item, same_name, ours))
             else:
-                body = mapping.fields_to_customer(fields, active=active)
+                body = self.fields.new_customer(fields, active=active)
                 rows.append(_Row(item, "create", ours, body=body,
                                  plan=merge.Plan(to_quickbooks={f: ("", v) for f, v in ours.items() if v})))
         batch = {f"{row.op[0]}{row.item.key}": row for row in rows if row.body}
@@ -150,20 +152,20 @@ class _Exporter:
         customer_id = str(answer["Id"])
         if created:
             links.link(self.realm_id, item.key, customer_id, "export", self.run.created_by)
-        theirs = mapping.customer_values(answer)
-        changed = mapping.diff(row.before, theirs)
+        theirs = self.fields.customer_values(answer)
+        changed = diff(row.before, theirs)
         history.record(self.realm_id, item.key, customer_id, changed, source="export", side=history.QUICKBOOKS,
                        by=self.run.created_by, run_id=self.run.id, conflicts=row.plan.conflicts)
         links.set_baseline(self.realm_id, item.key, merge.next_baseline(row.baseline, row.ours, theirs))
         if sent:
             processing.notify(signals.contact_exported, contact_id=item.key, customer_id=customer_id, created=created)
-        return _say(created, changed, row.left)
+        return _say(created, changed, row.left, self.fields)
 
     def _retry_stale(self, row: _Row):
         """Someone changed the customer meanwhile: read it and decide the merge again."""
         try:
             fresh = self.gateway.get_customer(row.body["Id"])
-            row.decide(fresh)
+            row.decide(fresh, self.fields)
             if not row.body:
                 return fresh
             return self.gateway.update_customer(
@@ -177,7 +179,7 @@ class _Exporter:
         return self.state.db.session.execute(
             sa.select(Customer.customer_id, Customer.display_name).where(
                 Customer.realm_id == self.realm_id, Customer.deleted.is_(False),
-                Customer.name_key == mapping.name_key(name)).limit(1)
+                Customer.name_key == name_key(name)).limit(1)
         ).first()
 
     def _link_after_duplicate(self, contact_id: str, name: str, ours: dict[str, str]) -> str:
@@ -186,7 +188,7 @@ class _Exporter:
         mirror.store(self.realm_id, found)
         if not found:
             raise RowFailure(self._name_holder(name))
-        return self._link_existing(contact_id, str(found[0]["Id"]), mapping.display_name(found[0]), ours)
+        return self._link_existing(contact_id, str(found[0]["Id"]), display_name(found[0]), ours)
 
     def _link_existing(self, contact_id: str, customer_id: str, customer_name: str, ours: dict[str, str]) -> str:
         holder = links.contacts_by_customer(self.realm_id, [customer_id]).get(customer_id)
@@ -197,7 +199,7 @@ class _Exporter:
             )
         links.link(self.realm_id, contact_id, customer_id, "export", self.run.created_by)
         listed = mirror.get(self.realm_id, [customer_id]).get(customer_id)
-        theirs = mapping.customer_values(listed.data) if listed is not None else {}
+        theirs = self.fields.customer_values(listed.data) if listed is not None else {}
         links.set_baseline(self.realm_id, contact_id, merge.next_baseline(None, ours, theirs))
         return " ".join(filter(None, (
             f"Linked to the existing QuickBooks customer '{customer_name}' with the same name (nothing duplicated).",
@@ -211,11 +213,11 @@ class _Exporter:
         return f"QuickBooks says the name '{name}' is already in use; rename the contact and export again."
 
 
-def _say(created: bool, changed: dict, left: dict) -> str:
+def _say(created: bool, changed: dict, left: dict, fields: FieldSet) -> str:
     if created:
         said = "Created in QuickBooks."
     elif changed:
-        said = "Updated in QuickBooks: " + ", ".join(mapping.label(f) for f in changed) + "."
+        said = "Updated in QuickBooks: " + ", ".join(fields.label(f) for f in changed) + "."
     else:
         said = "Nothing to send: QuickBooks already has the app's values."
-    return " ".join(filter(None, (said, merge.left_alone(merge.QUICKBOOKS, left))))
+    return " ".join(filter(None, (said, merge.left_alone(merge.QUICKBOOKS, left, fields))))

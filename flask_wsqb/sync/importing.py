@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from . import history, links, mapping, merge, mirror, processing
+from . import history, links, merge, mirror, processing
+from ..fields import name_key
 from .. import signals
 from ..state import current_state
 from ..models import aware
@@ -44,7 +45,7 @@ class _Importer:
         rows = self.state.db.session.execute(sa.select(id_col, name_col).order_by(id_col.desc()))
         for contact_id, name in rows:
             if str(contact_id) not in linked_contacts and name:
-                names[mapping.name_key(name)] = str(contact_id)
+                names[name_key(name)] = str(contact_id)
         return names
 
     def import_chunk(self, items) -> None:
@@ -61,12 +62,12 @@ class _Importer:
             raise RowFailure("This customer is not in the QuickBooks list any more; refresh the list and try again.")
         if row.deleted:
             raise RowFailure("This customer was deleted (merged) in QuickBooks after the list was loaded; nothing was imported.")
-        fields = mapping.customer_to_fields(row.data)
-        theirs = mapping.sync_fields(fields, active=row.active)
+        fields = self.store.fields.from_customer(row.data)
+        theirs = self.store.fields.values(fields, active=row.active)
         contact = self._linked_contact(item.key)
         if contact is not None:
             return self._update(contact, item.key, row, theirs)
-        key = mapping.name_key(fields["display_name"])
+        key = name_key(fields["display_name"])
         if key in self.unlinked_by_name:
             contact = self.store.get(session, self.unlinked_by_name[key])
             current = self.store.read(contact)
@@ -77,7 +78,8 @@ class _Importer:
             self.linked[item.key] = self.store.contact_id(contact)
             self._settle(contact, item.key, merge.Plan(to_app={f: ("", v) for f, v in filled.items()}), theirs)
             return " ".join(filter(None, (
-                _say("Linked to the existing contact with the same name (nothing duplicated)", filled, verb="filled"),
+                _say("Linked to the existing contact with the same name (nothing duplicated)", filled, self.store,
+                     verb="filled"),
                 merge.hidden_state_note(self._values(contact), theirs))))
         contact = self.store.create(session, fields, hidden=not row.active)
         contact_id = self.store.contact_id(contact)
@@ -97,11 +99,11 @@ class _Importer:
         if "active" in plan.to_app:
             self.store.set_hidden(contact, plan.to_app["active"][1] != "yes")
         self._settle(contact, customer_id, plan, theirs, baseline=link.baseline if link else None)
-        return " ".join(filter(None, (_say("Updated the linked contact", plan.to_app),
-                                      merge.left_alone(merge.APP, left))))
+        return " ".join(filter(None, (_say("Updated the linked contact", plan.to_app, self.store),
+                                      merge.left_alone(merge.APP, left, self.store.fields))))
 
     def _values(self, contact) -> dict[str, str]:
-        return mapping.sync_fields(self.store.read(contact), active=not self.store.is_hidden(contact))
+        return self.store.fields.values(self.store.read(contact), active=not self.store.is_hidden(contact))
 
     def _settle(self, contact, customer_id: str, plan: merge.Plan, theirs: dict[str, str], *,
                 baseline: dict[str, str] | None = None, created: bool = False) -> None:
@@ -125,8 +127,8 @@ class _Importer:
         return contact
 
 
-def _say(what: str, changed: dict, verb: str = "changed") -> str:
+def _say(what: str, changed: dict, store, verb: str = "changed") -> str:
     if not changed:
         return f"{what}; nothing needed changing."
-    names = ", ".join(mapping.label(f) for f in changed)
+    names = ", ".join(store.fields.label(f) for f in changed)
     return f"{what}; {verb}: {names}."

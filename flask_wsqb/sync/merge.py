@@ -1,7 +1,7 @@
 """The three-way field merge every path shares: Sync, Export and Import of linked rows, Pull.
 
 Pure: values in, a plan out; no I/O. Values are the fields as Sync compares them
-(:func:`flask_wsqb.mapping.sync_fields`: the contact fields plus ``active``).
+(:meth:`flask_wsqb.fields.FieldSet.values`: the synced fields plus ``active``).
 
 "Newest wins" loses edits (a phone changed in the app on Monday overwritten by an address
 changed in QuickBooks on Tuesday). So each link keeps the values both sides last agreed on,
@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from . import mapping
+from ..fields import FieldSet
 
 #: Which way a plan's changes flow: QuickBooks → app, or app → QuickBooks.
 APP, QUICKBOOKS = "app", "quickbooks"
@@ -81,25 +81,25 @@ def next_baseline(previous: dict[str, str] | None, app: dict[str, str], quickboo
     return agreed
 
 
-def describe(what: str, plan: Plan) -> str:
+def describe(what: str, plan: Plan, fields: FieldSet) -> str:
     """Exactly which fields changed on which side, in words."""
     parts = []
     for where, changes in (("in the app", plan.to_app), ("in QuickBooks", plan.to_quickbooks)):
         if changes:
-            listed = ", ".join(f"{mapping.label(f)} ('{old}' → '{new}')" for f, (old, new) in changes.items())
+            listed = ", ".join(f"{fields.label(f)} ('{old}' → '{new}')" for f, (old, new) in changes.items())
             parts.append(f"Changed {where}: {listed}.")
     if plan.conflicts:
         parts.append("Changed on both sides since the last sync, the newer value was kept: "
-                     + ", ".join(mapping.label(f) for f in sorted(plan.conflicts)) + ".")
+                     + ", ".join(fields.label(f) for f in sorted(plan.conflicts)) + ".")
     return f"{what}. " + (" ".join(parts) if parts else "Nothing needed changing.")
 
 
-def left_alone(newer_side: str, changes: dict[str, tuple[str, str]]) -> str:
+def left_alone(newer_side: str, changes: dict[str, tuple[str, str]], fields: FieldSet) -> str:
     """What a one-way merge did not take: "QuickBooks has a newer Phone; left as it is — use
     Sync to bring it in." (``newer_side``: the side whose values were left)."""
     if not changes:
         return ""
-    names = [mapping.label(f).capitalize() for f in changes]
+    names = [fields.label(f).capitalize() for f in changes]
     listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
     one = len(names) == 1
     if newer_side == QUICKBOOKS:

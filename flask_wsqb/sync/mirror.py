@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from ..quickbooks import locks
-from . import mapping
+from ..fields import is_active, name_key
 from ..quickbooks.errors import AuthLostError, QuickBooksError
 from ..state import current_state
 from ..quickbooks.gateway import PAGE_SIZE, QuickBooksGateway
@@ -125,17 +125,17 @@ def store(realm_id: str, customers: Iterable[dict]) -> int:
 def _row(realm_id: str, customer: dict) -> dict:
     if customer.get("status") == "Deleted":
         return {"realm_id": realm_id, "customer_id": str(customer["Id"]), "deleted": True}
-    fields = mapping.customer_to_fields(customer)
+    fields = current_state().contacts.fields.from_customer(customer)
     meta = customer.get("MetaData") or {}
     return {
         "realm_id": realm_id,
         "customer_id": str(customer["Id"]),
         "display_name": fields["display_name"],
-        "name_key": mapping.name_key(fields["display_name"]),
+        "name_key": name_key(fields["display_name"]),
         "company": fields["company"],
         "email": fields["email"],
         "phone": fields["phone"],
-        "active": mapping.is_active(customer),
+        "active": is_active(customer),
         "deleted": False,
         "sync_token": str(customer.get("SyncToken", "0")),
         "updated_at": parse_time(meta.get("LastUpdatedTime")),

@@ -12,7 +12,6 @@ import sqlalchemy as sa
 from . import grids, links, mirror, runs
 from .. import matching
 from ..state import current_state
-from .mapping import customer_to_fields
 
 PROPOSED, REVIEW, REJECTED = "proposed", "review", "rejected"
 
@@ -69,7 +68,7 @@ def _customer_records(realm_id: str) -> list[matching.MatchRecord]:
     )
     records = []
     for customer_id, data in rows:
-        f = customer_to_fields(data or {})
+        f = state.contacts.fields.from_customer(data or {})
         records.append(matching.MatchRecord(
             id=customer_id, display_name=f["display_name"], given_name=f["first_name"],
             family_name=f["last_name"], company_name=f["company"], email=f["email"], phone=f["phone"]))
