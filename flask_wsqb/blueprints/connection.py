@@ -12,6 +12,7 @@ from ..quickbooks.tokens import current_connection
 from . import connection_status
 from ..quickbooks.errors import QuickBooksError
 from ..forms import ActionForm
+from ..models import RunKind
 from . import guarded
 from .runs import launch, progress, shown_run
 
@@ -22,7 +23,7 @@ _PENDING_KEY = "wsqb_pending_connection"
 
 @guarded("connection")
 def show():
-    run = shown_run("refresh")
+    run = shown_run(RunKind.REFRESH)
     return render_template("wsqb/connection.html", status=connection_status(), form=ActionForm(),
                            run=run, progress=progress(run))
 
@@ -69,7 +70,7 @@ def callback():
 def _connected(row):
     flash(f"Connected to QuickBooks company {row.company_name or row.realm_id}. "
           "Its customer list is loading in the background.", "success")
-    run = launch(row.realm_id, "refresh", [])
+    run = launch(row.realm_id, RunKind.REFRESH, [])
     return redirect(url_for("wsqb.connection", run=run.id))
 
 

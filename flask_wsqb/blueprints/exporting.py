@@ -6,6 +6,7 @@ from flask import Blueprint, render_template, request
 from ..sync import grids
 from ..state import current_state
 from ..forms import ActionForm
+from ..models import RunKind
 from . import guarded
 from .runs import progress, realm_or_none, shown_run, start
 
@@ -18,7 +19,7 @@ def _selected(values: list[str]) -> list:
 
 @guarded("export")
 def form():
-    run = shown_run("export")
+    run = shown_run(RunKind.EXPORT)
     search = request.args.get("q", "")
     realm_id = realm_or_none()
     rows = grids.contacts(realm_id, search=search, run_id=run.id if run else None)
@@ -35,7 +36,7 @@ def form():
 def export_selected():
     store = current_state().contacts
     rows = [(store.contact_id(c), store.read(c)["display_name"]) for c in _selected(request.form.getlist("selected"))]
-    return start("export", rows, "wsqb.export_form", "Select at least one contact to export.")
+    return start(RunKind.EXPORT, rows, "wsqb.export_form", "Select at least one contact to export.")
 
 
 def register(bp: Blueprint) -> None:

@@ -6,6 +6,7 @@ from flask import Blueprint, render_template, request
 from ..quickbooks.tokens import current_connection
 from ..sync import grids, mirror
 from ..forms import ActionForm
+from ..models import RunKind
 from ..models import aware
 from . import guarded
 from .params import kept_args
@@ -20,9 +21,9 @@ def _filters() -> dict:
 @guarded("import")
 def form():
     row = current_connection()
-    run = shown_run("import", "refresh")
+    run = shown_run(RunKind.IMPORT, RunKind.REFRESH)
     filters = _filters()
-    item_run = run.id if run is not None and run.kind == "import" else None
+    item_run = run.id if run is not None and run.kind == RunKind.IMPORT else None
     rows = grids.customers(row.realm_id, **filters, run_id=item_run) if row else []
     return render_template(
         "wsqb/import.html", rows=rows, run=run, progress=progress(run), form=ActionForm(), **filters,
@@ -37,12 +38,12 @@ def import_selected():
     selected = request.form.getlist("selected")
     known = mirror.get(realm_id, selected) if realm_id else {}
     rows = [(cid, known[cid].display_name) for cid in dict.fromkeys(selected) if cid in known]
-    return start("import", rows, "wsqb.import_form", "Select at least one customer to import.")
+    return start(RunKind.IMPORT, rows, "wsqb.import_form", "Select at least one customer to import.")
 
 
 @guarded("import")
 def refresh():
-    return start("refresh", [], "wsqb.import_form")
+    return start(RunKind.REFRESH, [], "wsqb.import_form")
 
 
 def register(bp: Blueprint) -> None:

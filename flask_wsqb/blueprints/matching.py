@@ -6,6 +6,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from ..sync import grids, links, mirror, proposals
 from ..state import current_state
 from ..forms import ActionForm
+from ..models import RunKind
 from . import guarded
 from .params import ID, kept_args
 from .runs import progress, realm_or_none, shown_run, start
@@ -46,7 +47,7 @@ def _by() -> str | None:
 @guarded("match")
 def form():
     realm_id = realm_or_none()
-    run = shown_run("match", "import", "export")
+    run = shown_run(RunKind.MATCH, RunKind.IMPORT, RunKind.EXPORT)
     filters = _filters()
     contacts = grids.match_contacts(realm_id, **filters) if realm_id else []
     customers = grids.customers(realm_id, show_synced=False, show_hidden=filters["show_hidden"]) if realm_id else []
@@ -61,7 +62,7 @@ def form():
 
 @guarded("match")
 def auto_match():
-    return start("match", [], "wsqb.match_form")
+    return start(RunKind.MATCH, [], "wsqb.match_form")
 
 
 @guarded("match")
@@ -144,7 +145,7 @@ def link(contact_id: str):
 def export_one(contact_id: str):
     store = current_state().contacts
     contact = _contact_or_404()
-    return start("export", [(store.contact_id(contact), store.read(contact)["display_name"])], "wsqb.match_form")
+    return start(RunKind.EXPORT, [(store.contact_id(contact), store.read(contact)["display_name"])], "wsqb.match_form")
 
 
 @guarded("match", "import")
@@ -152,7 +153,7 @@ def import_one(customer_id: str):
     known = mirror.get(_realm(), [customer_id])
     if customer_id not in known:
         abort(404)
-    return start("import", [(customer_id, known[customer_id].display_name)], "wsqb.match_form")
+    return start(RunKind.IMPORT, [(customer_id, known[customer_id].display_name)], "wsqb.match_form")
 
 
 @guarded("match")

@@ -7,18 +7,18 @@ from ..quickbooks.tokens import current_connection
 from ..sync import reports, retry, runs
 from .. import tasks
 from ..state import current_state
-from ..models import aware
+from ..models import RunKind, aware
 from . import connection_status, guarded, require
 from .params import ID, id_arg, kept_args
 
 #: Who may see and retry a run: the actions of the forms that show it (any of them).
-RUN_ACTIONS = {"import": ("import",), "export": ("export",), "match": ("match",),
-               "refresh": ("import", "connection")}
+RUN_ACTIONS = {RunKind.IMPORT: ("import",), RunKind.EXPORT: ("export",), RunKind.MATCH: ("match",),
+               RunKind.REFRESH: ("import", "connection")}
 #: The form that shows each kind of run.
-_FORMS = {"import": "wsqb.import_form", "export": "wsqb.export_form", "match": "wsqb.match_form",
-          "refresh": "wsqb.import_form"}
+_FORMS = {RunKind.IMPORT: "wsqb.import_form", RunKind.EXPORT: "wsqb.export_form", RunKind.MATCH: "wsqb.match_form",
+          RunKind.REFRESH: "wsqb.import_form"}
 #: What a selected row is called, per kind of run, in "already being ..." messages.
-_ROWS = {"import": ("customer", "imported"), "export": ("contact", "exported")}
+_ROWS = {RunKind.IMPORT: ("customer", "imported"), RunKind.EXPORT: ("contact", "exported")}
 
 
 def realm_or_none() -> str | None:
@@ -26,7 +26,7 @@ def realm_or_none() -> str | None:
     return row.realm_id if row else None
 
 
-def start(kind: str, rows: list[tuple[str, str]], back: str, nothing: str | None = None):
+def start(kind: RunKind, rows: list[tuple[str, str]], back: str, nothing: str | None = None):
     """Create a run for the selected rows, start it, and go back to the form showing it.
 
     ``nothing`` is what to say when no row was selected (``None``: a run needs no rows). Rows
@@ -54,7 +54,7 @@ def start(kind: str, rows: list[tuple[str, str]], back: str, nothing: str | None
     return redirect(url_for(back, run=run.id, **kept_args()))
 
 
-def launch(realm_id: str, kind: str, rows: list[tuple[str, str]]):
+def launch(realm_id: str, kind: RunKind, rows: list[tuple[str, str]]):
     """Create the run and hand it to a worker; if the queue is down, say so on the page."""
     run = runs.create(realm_id, kind, rows, created_by=current_state().extension.current_user_name())
     try:
@@ -65,7 +65,7 @@ def launch(realm_id: str, kind: str, rows: list[tuple[str, str]]):
     return run
 
 
-def shown_run(*kinds: str):
+def shown_run(*kinds: RunKind):
     """The run named by ``?run=`` if it is one of these kinds; without one, the latest
     unfinished run of the first kind (a user who left the page comes back to its progress)."""
     run_id = id_arg("run")

@@ -7,7 +7,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from ..config import setting
-from ..models import PENDING, utcnow
+from ..models import ItemStatus, utcnow
 from ..state import current_state
 
 
@@ -22,7 +22,7 @@ def claim(run_id: int, worker: str, limit: int) -> list:
     session, SyncItem = state.db.session, state.models.SyncItem
     while True:
         lease_ended = utcnow() - timedelta(seconds=float(setting("CLAIM_LEASE")))
-        free = sa.and_(SyncItem.run_id == run_id, SyncItem.status == PENDING,
+        free = sa.and_(SyncItem.run_id == run_id, SyncItem.status == ItemStatus.PENDING,
                        sa.or_(SyncItem.claimed_by.is_(None), SyncItem.claimed_at < lease_ended))
         ids = list(session.execute(sa.select(SyncItem.id).where(free).order_by(SyncItem.id).limit(limit)
                                    .with_for_update(skip_locked=True)).scalars())

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
+from ..models import ProposalStatus
 from ..state import current_state
 
 
@@ -108,7 +109,7 @@ class Proposal:
     customer_name: str
     score: float
     reason: str
-    status: str  # "proposed" or "review"
+    status: ProposalStatus  # proposed or review
 
 
 @dataclass
@@ -159,7 +160,7 @@ def acceptable_proposals(realm_id: str, score: float, show_hidden: bool) -> list
     """The confident proposals scoring at least ``score`` that Match Contacts shows with these
     filters: what its bulk Accept counts and accepts, never a row the page did not show."""
     Proposal_ = current_state().models.MatchProposal
-    query = _open_proposals(realm_id, show_hidden).where(Proposal_.status == "proposed", Proposal_.score >= score)
+    query = _open_proposals(realm_id, show_hidden).where(Proposal_.status == ProposalStatus.PROPOSED, Proposal_.score >= score)
     return [row.id for row in current_state().db.session.execute(query)]
 
 
@@ -180,7 +181,7 @@ def _open_proposals(realm_id: str, show_hidden: bool) -> sa.Select:
                                          contact_link.contact_id == Proposal_.contact_id))
         .outerjoin(customer_link, sa.and_(customer_link.realm_id == Proposal_.realm_id,
                                           customer_link.customer_id == Proposal_.customer_id))
-        .where(Proposal_.realm_id == realm_id, Proposal_.status != "rejected", Customer.deleted.is_(False),
+        .where(Proposal_.realm_id == realm_id, Proposal_.status != ProposalStatus.REJECTED, Customer.deleted.is_(False),
                contact_link.id.is_(None), customer_link.id.is_(None))
     )
     if not show_hidden:

@@ -18,7 +18,7 @@ from flask import current_app
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from .. import signals
-from ..models import ERROR, OK, PENDING, RUNNING, utcnow
+from ..models import ItemStatus, RunState, utcnow
 from ..quickbooks.errors import AuthLostError, QuickBooksError
 from ..state import current_state
 from .claims import claim
@@ -40,11 +40,11 @@ def notify(signal, **values) -> None:
 
 
 def succeed(item, message: str | None = None) -> None:
-    item.status, item.message = OK, message
+    item.status, item.message = ItemStatus.OK, message
 
 
 def fail(item, message: str) -> None:
-    item.status, item.message = ERROR, message
+    item.status, item.message = ItemStatus.ERROR, message
     notify(signals.sync_failed, run_id=item.run_id, key=item.key, message=message)
 
 
@@ -114,7 +114,7 @@ def _finish_if_last(run) -> None:
     tally = counts(run.id)
     if tally["done"] == tally["total"]:
         current_state().db.session.refresh(run)
-        if run.state == RUNNING:
+        if run.state == RunState.RUNNING:
             finish(run)
 
 
@@ -136,7 +136,7 @@ def _run_chunk(run, handle_chunk: Callable[[list], None], items: list) -> None:
         else:
             reason = "This row was not processed (an internal error); run it again."
         for item in items:
-            if item.status == PENDING:  # never leave a row pending: the loop would not end
+            if item.status == ItemStatus.PENDING:  # never leave a row pending: the loop would not end
                 fail(item, reason)
         run.heartbeat_at = utcnow()  # last: a write at the start would hold SQLite's lock throughout
         session.commit()

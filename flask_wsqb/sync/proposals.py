@@ -11,9 +11,9 @@ import sqlalchemy as sa
 
 from . import grids, links, mirror, runs
 from .. import matching
+from ..models import ProposalStatus
 from ..state import current_state
 
-PROPOSED, REVIEW, REJECTED = "proposed", "review", "rejected"
 
 
 def auto_match(run, gateway) -> None:
@@ -25,17 +25,17 @@ def auto_match(run, gateway) -> None:
     session = state.db.session
     Proposal = state.models.MatchProposal
     rejected = set(session.execute(sa.select(Proposal.contact_id, Proposal.customer_id).where(
-        Proposal.realm_id == realm_id, Proposal.status == REJECTED)).all())
+        Proposal.realm_id == realm_id, Proposal.status == ProposalStatus.REJECTED)).all())
     result = matching.match_all(_contact_records(realm_id), _customer_records(realm_id))
-    session.execute(sa.delete(Proposal).where(Proposal.realm_id == realm_id, Proposal.status != REJECTED))
+    session.execute(sa.delete(Proposal).where(Proposal.realm_id == realm_id, Proposal.status != ProposalStatus.REJECTED))
     rows = [{"realm_id": realm_id, "contact_id": m.contact_id, "customer_id": m.customer_id,
              "score": round(float(m.score), 1), "reason": m.reason[:500], "status": status}
-            for status, found in ((PROPOSED, result.matches), (REVIEW, result.review))
+            for status, found in ((ProposalStatus.PROPOSED, result.matches), (ProposalStatus.REVIEW, result.review))
             for m in found if (m.contact_id, m.customer_id) not in rejected]
     if rows:
         session.execute(sa.insert(Proposal), rows)
-    proposed = sum(1 for r in rows if r["status"] == PROPOSED)
-    review = len({r["contact_id"] for r in rows if r["status"] == REVIEW})
+    proposed = sum(1 for r in rows if r["status"] == ProposalStatus.PROPOSED)
+    review = len({r["contact_id"] for r in rows if r["status"] == ProposalStatus.REVIEW})
     runs.finish(run, message=f"Auto Match proposed {proposed} link{'s' * (proposed != 1)}; "
                              f"{review} contact{'s' * (review != 1)} need{'s' * (review == 1)} your review. "
                              "Nothing is linked until you accept.")
@@ -80,7 +80,7 @@ def accept(realm_id: str, proposal_ids: list[int], by: str | None) -> tuple[int,
     state = current_state()
     Proposal = state.models.MatchProposal
     proposals = state.db.session.execute(sa.select(Proposal).where(
-        Proposal.realm_id == realm_id, Proposal.id.in_(proposal_ids), Proposal.status != REJECTED)
+        Proposal.realm_id == realm_id, Proposal.id.in_(proposal_ids), Proposal.status != ProposalStatus.REJECTED)
         .order_by(Proposal.score.desc(), Proposal.id)).scalars()
     linked, problems = 0, []
     for proposal in proposals:
@@ -104,7 +104,7 @@ def reject(realm_id: str, proposal_id: int) -> None:
     state = current_state()
     Proposal = state.models.MatchProposal
     state.db.session.execute(sa.update(Proposal).where(
-        Proposal.realm_id == realm_id, Proposal.id == proposal_id).values(status=REJECTED))
+        Proposal.realm_id == realm_id, Proposal.id == proposal_id).values(status=ProposalStatus.REJECTED))
     state.db.session.commit()
 
 
@@ -119,5 +119,5 @@ def link_pair(realm_id: str, contact_id: str, customer_id: str, how: str, by: st
     state = current_state()
     Proposal = state.models.MatchProposal
     state.db.session.execute(sa.delete(Proposal).where(
-        Proposal.realm_id == realm_id, Proposal.status != REJECTED,
+        Proposal.realm_id == realm_id, Proposal.status != ProposalStatus.REJECTED,
         sa.or_(Proposal.contact_id == str(contact_id), Proposal.customer_id == str(customer_id))))

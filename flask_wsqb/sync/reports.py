@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from ..models import DONE, FAILED
 from ..state import current_state
 from .retry import retryable, stalled
 from .runs import counts
@@ -22,7 +21,7 @@ def report(run, *, items: bool = True) -> dict:
         "id": run.id,
         "kind": run.kind,
         "state": run.state,
-        "finished": run.state in (DONE, FAILED),
+        "finished": run.state.finished,
         "stalled": stalled(run),
         "retryable": retryable(run, tally),
         "message": run.message,

@@ -6,14 +6,14 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from ..config import setting
-from ..models import DONE, FAILED, OK, PENDING, QUEUED, RUNNING, aware, utcnow
+from ..models import ItemStatus, RunKind, RunState, aware, utcnow
 from ..state import current_state
 from .runs import counts
 
 
 def stalled(run) -> bool:
     """Unfinished, and no sign of life for too long: its worker died, or none is running."""
-    if run.state not in (QUEUED, RUNNING):
+    if run.state.finished:
         return False
     last = aware(run.heartbeat_at or run.created_at)
     return utcnow() - last > timedelta(seconds=float(setting("STALL_AFTER")))
@@ -23,19 +23,19 @@ def retryable(run, tally: dict[str, int] | None = None) -> bool:
     """Whether "Retry" makes sense: rows left undone by a stalled or stopped run, or failed rows.
 
     ``tally``: the run's :func:`counts`, when the caller has them already."""
-    if run.kind not in ("import", "export"):
+    if run.kind not in (RunKind.IMPORT, RunKind.EXPORT):
         return False
     if stalled(run):
         return True
     tally = tally or counts(run.id)
-    return run.state in (DONE, FAILED) and (tally["errors"] > 0 or tally["done"] < tally["total"])
+    return run.state.finished and (tally["errors"] > 0 or tally["done"] < tally["total"])
 
 
 def retry(run) -> None:
     """Queue the rows not done, and the failed ones, again (re-running creates nothing twice)."""
     SyncItem = current_state().models.SyncItem
     current_state().db.session.execute(
-        sa.update(SyncItem).where(SyncItem.run_id == run.id, SyncItem.status != OK)
-        .values(status=PENDING, message=None, claimed_by=None, claimed_at=None))
-    run.state, run.message, run.finished_at, run.heartbeat_at = QUEUED, None, None, utcnow()
+        sa.update(SyncItem).where(SyncItem.run_id == run.id, SyncItem.status != ItemStatus.OK)
+        .values(status=ItemStatus.PENDING, message=None, claimed_by=None, claimed_at=None))
+    run.state, run.message, run.finished_at, run.heartbeat_at = RunState.QUEUED, None, None, utcnow()
     current_state().db.session.commit()

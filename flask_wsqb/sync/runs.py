@@ -10,18 +10,18 @@ from collections.abc import Iterable
 
 import sqlalchemy as sa
 
-from ..models import DONE, ERROR, FAILED, OK, PENDING, QUEUED, RUNNING, utcnow
+from ..models import ItemStatus, RunKind, RunState, utcnow
 from ..state import current_state
 
 
-def create(realm_id: str, kind: str, rows: Iterable[tuple[str, str]], created_by: str | None = None):
+def create(realm_id: str, kind: RunKind, rows: Iterable[tuple[str, str]], created_by: str | None = None):
     """A queued run with one pending item per ``(key, label)`` row."""
     state = current_state()
     session = state.db.session
-    run = state.models.SyncRun(realm_id=realm_id, kind=kind, state=QUEUED, created_by=created_by)
+    run = state.models.SyncRun(realm_id=realm_id, kind=kind, state=RunState.QUEUED, created_by=created_by)
     session.add(run)
     session.flush()
-    items = [{"run_id": run.id, "key": str(key), "label": label[:500], "status": PENDING, "updated_at": utcnow()}
+    items = [{"run_id": run.id, "key": str(key), "label": label[:500], "status": ItemStatus.PENDING, "updated_at": utcnow()}
              for key, label in dict(rows).items()]
     if items:  # an empty list would insert one row of defaults
         session.execute(sa.insert(state.models.SyncItem), items)
@@ -34,17 +34,17 @@ def get(run_id: int):
     return state.db.session.get(state.models.SyncRun, run_id)
 
 
-def latest_unfinished(realm_id: str, kind: str):
+def latest_unfinished(realm_id: str, kind: RunKind):
     """The newest run of this kind not finished yet (queued, running or stalled), or None."""
     state = current_state()
     SyncRun = state.models.SyncRun
     return state.db.session.execute(
         sa.select(SyncRun).where(SyncRun.realm_id == realm_id, SyncRun.kind == kind,
-                                 SyncRun.state.in_((QUEUED, RUNNING)))
+                                 SyncRun.state.in_((RunState.QUEUED, RunState.RUNNING)))
         .order_by(SyncRun.id.desc()).limit(1)).scalar()
 
 
-def held(realm_id: str, kind: str, keys: list[str]) -> dict[str, int]:
+def held(realm_id: str, kind: RunKind, keys: list[str]) -> dict[str, int]:
     """``{key: run id}`` for the rows among ``keys`` that an unfinished run of this kind has yet
     to do: selecting them again would start a second run over the same rows."""
     if not keys:
@@ -53,21 +53,21 @@ def held(realm_id: str, kind: str, keys: list[str]) -> dict[str, int]:
     SyncRun, SyncItem = state.models.SyncRun, state.models.SyncItem
     rows = state.db.session.execute(
         sa.select(SyncItem.key, SyncItem.run_id).join(SyncRun, SyncRun.id == SyncItem.run_id)
-        .where(SyncRun.realm_id == realm_id, SyncRun.kind == kind, SyncRun.state.in_((QUEUED, RUNNING)),
-               SyncItem.status == PENDING, SyncItem.key.in_(keys)))
+        .where(SyncRun.realm_id == realm_id, SyncRun.kind == kind, SyncRun.state.in_((RunState.QUEUED, RunState.RUNNING)),
+               SyncItem.status == ItemStatus.PENDING, SyncItem.key.in_(keys)))
     return dict(rows.all())
 
 
 def start(run) -> None:
     """Mark the run running (the first of its jobs to start does; the others just beat)."""
-    if run.state != RUNNING:
-        run.state, run.started_at, run.message = RUNNING, utcnow(), None
+    if run.state != RunState.RUNNING:
+        run.state, run.started_at, run.message = RunState.RUNNING, utcnow(), None
     run.heartbeat_at = utcnow()
     current_state().db.session.commit()
 
 
 def finish(run, *, message: str | None = None, failed: bool = False) -> None:
-    run.state = FAILED if failed else DONE
+    run.state = RunState.FAILED if failed else RunState.DONE
     run.finished_at = utcnow()
     run.message = message
     current_state().db.session.commit()
@@ -80,5 +80,5 @@ def counts(run_id: int) -> dict[str, int]:
     ).all()
     by_status = dict(rows)
     total = sum(by_status.values())
-    return {"total": total, "done": total - by_status.get(PENDING, 0),
-            "ok": by_status.get(OK, 0), "errors": by_status.get(ERROR, 0)}
+    return {"total": total, "done": total - by_status.get(ItemStatus.PENDING, 0),
+            "ok": by_status.get(ItemStatus.OK, 0), "errors": by_status.get(ItemStatus.ERROR, 0)}

@@ -16,7 +16,7 @@ from flask.cli import ScriptInfo
 from ..quickbooks.factory import gateway
 from ..sync import exporting, importing, mirror, proposals, runs
 from ..quickbooks.errors import QuickBooksError
-from ..models import DONE
+from ..models import RunKind, RunState
 
 _loaded_app = None
 
@@ -41,10 +41,10 @@ def _refresh(run, gateway) -> None:
 
 
 _KINDS = {
-    "import": importing.import_customers,
-    "export": exporting.export_contacts,
-    "refresh": _refresh,
-    "match": proposals.auto_match,
+    RunKind.IMPORT: importing.import_customers,
+    RunKind.EXPORT: exporting.export_contacts,
+    RunKind.REFRESH: _refresh,
+    RunKind.MATCH: proposals.auto_match,
 }
 
 
@@ -52,7 +52,7 @@ def run_sync(run_id: int) -> None:
     """Run (or resume) one sync run to the end."""
     with _app_context():
         run = runs.get(run_id)
-        if run is None or run.state == DONE:
+        if run is None or run.state == RunState.DONE:
             return
         try:
             _KINDS[run.kind](run, gateway())
