@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
-from ..sync import grids, links, mirror, proposals
+from ..sync import grids, mirror, proposals
 from ..state import current_state
 from ..forms import ActionForm
 from ..models import RunKind
@@ -102,11 +102,10 @@ def reject(proposal_id: int):
 @guarded("match")
 def unlink(contact_id: str):
     contact_id = current_state().contacts.contact_id(_contact_or_404())
-    if links.unlink(_realm(), contact_id, "manual", _by()) is None:
-        flash("That contact was not linked.", "info")
-    else:
-        current_state().db.session.commit()
+    if proposals.unlink_by_hand(_realm(), contact_id, _by()):
         flash("Unlinked. Nothing was changed in the app or in QuickBooks.", "success")
+    else:
+        flash("That contact was not linked.", "info")
     return _back()
 
 
@@ -132,11 +131,10 @@ def link(contact_id: str):
     if customer_id not in mirror.get(realm_id, [customer_id]):
         abort(404)
     try:
-        proposals.link_pair(realm_id, contact_id, customer_id, "manual", _by())
+        proposals.link_by_hand(realm_id, contact_id, customer_id, _by())
     except ValueError as exc:
         flash(str(exc), "error")
         return _back()
-    state.db.session.commit()
     flash("Linked.", "success")
     return _back()
 
@@ -159,11 +157,10 @@ def import_one(customer_id: str):
 @guarded("match")
 def undo(event_id: int):
     try:
-        message = links.undo(_realm(), event_id, _by())
+        message = proposals.undo(_realm(), event_id, _by())
     except ValueError as exc:
         flash(str(exc), "error")
         return _back()
-    current_state().db.session.commit()
     flash(message, "success")
     return _back()
 

@@ -108,6 +108,26 @@ def reject(realm_id: str, proposal_id: int) -> None:
     state.db.session.commit()
 
 
+def link_by_hand(realm_id: str, contact_id: str, customer_id: str, by: str | None) -> None:
+    """Link a contact and a customer the user picked (ValueError saying why not)."""
+    link_pair(realm_id, contact_id, customer_id, "manual", by)
+    current_state().db.session.commit()
+
+
+def unlink_by_hand(realm_id: str, contact_id: str, by: str | None) -> bool:
+    """Remove the contact's link; False when it had none. Nothing changes in either record."""
+    unlinked = links.unlink(realm_id, contact_id, "manual", by) is not None
+    current_state().db.session.commit()
+    return unlinked
+
+
+def undo(realm_id: str, event_id: int, by: str | None) -> str:
+    """Reverse one link history entry; says what was done (ValueError saying why not)."""
+    message = links.undo(realm_id, event_id, by)
+    current_state().db.session.commit()
+    return message
+
+
 def link_pair(realm_id: str, contact_id: str, customer_id: str, how: str, by: str | None) -> None:
     """Link one contact and one customer if both are free; the open proposals of both go."""
     if links.customers_by_contact(realm_id, [contact_id]):

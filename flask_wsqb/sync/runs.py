@@ -67,6 +67,9 @@ def start(run) -> None:
 
 
 def finish(run, *, message: str | None = None, failed: bool = False) -> None:
+    """End the run. A failed run drops what its failed work left uncommitted first."""
+    if failed:
+        current_state().db.session.rollback()
     run.state = RunState.FAILED if failed else RunState.DONE
     run.finished_at = utcnow()
     run.message = message

@@ -57,10 +57,8 @@ def run_sync(run_id: int) -> None:
         try:
             _KINDS[run.kind](run, gateway())
         except QuickBooksError as exc:
-            current_app.extensions["wsqb"].db.session.rollback()
             runs.finish(run, message=str(exc), failed=True)
         except Exception as exc:
             current_app.logger.exception("flask-wsqb run %s stopped", run_id)
-            current_app.extensions["wsqb"].db.session.rollback()
             runs.finish(run, message=f"The job stopped unexpectedly ({type(exc).__name__}); "
                                      "the rows not done yet can be run again.", failed=True)
