@@ -7,7 +7,7 @@ from ..quickbooks.tokens import current_connection
 from ..sync import grids, mirror
 from ..forms import ActionForm
 from ..models import RunKind
-from ..models import aware
+from ..clock import aware
 from . import guarded
 from .params import kept_args
 from .runs import progress, realm_or_none, shown_run, start

@@ -7,7 +7,8 @@ from ..quickbooks.tokens import current_connection
 from ..sync import reports, retry, runs
 from .. import tasks
 from ..state import current_state
-from ..models import RunKind, aware
+from ..models import RunKind
+from ..clock import aware
 from . import connection_status, guarded, require
 from .params import ID, id_arg, kept_args
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import current_app
 
-from ..models import utcnow
+from ..clock import utcnow
 from ..state import current_state
 from . import oauth
 from .crypto import UndecryptableError

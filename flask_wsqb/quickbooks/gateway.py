@@ -22,6 +22,7 @@ import requests
 from quickbooks import QuickBooks
 from quickbooks.exceptions import AuthorizationException, QuickbooksException
 
+from ..clock import utcnow
 from . import locks, oauth
 from .budget import Budget, Unlimited
 from .oauth import OAuthSettings, Tokens
@@ -245,7 +246,7 @@ class QuickBooksGateway:
         return self._tokens
 
     def _fresh_tokens(self) -> Tokens:
-        if self._tokens.access_expires_at - EXPIRY_MARGIN <= oauth.utcnow():
+        if self._tokens.access_expires_at - EXPIRY_MARGIN <= utcnow():
             self.refresh(stale_access_token=self._tokens.access_token)
         return self._tokens
 
@@ -255,7 +256,7 @@ class QuickBooksGateway:
         with self._lock(f"refresh:{self.realm_id}"):
             stored = self._store.load()
             if stored.access_token != (stale_access_token or self._tokens.access_token) and (
-                stored.access_expires_at - EXPIRY_MARGIN > oauth.utcnow()
+                stored.access_expires_at - EXPIRY_MARGIN > utcnow()
             ):
                 self._tokens = stored  # another thread or process refreshed already
                 return stored

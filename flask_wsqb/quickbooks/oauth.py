@@ -6,22 +6,19 @@ takes ``sandbox``, ``production`` or the URL of a discovery document as its envi
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 from intuitlib.client import AuthClient
 from intuitlib.enums import Scopes
 from intuitlib.exceptions import AuthClientError
 import requests
 
+from ..clock import utcnow
 from .errors import ServiceUnavailableError, reconnect_needed
 
 #: Intuit's published lifetimes, used when a token answer leaves them out.
 ACCESS_TOKEN_LIFETIME = 3600
 REFRESH_TOKEN_LIFETIME = 100 * 24 * 3600
-
-
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from ..config import setting
-from ..models import aware, utcnow
+from ..clock import aware, utcnow
 from ..state import current_state
 from .errors import reconnect_needed
 from .tokens import current_connection

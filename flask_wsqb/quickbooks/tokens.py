@@ -9,7 +9,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from ..models import aware, utcnow
+from ..clock import aware, utcnow
 from ..state import current_state
 from .crypto import UndecryptableError
 from .errors import AuthLostError, NotConnectedError, reconnect_needed

@@ -7,7 +7,8 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from ..config import setting
-from ..models import ItemStatus, utcnow
+from ..models import ItemStatus
+from ..clock import utcnow
 from ..state import current_state
 
 

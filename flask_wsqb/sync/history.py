@@ -4,7 +4,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from ..state import current_state
-from ..models import utcnow
+from ..clock import utcnow
 
 APP, QUICKBOOKS = "app", "quickbooks"
 

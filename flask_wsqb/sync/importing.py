@@ -15,7 +15,7 @@ from . import history, links, merge, mirror, processing
 from ..fields import name_key
 from .. import signals
 from ..state import current_state
-from ..models import aware
+from ..clock import aware
 from .processing import RowFailure
 
 

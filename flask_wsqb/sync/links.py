@@ -11,7 +11,7 @@ from collections.abc import Iterable
 import sqlalchemy as sa
 
 from ..state import current_state
-from ..models import utcnow
+from ..clock import utcnow
 
 
 def link(realm_id: str, contact_id: str, customer_id: str, how: str, by: str | None = None):

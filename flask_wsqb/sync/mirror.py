@@ -18,7 +18,7 @@ from ..fields import is_active, name_key
 from ..quickbooks.errors import AuthLostError, QuickBooksError
 from ..state import current_state
 from ..quickbooks.gateway import PAGE_SIZE, QuickBooksGateway
-from ..models import aware, utcnow
+from ..clock import aware, utcnow
 
 #: QuickBooks keeps 30 days of changes; stay clear of the edge.
 CDC_HORIZON = timedelta(days=29)

@@ -18,7 +18,8 @@ from flask import current_app
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from .. import signals
-from ..models import ItemStatus, RunState, utcnow
+from ..models import ItemStatus, RunState
+from ..clock import utcnow
 from ..quickbooks.errors import AuthLostError, QuickBooksError
 from ..state import current_state
 from .claims import claim

@@ -6,7 +6,8 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from ..config import setting
-from ..models import ItemStatus, RunKind, RunState, aware, utcnow
+from ..models import ItemStatus, RunKind, RunState
+from ..clock import aware, utcnow
 from ..state import current_state
 from .runs import counts
 
