@@ -1,83 +1,19 @@
 """The extension's pages, in one blueprint named ``wsqb`` built per app."""
 from __future__ import annotations
 
-from collections.abc import Callable
+from flask import Blueprint
 
-from flask import Blueprint, abort, current_app, g, make_response, render_template, request
-
-from ..quickbooks.status import Status, status
-from ..state import current_state
-
-
-def guarded(*actions: str) -> Callable:
-    """Name the access-check actions a view needs (all of them). A view guarded with none
-    needs a registered check and decides from what it shows, with :func:`require`; views
-    without ``guarded`` are always denied."""
-
-    def decorate(view: Callable) -> Callable:
-        view.wsqb_actions = actions  # type: ignore[attr-defined]
-        return view
-
-    return decorate
-
-
-def allows(*actions: str) -> bool:
-    """Whether the host's check lets the current user do every one of ``actions``."""
-    extension = current_state().extension
-    return all(extension.allows(action) for action in actions)
-
-
-def require(*any_of: str) -> None:
-    """Stop with the access-denied page unless the user may do one of ``any_of``."""
-    if not any(allows(action) for action in any_of):
-        abort(_denied(unconfigured=False))
-
-
-def _denied(*, unconfigured: bool):
-    return make_response(render_template("wsqb/denied.html", unconfigured=unconfigured), 403)
-
-
-def _check_access():
-    if request.endpoint == "wsqb.static":
-        return None
-    view = current_app.view_functions.get(request.endpoint or "")
-    actions = getattr(view, "wsqb_actions", None)
-    if not current_state().extension.has_access_check:
-        return _denied(unconfigured=True)
-    if actions is None or not allows(*actions):
-        return _denied(unconfigured=False)
-    return None
-
-
-def _refuse_nul():
-    """No name, id or search holds a NUL character, and PostgreSQL refuses text carrying one:
-    a request with one anywhere is answered as the bad request it is, before any query."""
-    values = list((request.view_args or {}).values())
-    for given in (request.args, request.form):
-        values += [value for _key, many in given.lists() for value in many]
-    if any("\x00" in str(value) for value in values):
-        abort(400, "The request contains a NUL character, which no name, id or search can hold.")
-
-
-def connection_status() -> Status:
-    """The connection's state, read once per request (the reconnect banner and the page both use it)."""
-    if "wsqb_status" not in g:
-        g.wsqb_status = status()
-    return g.wsqb_status
-
-
-def _page_context() -> dict:
-    return {"wsqb_status": connection_status}
+from . import connection, contact, exporting, importing, matching, runs
+from .access import check_access, refuse_nul
+from .banner import page_context
 
 
 def create_blueprint() -> Blueprint:
-    from . import connection, contact, exporting, importing, matching, runs
-
     bp = Blueprint("wsqb", __name__, template_folder="../templates", static_folder="../static",
                    static_url_path="/static")
-    bp.before_request(_refuse_nul)
-    bp.before_request(_check_access)
-    bp.context_processor(_page_context)
+    bp.before_request(refuse_nul)
+    bp.before_request(check_access)
+    bp.context_processor(page_context)
     for module in (connection, importing, exporting, matching, contact, runs):
         module.register(bp)
     return bp

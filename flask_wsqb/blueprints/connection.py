@@ -9,11 +9,11 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, s
 from ..quickbooks import connection, oauth
 from ..quickbooks.factory import oauth_settings
 from ..quickbooks.tokens import current_connection
-from . import connection_status
+from .banner import connection_status
 from ..quickbooks.errors import QuickBooksError
 from ..forms import ActionForm
 from ..models import RunKind
-from . import guarded
+from .access import guarded
 from .runs import launch, progress, shown_run
 
 _STATE_KEY = "wsqb_oauth_state"

@@ -5,7 +5,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 
 from ..sync import contact_sync, history
 from ..state import current_state
-from . import guarded
+from .access import guarded
 from .runs import realm_or_none
 
 

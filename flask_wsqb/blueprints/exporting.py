@@ -7,7 +7,7 @@ from ..sync import grids
 from ..state import current_state
 from ..forms import ActionForm
 from ..models import RunKind
-from . import guarded
+from .access import guarded
 from .runs import progress, realm_or_none, shown_run, start
 
 

@@ -8,7 +8,7 @@ from ..sync import grids, mirror
 from ..forms import ActionForm
 from ..models import RunKind
 from ..clock import aware
-from . import guarded
+from .access import guarded
 from .params import kept_args
 from .runs import progress, realm_or_none, shown_run, start
 

@@ -9,7 +9,8 @@ from .. import tasks
 from ..state import current_state
 from ..models import RunKind
 from ..clock import aware
-from . import connection_status, guarded, require
+from .access import guarded, require
+from .banner import connection_status
 from .params import ID, id_arg, kept_args
 
 #: Who may see and retry a run: the actions of the forms that show it (any of them).
