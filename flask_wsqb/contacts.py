@@ -7,7 +7,7 @@ display name, an address in another table) by overriding :meth:`read` and :meth:
 """
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import datetime, timezone
 from typing import Any
 
@@ -83,11 +83,11 @@ class ContactStore:
             value = value.replace(tzinfo=timezone.utc)  # SQLite drops the zone; we store UTC
         return value
 
-    def get(self, session, contact_id: str) -> Any | None:
+    def get(self, session: Any, contact_id: str | None) -> Any | None:
         found = self.get_many(session, [contact_id])
         return found[0] if found else None
 
-    def get_many(self, session, contact_ids: list[str]) -> list[Any]:
+    def get_many(self, session: Any, contact_ids: Sequence[str | None]) -> list[Any]:
         """The contacts with these ids; ids that are not one (see :meth:`parse_id`) match nothing."""
         ids = [key for key in map(self.parse_id, contact_ids) if key is not None]
         if not ids:

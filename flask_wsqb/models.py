@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
@@ -66,7 +66,14 @@ def _text_enum(kind: type[_Text]) -> sa.Enum:
 _Timestamp = sa.DateTime(timezone=True)
 
 
-class _Tokens:
+class _Record:
+    """The columns of one table, mapped on the host's ``db.Model`` by :func:`build_models`."""
+
+    if TYPE_CHECKING:  # the mapped class takes its columns as keywords (SQLAlchemy's constructor)
+        def __init__(self, **values: Any) -> None: ...
+
+
+class _Tokens(_Record):
     """Tokens kept encrypted (see quickbooks/crypto.py) with their expiry times."""
 
     access_token_encrypted: Mapped[str] = mapped_column(sa.Text)
@@ -101,7 +108,7 @@ class PendingConnectionRecord(_Tokens):
     created_at: Mapped[datetime] = mapped_column(_Timestamp, default=utcnow)
 
 
-class CustomerRecord:
+class CustomerRecord(_Record):
     """The local copy of a QuickBooks customer, so grids of 10,000 rows need no request."""
 
     __tablename__ = "wsqb_customer"
@@ -124,7 +131,7 @@ class CustomerRecord:
     data: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
 
 
-class ContactLinkRecord:
+class ContactLinkRecord(_Record):
     """One host contact linked to one QuickBooks customer, unique on both sides."""
 
     __tablename__ = "wsqb_contact_link"
@@ -145,7 +152,7 @@ class ContactLinkRecord:
     synced_at: Mapped[datetime | None] = mapped_column(_Timestamp)
 
 
-class LinkEventRecord:
+class LinkEventRecord(_Record):
     """A link made or removed: who, when, how. Undoing one records its opposite."""
 
     __tablename__ = "wsqb_link_event"
@@ -159,7 +166,7 @@ class LinkEventRecord:
     at: Mapped[datetime] = mapped_column(_Timestamp, default=utcnow)
 
 
-class ChangeRecord:
+class ChangeRecord(_Record):
     """One field the extension changed on one side: the history users can read."""
 
     __tablename__ = "wsqb_change"
@@ -181,7 +188,7 @@ class ChangeRecord:
     conflict: Mapped[bool] = mapped_column(default=False)
 
 
-class MatchProposalRecord:
+class MatchProposalRecord(_Record):
     """What Auto Match suggests for a contact, until accepted or rejected."""
 
     __tablename__ = "wsqb_match_proposal"
@@ -196,7 +203,7 @@ class MatchProposalRecord:
     created_at: Mapped[datetime] = mapped_column(_Timestamp, default=utcnow)
 
 
-class SyncRunRecord:
+class SyncRunRecord(_Record):
     """One bulk job (an Import Selected, an Export Selected, a refresh, an Auto Match)."""
 
     __tablename__ = "wsqb_sync_run"
@@ -213,7 +220,7 @@ class SyncRunRecord:
     heartbeat_at: Mapped[datetime | None] = mapped_column(_Timestamp)
 
 
-class SyncItemRecord:
+class SyncItemRecord(_Record):
     """One selected row of a run and how it ended."""
 
     __tablename__ = "wsqb_sync_item"

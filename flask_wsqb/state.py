@@ -6,9 +6,10 @@ an import cycle (``extension.py``, which builds the state, is imported by nothin
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
-from flask import current_app
+from flask import Flask, current_app
+from werkzeug.local import LocalProxy
 
 if TYPE_CHECKING:
     from .contacts import ContactStore
@@ -36,6 +37,12 @@ class WSQBState:
     @property
     def contacts(self) -> ContactStore:
         return self.extension.contacts
+
+
+def current_app_object() -> Flask:
+    """The app itself behind ``current_app`` (what signals are sent with, and what a thread
+    started from a request keeps)."""
+    return cast("LocalProxy[Flask]", current_app)._get_current_object()
 
 
 def current_state() -> WSQBState:

@@ -1,6 +1,8 @@
 """A contact page's QuickBooks Sync actions, and the Setup history page."""
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
 from ..sync import contact_sync, history
@@ -38,9 +40,9 @@ def sync(contact_id: str):
 @guarded("history")
 def history_page():
     realm_id = realm_or_none()
-    filters = {"contact_id": request.args.get("contact") or None,
-               "source": request.args.get("source") or None,
-               "side": request.args.get("side") or None}
+    filters: dict[str, Any] = {"contact_id": request.args.get("contact") or None,
+                               "source": request.args.get("source") or None,
+                               "side": request.args.get("side") or None}
     entries = history.entries(realm_id, **filters) if realm_id else []
     state = current_state()
     shown = state.contacts.get_many(state.db.session, list({e.contact_id for e in entries}))

@@ -1,6 +1,8 @@
 """Setup → QuickBooks → Contacts → Match Contacts."""
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
 from ..sync import grids, mirror, proposals
@@ -27,7 +29,7 @@ def _back(**extra):
 def _contact_or_404():
     """The contact named in the URL (``contact_id``), read through the contact store."""
     state = current_state()
-    contact = state.contacts.get(state.db.session, request.view_args["contact_id"])
+    contact = state.contacts.get(state.db.session, (request.view_args or {}).get("contact_id"))
     if contact is None:
         abort(404)
     return contact
@@ -167,7 +169,7 @@ def undo(event_id: int):
 
 def register(bp: Blueprint) -> None:
     bp.add_url_rule("/contacts/match", "match_form", form)
-    post = {"methods": ["POST"]}
+    post: dict[str, Any] = {"methods": ["POST"]}
     bp.add_url_rule("/contacts/match/auto", "match_auto", auto_match, **post)
     bp.add_url_rule("/contacts/match/accept-above", "match_accept_above", accept_above, **post)
     bp.add_url_rule(f"/contacts/match/proposals/<{ID}:proposal_id>/accept", "match_accept", accept, **post)

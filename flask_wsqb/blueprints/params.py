@@ -2,6 +2,8 @@
 "no such thing" (a 404, or left out of a selection), never a 500 or a second spelling of an id."""
 from __future__ import annotations
 
+from typing import Any
+
 from flask import request
 
 #: The largest id the extension's tables hold (a 32-bit INTEGER on PostgreSQL).
@@ -25,6 +27,6 @@ def id_arg(name: str) -> int | None:
     return parse_id(request.args.get(name))
 
 
-def kept_args() -> dict[str, str]:
+def kept_args() -> dict[str, Any]:
     """The form's filters (posted in its action's query string), to carry to the next page."""
     return {key: request.args[key] for key in FILTERS if request.args.get(key)}

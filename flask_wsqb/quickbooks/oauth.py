@@ -59,7 +59,7 @@ class _TimedAuthClient(AuthClient):
         self.timeout = timeout  # set first: the constructor already fetches discovery
         super().__init__(*args, **kwargs)
 
-    def request(self, method, url, **kwargs):  # type: ignore[override]
+    def request(self, method, url, **kwargs):
         kwargs.setdefault("timeout", self.timeout)
         return super().request(method, url, **kwargs)
 

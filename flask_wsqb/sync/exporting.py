@@ -22,6 +22,7 @@ from ..fields import FieldSet, compose_display_name, diff, display_name, name_ke
 from .. import signals
 from ..quickbooks.errors import AuthLostError, DuplicateNameError, NotFoundError, QuickBooksError, StaleObjectError
 from ..state import current_state
+from ..models import SyncItemRecord
 from ..quickbooks.gateway import BATCH_SIZE, BatchItem, QuickBooksGateway
 from .processing import RowFailure
 
@@ -37,7 +38,7 @@ def export_contacts(run, gateway: QuickBooksGateway) -> None:
 class _Row:
     """One contact on its way to QuickBooks."""
 
-    item: object
+    item: SyncItemRecord
     op: str  # "create" or "update"
     ours: dict[str, str]  # the contact's values as Sync compares them
     body: dict = field(default_factory=dict)
@@ -73,8 +74,8 @@ class _Exporter:
         contacts = self._contacts([item.key for item in items])
         linked = links.by_contact(self.realm_id, contacts)
         customers = mirror.get(self.realm_id, [link.customer_id for link in linked.values()])
-        refused: list[tuple[object, str]] = []
-        same_names: list[tuple[object, tuple[str, str], dict[str, str]]] = []
+        refused: list[tuple[SyncItemRecord, str]] = []
+        same_names: list[tuple[SyncItemRecord, tuple[str, str], dict[str, str]]] = []
         rows: list[_Row] = []
         for item in items:
             contact = contacts.get(item.key)

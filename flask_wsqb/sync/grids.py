@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
@@ -82,7 +83,7 @@ def contacts(realm_id: str | None, *, search: str = "", run_id: int | None = Non
     id_col = store.column("id")
     key = sa.cast(id_col, sa.String)
     hidden = store.column("hidden")
-    columns = [key]
+    columns: list[Any] = [key]
     for field in ("display_name", "company", "email", "phone"):
         column = store.column(field)
         columns.append(column if column is not None else sa.literal(""))
@@ -98,8 +99,9 @@ def contacts(realm_id: str | None, *, search: str = "", run_id: int | None = Non
         query = query.where(_contains(
             [store.column(f) for f in ("display_name", "company", "email", "first_name", "last_name")], search))
     query = query.order_by(sa.func.lower(store.column("display_name")), id_col)
-    return [Row(*(v if v is not None else "" for v in row[:5]), bool(row[5]), bool(row[6]),
-                *(v or "" for v in row[7:])) for row in state.db.session.execute(query)]
+    return [Row(str(key), name or "", company or "", email or "", phone or "", bool(active), bool(linked),
+                *(value or "" for value in results))
+            for key, name, company, email, phone, active, linked, *results in state.db.session.execute(query)]
 
 
 @dataclass(frozen=True)
@@ -130,7 +132,7 @@ def match_contacts(realm_id: str, *, hide_synced: bool, show_hidden: bool) -> li
     store, ContactLink, Customer = state.contacts, state.models.ContactLink, state.models.Customer
     key = sa.cast(store.column("id"), sa.String)
     hidden = store.column("hidden")
-    columns = [key]
+    columns: list[Any] = [key]
     for field in ("display_name", "company", "email"):
         column = store.column(field)
         columns.append(column if column is not None else sa.literal(""))

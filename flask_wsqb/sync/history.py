@@ -1,6 +1,8 @@
 """The record of every field the extension changed, on either side (``wsqb_change``)."""
 from __future__ import annotations
 
+from collections.abc import Set
+
 import sqlalchemy as sa
 
 from ..state import current_state
@@ -11,7 +13,7 @@ APP, QUICKBOOKS = "app", "quickbooks"
 
 def record(realm_id: str, contact_id: str, customer_id: str, changes: dict[str, tuple[str, str]], *,
            source: str, side: str, by: str | None = None, run_id: int | None = None,
-           conflicts: set[str] = frozenset()) -> None:
+           conflicts: Set[str] = frozenset()) -> None:
     """Add one entry per changed field to the current transaction (the caller commits)."""
     if not changes:
         return

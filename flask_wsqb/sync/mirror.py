@@ -16,6 +16,7 @@ from flask import current_app
 from ..quickbooks import locks
 from ..fields import is_active, name_key
 from ..quickbooks.errors import AuthLostError, QuickBooksError
+from ..models import CustomerRecord
 from ..state import current_state
 from ..quickbooks.gateway import PAGE_SIZE, QuickBooksGateway
 from ..clock import aware, utcnow
@@ -152,7 +153,7 @@ def parse_time(value: str | None) -> datetime | None:
         return None  # a malformed timestamp must not stop the refresh
 
 
-def get(realm_id: str, customer_ids: Iterable[str]) -> dict[str, object]:
+def get(realm_id: str, customer_ids: Iterable[str]) -> dict[str, CustomerRecord]:
     """The copies of these customers, by customer id."""
     state = current_state()
     Customer = state.models.Customer

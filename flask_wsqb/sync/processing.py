@@ -13,6 +13,9 @@ import threading
 import time
 from collections.abc import Callable
 from contextvars import ContextVar
+from typing import Any
+
+from blinker import NamedSignal
 
 from flask import current_app
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
@@ -21,7 +24,7 @@ from .. import signals
 from ..models import ItemStatus, RunState
 from ..clock import utcnow
 from ..quickbooks.errors import AuthLostError, QuickBooksError
-from ..state import current_state
+from ..state import current_app_object, current_state
 from .claims import claim
 from .runs import counts, finish, start
 
@@ -31,10 +34,10 @@ class RowFailure(Exception):
 
 
 #: Signals of the chunk being worked on, sent once its transaction has committed.
-_outbox: ContextVar[list[tuple[object, dict]]] = ContextVar("wsqb_outbox")
+_outbox: ContextVar[list[tuple[NamedSignal, dict[str, Any]]]] = ContextVar("wsqb_outbox")
 
 
-def notify(signal, **values) -> None:
+def notify(signal: NamedSignal, **values: Any) -> None:
     """Send ``signal`` once the chunk's changes are committed: never for a change rolled back,
     and once however often a busy database makes the chunk run again."""
     _outbox.get().append((signal, values))
@@ -123,7 +126,7 @@ def _run_chunk(run, handle_chunk: Callable[[list], None], items: list) -> None:
     """Handle one chunk and commit it: one transaction, so a busy database's rollback undoes
     all of it and the chunk can simply be run again."""
     session = current_state().db.session
-    outbox: list[tuple[object, dict]] = []
+    outbox: list[tuple[NamedSignal, dict[str, Any]]] = []
     token = _outbox.set(outbox)
     try:
         try:
@@ -143,7 +146,7 @@ def _run_chunk(run, handle_chunk: Callable[[list], None], items: list) -> None:
         session.commit()
     finally:
         _outbox.reset(token)
-    app = current_app._get_current_object()
+    app = current_app_object()
     for signal, values in outbox:
         signal.send(app, **values)
 

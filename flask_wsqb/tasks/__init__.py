@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import threading
 
-from flask import Flask, current_app
+from flask import Flask
+
+from ..state import current_app_object
 
 from ..sync import runs
 from ..config import setting
@@ -31,7 +33,7 @@ def queue(connection=None):
 def enqueue(run_id: int) -> None:
     """Start the run: an RQ job, or a background thread when no Redis is configured."""
     if not setting("REDIS_URL"):
-        app = current_app._get_current_object()
+        app = current_app_object()
         threading.Thread(target=_run_in_thread, args=(app, run_id), name=f"wsqb-run-{run_id}",
                          daemon=True).start()
         return

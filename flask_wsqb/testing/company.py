@@ -228,14 +228,15 @@ class Company:
     # -- vendors, employees and the shared name list -----------------------------------------------
     def add_name(self, entity: str, display_name: str) -> dict:
         with self._lock:
-            record = {"Id": self._next_id(), "SyncToken": "0", "DisplayName": display_name,
+            record_id = self._next_id()
+            record: dict = {"Id": record_id, "SyncToken": "0", "DisplayName": display_name,
                       "PrintOnCheckName": display_name, "Active": True, "domain": "QBO",
                       "sparse": False}
             if entity == "Vendor":
                 record.update(Balance=0, Vendor1099=False)
             now = self.clock.iso()
             record["MetaData"] = {"CreateTime": now, "LastUpdatedTime": now}
-            self._claim_name(display_name, entity, record["Id"], None)
+            self._claim_name(display_name, entity, record_id, None)
             self._store(entity, record)
             return copy.deepcopy(record)
 

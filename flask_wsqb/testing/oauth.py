@@ -207,7 +207,7 @@ class OAuthServer:
         with self._lock:
             if grant_type == "authorization_code":
                 grant = self._redeem(request.form.get("code", ""), request.form.get("redirect_uri", ""))
-                refresh = grant and self._rotate(grant)
+                refresh = self._rotate(grant) if grant else ""
             elif grant_type == "refresh_token":
                 grant, refresh = self._refresh_grant(request.form.get("refresh_token", ""))
             else:

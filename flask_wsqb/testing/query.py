@@ -81,8 +81,9 @@ def tokenize(text: str) -> list[Token]:
         match = _TOKEN.match(text, position)
         if not match:
             raise _parse_error(text, position + 1, text[position])
-        if match.lastgroup != "space":
-            tokens.append(Token(match.lastgroup, match.group(), position + 1))
+        kind = match.lastgroup or ""  # every alternative of _TOKEN is a named group
+        if kind != "space":
+            tokens.append(Token(kind, match.group(), position + 1))
         position = match.end()
     return tokens
 
@@ -291,8 +292,9 @@ def run(query: Query, rows: list[dict]) -> dict:
     matched = [row for row in rows if all(_holds(row, c) for c in query.where)]
     if query.count:
         return {"totalCount": len(matched)}
-    if query.order_by:
-        matched.sort(key=lambda row: _sort_key(row, query.order_by), reverse=query.descending)
+    order_by = query.order_by
+    if order_by:
+        matched.sort(key=lambda row: _sort_key(row, order_by), reverse=query.descending)
     page = matched[query.start_position - 1:query.start_position - 1 + query.max_results]
     if not page:
         return {}
