@@ -146,7 +146,6 @@ class QuickBooksGateway:
         self._sleep = sleep
         self._lock = lock
         self.budget = budget or Unlimited()
-        self.requests_sent = 0
         self.client = QuickBooks(company_id=realm_id, minorversion=MINOR_VERSION)
         if settings.api_url:
             # python-quickbooks has no constructor argument for its base URL.
@@ -281,7 +280,6 @@ class QuickBooksGateway:
         refreshed = False
         for attempt in range(1, self.retry.attempts + 1):
             last = attempt == self.retry.attempts
-            self.requests_sent += 1
             try:
                 with self.budget.slot(self.realm_id, batch=batch):
                     response = send()
