@@ -23,7 +23,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 from flask_wsqb.testing import QBOEmulator
-from tests.conftest import host_config
+from tests.helpers import host_config
 
 from .common import EXPORT, PREFIX, Host, fresh_database
 

@@ -23,7 +23,7 @@ import requests
 import sqlalchemy as sa
 
 from flask_wsqb.testing import QBOEmulator
-from tests.conftest import csrf_token, host_config
+from tests.helpers import csrf_token, host_config
 
 #: Emptied before each benchmark: point it away from the database the test suite uses when
 #: both run at once.
@@ -161,7 +161,7 @@ class Host:
     def connect(self) -> None:
         """Connect through the real OAuth flow and wait for the customer list it loads.
 
-        Like ``tests.conftest.connect_quickbooks`` but joining the run's thread instead of
+        Like ``tests.helpers.connect_quickbooks`` but joining the run's thread instead of
         polling its JSON, so the poll's own SQL is not counted.
         """
         self.qbo.auto_consent = True

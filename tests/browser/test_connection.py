@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.conftest import CONNECTION, button, click_and_load, connect, css, screenshot, wait, wait_for_run
+from tests.browser.helpers import button, click_and_load, connect, css, screenshot, wait, wait_for_run
+from tests.helpers import CONNECTION
 
 pytestmark = pytest.mark.browser
 

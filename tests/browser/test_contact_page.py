@@ -5,7 +5,7 @@ import pytest
 from selenium.webdriver.common.action_chains import ActionChains
 
 from example_app.models import Contact, db
-from tests.browser.conftest import button, click_and_load, connect, css, screenshot
+from tests.browser.helpers import button, click_and_load, connect, css, screenshot
 
 pytestmark = pytest.mark.browser
 

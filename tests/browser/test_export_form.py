@@ -5,8 +5,10 @@ import pytest
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as EC
 
-from tests.browser.conftest import (add_contacts, EXPORT, background_rgb, bar_percent, button, checked_ids, click_and_load, connect,
-                                    css, is_reddish, row_ids, screenshot, wait, wait_for_run)
+from tests.browser.helpers import (add_contacts_by_name, background_rgb, bar_percent, button, checked_ids,
+                                   click_and_load, connect, css, is_reddish, row_ids, screenshot, wait,
+                                   wait_for_run)
+from tests.helpers import EXPORT
 
 pytestmark = pytest.mark.browser
 
@@ -20,11 +22,12 @@ def search_for(page, text: str) -> None:
 
 
 def test_search_select_all_visible_and_export(page, qbo, live_app):
-    ids = add_contacts(live_app, {"display_name": "Harbor Dental", "email": "desk@harbor.example"},
-                       {"display_name": "Harbor Lights Cafe", "phone": "555-0111"},
-                       {"display_name": "Prairie Farms", "company": "Prairie Holdings"},
-                       {"display_name": "Willow Yoga", "email": "om@willow.example"},
-                       {"display_name": "Zed Zimmerman"})
+    ids = add_contacts_by_name(
+        live_app, {"display_name": "Harbor Dental", "email": "desk@harbor.example"},
+        {"display_name": "Harbor Lights Cafe", "phone": "555-0111"},
+        {"display_name": "Prairie Farms", "company": "Prairie Holdings"},
+        {"display_name": "Willow Yoga", "email": "om@willow.example"},
+        {"display_name": "Zed Zimmerman"})
     connect(page, qbo)
     page.get(page.base_url + EXPORT)
     assert set(row_ids(page)) == set(ids.values())
@@ -72,9 +75,10 @@ def test_search_select_all_visible_and_export(page, qbo, live_app):
 
 
 def test_a_bad_contact_turns_red_and_explains_itself(page, qbo, live_app):
-    ids = add_contacts(live_app, {"display_name": "Good Co", "email": "hello@good.example"},
-                       {"display_name": "Bad: Name"},
-                       *({"display_name": f"Client {i:02}", "email": f"c{i}@example.com"} for i in range(6)))
+    ids = add_contacts_by_name(
+        live_app, {"display_name": "Good Co", "email": "hello@good.example"},
+        {"display_name": "Bad: Name"},
+        *({"display_name": f"Client {i:02}", "email": f"c{i}@example.com"} for i in range(6)))
     connect(page, qbo)
     page.get(page.base_url + EXPORT)
     button(page, "Select All").click()

@@ -15,8 +15,9 @@ from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as EC
 
 from example_app.models import db
-from tests.browser.conftest import (add_contacts, EXPORT, bar_percent, button, checked_ids, click_and_load, connect, css, css_all,
-                                    row_ids, screenshot, wait, wait_for_run)
+from tests.browser.helpers import (add_contacts_by_name, bar_percent, button, checked_ids, click_and_load,
+                                   connect, css, css_all, row_ids, screenshot, wait, wait_for_run)
+from tests.helpers import EXPORT
 
 pytestmark = pytest.mark.browser
 
@@ -113,7 +114,7 @@ EXPORT_CONTACTS = ({"display_name": "Harbor Dental", "email": "desk@harbor.examp
 
 
 def test_enter_in_search_keeps_ticks_and_export_sends_exactly_them(page, qbo, live_app):
-    ids = add_contacts(live_app, *EXPORT_CONTACTS)
+    ids = add_contacts_by_name(live_app, *EXPORT_CONTACTS)
     connect(page, qbo)
     page.get(page.base_url + EXPORT)
     tick(page, ids["Harbor Dental"])
@@ -162,7 +163,7 @@ def test_enter_in_search_keeps_ticks_and_export_sends_exactly_them(page, qbo, li
 
 
 def test_select_none_clears_ticks_the_search_does_not_show(page, qbo, live_app):
-    ids = add_contacts(live_app, *EXPORT_CONTACTS)
+    ids = add_contacts_by_name(live_app, *EXPORT_CONTACTS)
     connect(page, qbo)
     page.get(page.base_url + EXPORT)
     tick(page, ids["Harbor Dental"])
@@ -195,9 +196,10 @@ HANG = 4.0
 
 def start_slow_export(page, qbo, live_app) -> tuple[dict[str, str], str]:
     """Tick two contacts and Export Selected with QuickBooks answering slowly; the run's id."""
-    ids = add_contacts(live_app, {"display_name": "Slow Lane Bakery", "email": "hi@slowlane.example"},
-                       {"display_name": "Tortoise Tax", "phone": "555-0199"},
-                       {"display_name": "Not Ticked Ltd"})
+    ids = add_contacts_by_name(
+        live_app, {"display_name": "Slow Lane Bakery", "email": "hi@slowlane.example"},
+        {"display_name": "Tortoise Tax", "phone": "555-0199"},
+        {"display_name": "Not Ticked Ltd"})
     connect(page, qbo)
     qbo.fail_next(count=1, path="/batch", mode="hang", hang_seconds=HANG)
     page.get(page.base_url + EXPORT)
@@ -256,7 +258,7 @@ def test_export_selected_again_during_the_run_starts_no_second_run(page, qbo, li
 # -- 3. Match reloads itself when a per-row Export ends ----------------------------------------
 
 def test_match_row_export_shows_the_new_link_without_a_reload(page, qbo, live_app):
-    ids = add_contacts(live_app, {"display_name": "Only In The App", "email": "only@app.example"})
+    ids = add_contacts_by_name(live_app, {"display_name": "Only In The App", "email": "only@app.example"})
     contact_id = ids["Only In The App"]
     connect(page, qbo)
     page.get(page.base_url + MATCH)
@@ -327,7 +329,7 @@ def accept_button(driver):
 
 
 def test_bulk_accept_links_exactly_the_proposals_shown(page, qbo, live_app):
-    ids = add_contacts(
+    ids = add_contacts_by_name(
         live_app,
         {"display_name": "Harbor Dental", "email": "desk@harbor.example"},
         {"display_name": "Prairie Farms", "email": "hello@prairie.example"},

@@ -5,7 +5,7 @@ import requests
 from intuitlib.client import AuthClient
 from quickbooks import QuickBooks
 
-REDIRECT_URI = "http://localhost/callback"
+from tests.emulator.helpers import REDIRECT_URI
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from intuitlib.exceptions import AuthClientError
 from quickbooks.exceptions import AuthorizationException, ValidationException
 from quickbooks.objects.customer import Customer
 
-REDIRECT_URI = "http://localhost/callback"  # the auth_client fixture's
+from tests.emulator.helpers import REDIRECT_URI  # the auth_client fixture's
 
 
 def _callback(response):

@@ -22,7 +22,7 @@ from quickbooks.objects.company_info import CompanyInfo
 from quickbooks.objects.customer import Customer
 
 from flask_wsqb.testing import QBOEmulator
-from tests.emulator.conftest import REDIRECT_URI
+from tests.emulator.helpers import REDIRECT_URI
 
 
 def _new(name: str) -> Customer:

@@ -11,8 +11,7 @@ import pytest
 from example_app import create_app, demo
 from example_app.__main__ import main
 from example_app.models import Contact, db
-from tests.conftest import connect_quickbooks, post_form
-from tests.sync.conftest import EXPORT, add_contact, items_by_key, submit
+from tests.helpers import EXPORT, add_contact, connect_quickbooks, items_by_key, post_form, submit
 
 CONNECTION = "/setup/quickbooks/connection"
 

@@ -4,9 +4,7 @@ from __future__ import annotations
 import pytest
 
 from example_app.app import wsqb
-
-#: Every action the extension asks the host's access check about.
-EVERY_ACTION = frozenset({"connection", "import", "export", "match", "pull", "sync", "history"})
+from tests.extension.helpers import EVERY_ACTION
 
 
 @pytest.fixture

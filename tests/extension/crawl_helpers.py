@@ -12,7 +12,7 @@ from urllib.parse import quote, unquote, urlsplit
 
 import sqlalchemy as sa
 
-from tests.conftest import csrf_token
+from tests.helpers import csrf_token
 
 HUGE = "99999999999999999999"
 MISSING = "424242"

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.extension.conftest import EVERY_ACTION
-from tests.conftest import connect_quickbooks, csrf_token, post_form, run_id_of, wait_for_run
-from tests.sync.conftest import EXPORT, add_contact
+from tests.helpers import (EXPORT, add_contact, connect_quickbooks, csrf_token, post_form, run_id_of,
+                           wait_for_run)
 
 PREFIX = "/setup/quickbooks"
 MATCH = PREFIX + "/contacts/match"

@@ -10,8 +10,7 @@ import sqlalchemy as sa
 
 from flask_wsqb.quickbooks import factory
 from flask_wsqb.quickbooks.tokens import current_connection
-from tests.conftest import connect_quickbooks, post_form, run_id_of, wait_for_run
-from tests.sync.conftest import EXPORT, add_contact
+from tests.helpers import EXPORT, add_contact, connect_quickbooks, post_form, run_id_of, wait_for_run
 
 PAGE = "/setup/quickbooks/connection"
 SWITCH = PAGE + "/switch"

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from flask_wsqb.quickbooks import factory
 from flask_wsqb.quickbooks.tokens import current_connection
-from tests.conftest import connect_quickbooks, post_form
+from tests.helpers import connect_quickbooks, post_form
 
 PAGE = "/setup/quickbooks/connection"
 

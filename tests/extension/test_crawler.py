@@ -17,9 +17,8 @@ import requests
 import sqlalchemy as sa
 
 from example_app import create_app
-from tests.conftest import connect_quickbooks, host_config
 from tests.extension.crawl_helpers import QUICK, Crawler, Variants, all_routes, report, valid_ids
-from tests.sync.conftest import EXPORT, IMPORT, add_contacts
+from tests.helpers import EXPORT, IMPORT, add_contacts, connect_quickbooks, host_config
 
 PREFIX = "/setup/quickbooks"
 MATCH = PREFIX + "/contacts/match"

@@ -6,11 +6,9 @@ import re
 import time
 from pathlib import Path
 
-import pytest
-
-from tests.extension.conftest import EVERY_ACTION
-from tests.conftest import connect_quickbooks, csrf_token, post_form, run_id_of, wait_for_run
-from tests.sync.conftest import EXPORT, add_contact, refresh_list
+from tests.extension.helpers import EVERY_ACTION
+from tests.helpers import (EXPORT, add_contact, connect_quickbooks, csrf_token, post_form, refresh_list,
+                           run_id_of, wait_for_run)
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 PREFIX = "/setup/quickbooks"

@@ -10,7 +10,7 @@ from flask_wsqb.quickbooks.errors import ThrottledError
 from flask_wsqb.quickbooks.gateway import QuickBooksGateway, RetryPolicy
 from flask_wsqb.quickbooks.budget import InProcessBudget, Limits
 from flask_wsqb.testing import QBOEmulator
-from tests.gateway.conftest import gateway_settings, memory_tokens
+from tests.gateway.helpers import gateway_settings, memory_tokens
 
 REALM = "9341000000000001"
 

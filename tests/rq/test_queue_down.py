@@ -8,8 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 from example_app.models import Contact, db
-from tests.conftest import connect_quickbooks, host_config, post_form, run_id_of
-from tests.sync.conftest import EXPORT, IMPORT, refresh_list
+from tests.helpers import EXPORT, IMPORT, connect_quickbooks, host_config, post_form, refresh_list, run_id_of
 
 DOWN = "redis://127.0.0.1:1/0"
 UNREACHABLE = f"Redis at {DOWN} cannot be reached: Error 111 connecting to 127.0.0.1:1. Connection refused."

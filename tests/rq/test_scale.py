@@ -13,9 +13,8 @@ import pytest
 import sqlalchemy as sa
 
 from example_app.models import db
-from tests.conftest import connect_quickbooks, post_form, run_id_of
-from tests.rq.conftest import wait_until
-from tests.sync.conftest import EXPORT, add_contacts
+from tests.helpers import EXPORT, add_contacts, connect_quickbooks, post_form, run_id_of
+from tests.rq.helpers import Workers, wait_until
 
 pytestmark = pytest.mark.redis
 
@@ -162,7 +161,6 @@ def own_redis():
 def test_redis_lost_with_the_queued_jobs_gives_a_clear_error_and_a_retryable_run(
         app_config, db_url, qbo, own_redis, worker_env, tmp_path):
     from example_app import create_app
-    from tests.rq.conftest import Workers
 
     app = create_app({**app_config, "WSQB_REDIS_URL": own_redis.url})
     client = app.test_client()

@@ -10,9 +10,8 @@ import sqlalchemy as sa
 from rq.job import JobStatus
 
 from example_app.models import Contact, db
-from tests.conftest import connect_quickbooks, post_form, run_id_of
-from tests.rq.conftest import wait_until
-from tests.sync.conftest import EXPORT, IMPORT
+from tests.helpers import EXPORT, IMPORT, connect_quickbooks, post_form, run_id_of
+from tests.rq.helpers import wait_until
 
 pytestmark = pytest.mark.redis
 

@@ -7,7 +7,7 @@ import pytest
 import sqlalchemy as sa
 
 from example_app.models import Contact, db
-from tests.sync.conftest import add_contact
+from tests.helpers import add_contact
 
 PREFIX = "/setup/quickbooks"
 
@@ -33,7 +33,7 @@ def contact(app, contact_id: str) -> Contact:
 
 def act(client, contact_id: str, action: str) -> str:
     """Click the contact page's menu entry; returns the page it lands on."""
-    from tests.conftest import post_form
+    from tests.helpers import post_form
 
     page = f"/contacts/{contact_id}"
     answer = post_form(client, page, f"{PREFIX}/contacts/{contact_id}/{action}", follow_redirects=True)

@@ -6,7 +6,7 @@ import re
 import sqlalchemy as sa
 
 from example_app.models import Contact, db
-from tests.sync.conftest import EXPORT, add_contacts, items_by_key, refresh_list, submit
+from tests.helpers import EXPORT, add_contacts, items_by_key, refresh_list, submit
 
 
 def by_name(qbo) -> dict[str, dict]:

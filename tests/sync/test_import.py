@@ -6,7 +6,7 @@ import re
 import sqlalchemy as sa
 
 from example_app.models import Contact, db
-from tests.sync.conftest import IMPORT, items_by_key, refresh_list, submit
+from tests.helpers import IMPORT, items_by_key, refresh_list, submit
 
 
 def contacts(app) -> list[Contact]:

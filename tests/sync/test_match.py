@@ -6,8 +6,7 @@ import re
 import sqlalchemy as sa
 
 from example_app.models import db
-from tests.conftest import post_form, run_id_of, wait_for_run
-from tests.sync.conftest import IMPORT, add_contact, refresh_list
+from tests.helpers import IMPORT, add_contact, post_form, refresh_list, run_id_of, wait_for_run
 
 MATCH = "/setup/quickbooks/contacts/match"
 

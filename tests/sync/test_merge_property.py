@@ -39,8 +39,7 @@ from hypothesis import HealthCheck, Phase, given, note, reject, settings
 from hypothesis import strategies as st
 
 from example_app.models import Contact, db
-from tests.conftest import csrf_token, host_config, run_id_of
-from tests.sync.conftest import EXPORT, IMPORT, add_contact
+from tests.helpers import EXPORT, IMPORT, add_contact, csrf_token, host_config, run_id_of
 
 PREFIX = "/setup/quickbooks"
 IMPORT_SHOWING_ALL = IMPORT + "?show_synced=1&show_hidden=1"

@@ -7,8 +7,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from tests.conftest import post_form
-from tests.sync.conftest import EXPORT, IMPORT, add_contact, items_by_key, refresh_list, submit
+from tests.helpers import EXPORT, IMPORT, add_contact, items_by_key, post_form, refresh_list, submit
 from tests.sync.test_contact_sync import act, contact, edit_contact
 
 ADDRESS = {"street": "12 Oak St", "city": "Portland", "state": "OR", "postal_code": "97201", "country": "USA"}

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import re
 
-from tests.conftest import post_form, run_id_of, wait_for_run
-from tests.sync.conftest import EXPORT, add_contacts
+from tests.helpers import EXPORT, add_contacts, post_form, run_id_of, wait_for_run
 
 
 def shown_run_id(client, page: str) -> str | None:

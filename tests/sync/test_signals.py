@@ -11,8 +11,8 @@ import pytest
 import sqlalchemy as sa
 
 from flask_wsqb import signals
-from tests.conftest import host_config, post_form, run_id_of, wait_for_run
-from tests.sync.conftest import EXPORT, IMPORT, add_contacts, refresh_list, submit
+from tests.helpers import (EXPORT, IMPORT, add_contacts, host_config, post_form, refresh_list, run_id_of,
+                           submit, wait_for_run)
 
 
 @pytest.fixture
