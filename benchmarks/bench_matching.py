@@ -13,8 +13,8 @@ import tracemalloc
 
 from thefuzz import process
 
-from benchmarks.matching_data import labelled_set, precision_recall
 from flask_wsqb.matching import auto_match
+from flask_wsqb.testing.matching_data import labelled_set, precision_recall
 
 SIZE = 10_000
 NAIVE_SAMPLE = 200

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from benchmarks.matching_data import labelled_set, precision_recall
 from flask_wsqb.matching import auto_match
+from flask_wsqb.testing.matching_data import labelled_set, precision_recall
 
 
 @pytest.mark.parametrize("seed", [11, 12, 13])
