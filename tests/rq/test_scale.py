@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
-import subprocess
-import time
 from pathlib import Path
 
 import pytest
@@ -15,6 +12,7 @@ import sqlalchemy as sa
 from example_app.models import db
 from tests.helpers import EXPORT, add_contacts, connect_quickbooks, post_form, run_id_of
 from tests.rq.helpers import Workers, wait_until
+from tests.services import RedisServer
 
 pytestmark = pytest.mark.redis
 
@@ -117,37 +115,6 @@ def test_sigkill_mid_export_then_retry_exports_every_row_once(app, client, qbo, 
     report = finished(client, run_id, workers)
     assert (report["state"], report["ok"], report["errors"]) == ("done", 300, 0), report
     exactly_once(qbo, names)
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class RedisServer:
-    """A Redis of this test's own, to take away and bring back."""
-
-    def __init__(self) -> None:
-        self.port = _free_port()
-        self.url = f"redis://127.0.0.1:{self.port}/0"
-        self.process: subprocess.Popen | None = None
-
-    def start(self) -> None:
-        self.process = subprocess.Popen(["redis-server", "--port", str(self.port), "--bind", "127.0.0.1",
-                                         "--save", "", "--appendonly", "no"], stdout=subprocess.DEVNULL)
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            with socket.socket() as sock:
-                if sock.connect_ex(("127.0.0.1", self.port)) == 0:
-                    return
-            time.sleep(0.05)
-        raise AssertionError("redis-server did not start")
-
-    def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.kill()
-            self.process.wait(10)
 
 
 @pytest.fixture
