@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from .contacts import ContactStore
-from .quickbooks.errors import QuickBooksError
 from .extension import WSQuickBooks
+from .quickbooks.errors import QuickBooksError
 
 __all__ = ["ContactStore", "QuickBooksError", "WSQuickBooks"]

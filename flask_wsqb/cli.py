@@ -4,8 +4,8 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup
 
-from .quickbooks import status as connection_status
 from . import tasks
+from .quickbooks import status as connection_status
 from .state import current_state
 
 wsqb_cli = AppGroup("wsqb", help="QuickBooks Online contact sync (flask-wsqb).")

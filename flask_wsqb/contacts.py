@@ -15,6 +15,7 @@ import sqlalchemy as sa
 
 from .fields import CONTACT_FIELDS, FieldSet
 
+
 class ContactStore:
     """Describe the host's contact model: ``ContactStore(Contact, email="email_address", ...)``.
 

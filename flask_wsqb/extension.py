@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+
 from flask import Flask
 
 from . import config
 from .contacts import ContactStore
-from .quickbooks.crypto import TokenCipher
 from .models import build_models
+from .quickbooks.crypto import TokenCipher
 from .state import WSQBState
 
 AccessCheck = Callable[[str], bool]
@@ -60,9 +61,9 @@ class WSQuickBooks:
         app.extensions["wsqb"] = WSQBState(extension=self, cipher=cipher)
 
         from .blueprints import create_blueprint
+        from .blueprints.menus import menu
         from .cli import wsqb_cli
         from .sync.history import for_contact
-        from .blueprints.menus import menu
 
         app.register_blueprint(create_blueprint(), url_prefix=app.config["WSQB_URL_PREFIX"])
         app.jinja_env.globals["wsqb_menu"] = menu

@@ -6,14 +6,14 @@ import secrets
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 
-from ..quickbooks import connection, oauth
-from ..quickbooks.factory import oauth_settings
-from ..quickbooks.tokens import current_connection
-from .banner import connection_status
-from ..quickbooks.errors import QuickBooksError
 from ..forms import ActionForm
 from ..models import RunKind
+from ..quickbooks import connection, oauth
+from ..quickbooks.errors import QuickBooksError
+from ..quickbooks.factory import oauth_settings
+from ..quickbooks.tokens import current_connection
 from .access import guarded
+from .banner import connection_status
 from .runs import launch, progress, shown_run
 
 _STATE_KEY = "wsqb_oauth_state"

@@ -5,8 +5,8 @@ from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
-from ..sync import contact_sync, history
 from ..state import current_state
+from ..sync import contact_sync, history
 from .access import guarded
 from .runs import realm_or_none
 

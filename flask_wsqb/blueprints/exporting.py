@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template, request
 
-from ..sync import grids
-from ..state import current_state
 from ..forms import ActionForm
 from ..models import RunKind
+from ..state import current_state
+from ..sync import grids
 from .access import guarded
 from .runs import progress, realm_or_none, shown_run, start
 

@@ -3,11 +3,11 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template, request
 
-from ..quickbooks.tokens import current_connection
-from ..sync import grids, mirror
+from ..clock import aware
 from ..forms import ActionForm
 from ..models import RunKind
-from ..clock import aware
+from ..quickbooks.tokens import current_connection
+from ..sync import grids, mirror
 from .access import guarded
 from .params import kept_args
 from .runs import progress, realm_or_none, shown_run, start

@@ -5,10 +5,10 @@ from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
-from ..sync import grids, mirror, proposals
-from ..state import current_state
 from ..forms import ActionForm
 from ..models import RunKind
+from ..state import current_state
+from ..sync import grids, mirror, proposals
 from .access import guarded
 from .params import ID, kept_args
 from .runs import progress, realm_or_none, shown_run, start

@@ -3,12 +3,12 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, jsonify, redirect, request, url_for
 
-from ..quickbooks.tokens import current_connection
-from ..sync import reports, retry, runs
 from .. import tasks
-from ..state import current_state
-from ..models import RunKind
 from ..clock import aware
+from ..models import RunKind
+from ..quickbooks.tokens import current_connection
+from ..state import current_state
+from ..sync import reports, retry, runs
 from .access import guarded, require
 from .banner import connection_status
 from .params import ID, id_arg, kept_args

@@ -140,7 +140,7 @@ def _written_suffix(name: str, words: list[str]) -> str:
 def nicknames_used(a: tuple[str, ...], b: tuple[str, ...]) -> list[tuple[str, str]]:
     """Pairs of words, one per side, that differ but stand for the same full name."""
     pairs = []
-    for x, y in zip(a, b):
+    for x, y in zip(a, b, strict=False):
         if x != y and set(FULL_NAMES.get(x, (x,))) & set(FULL_NAMES.get(y, (y,))):
             pairs.append((x, y))
     return pairs

@@ -25,8 +25,18 @@ from quickbooks.exceptions import AuthorizationException, QuickbooksException
 from ..clock import utcnow
 from . import locks, oauth
 from .budget import Budget, Unlimited
+from .errors import (
+    AuthLostError,
+    DuplicateNameError,
+    NotFoundError,
+    QuickBooksError,
+    QuickBooksValidationError,
+    ServiceUnavailableError,
+    StaleObjectError,
+    ThrottledError,
+    reconnect_needed,
+)
 from .oauth import OAuthSettings, Tokens
-from .errors import AuthLostError, DuplicateNameError, NotFoundError, QuickBooksError, QuickBooksValidationError, ServiceUnavailableError, StaleObjectError, ThrottledError, reconnect_needed
 
 MINOR_VERSION = 75
 PAGE_SIZE = 1000  # QuickBooks' largest page
@@ -91,7 +101,7 @@ def quote(value: str) -> str:
 class _ApiSession(requests.Session):
     """The session handed to python-quickbooks, which only reads ``access_token``."""
 
-    def __init__(self, gateway: "QuickBooksGateway") -> None:
+    def __init__(self, gateway: QuickBooksGateway) -> None:
         super().__init__()
         self._gateway = gateway
 

@@ -8,10 +8,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+import requests
 from intuitlib.client import AuthClient
 from intuitlib.enums import Scopes
 from intuitlib.exceptions import AuthClientError
-import requests
 
 from ..clock import utcnow
 from .errors import ServiceUnavailableError, reconnect_needed
@@ -40,7 +40,7 @@ class Tokens:
     refresh_expires_at: datetime
 
     @classmethod
-    def from_auth_client(cls, client: AuthClient) -> "Tokens":
+    def from_auth_client(cls, client: AuthClient) -> Tokens:
         now = utcnow()
         access_ttl = int(getattr(client, "expires_in", None) or ACCESS_TOKEN_LIFETIME)
         refresh_ttl = int(getattr(client, "x_refresh_token_expires_in", None) or REFRESH_TOKEN_LIFETIME)

@@ -4,8 +4,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from ..config import setting
 from ..clock import aware, utcnow
+from ..config import setting
 from ..state import current_state
 from .errors import reconnect_needed
 from .tokens import current_connection

@@ -6,9 +6,9 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
+from ..clock import utcnow
 from ..config import setting
 from ..models import ItemStatus
-from ..clock import utcnow
 from ..state import current_state
 
 

@@ -19,12 +19,12 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.exc import SQLAlchemyError
 
-from ..quickbooks import locks
-from ..quickbooks.factory import gateway
-from . import history, links, merge, mirror
 from ..fields import compose_display_name, diff, display_name, name_key
+from ..quickbooks import locks
 from ..quickbooks.errors import DuplicateNameError, NotFoundError, QuickBooksError, StaleObjectError
+from ..quickbooks.factory import gateway
 from ..state import current_state
+from . import history, links, merge, mirror
 from .history import APP, QUICKBOOKS
 from .merge import Plan, describe
 from .mirror import parse_time

@@ -12,18 +12,19 @@ fails the row saying so. Rows QuickBooks would refuse fail before any request.
 from __future__ import annotations
 
 import hashlib
+from functools import partial
 from dataclasses import dataclass, field
 from datetime import datetime
 
 import sqlalchemy as sa
 
-from . import history, links, merge, mirror, processing
-from ..fields import FieldSet, compose_display_name, diff, display_name, name_key
 from .. import signals
-from ..quickbooks.errors import AuthLostError, DuplicateNameError, NotFoundError, QuickBooksError, StaleObjectError
-from ..state import current_state
+from ..fields import FieldSet, compose_display_name, diff, display_name, name_key
 from ..models import SyncItemRecord
+from ..quickbooks.errors import AuthLostError, DuplicateNameError, NotFoundError, QuickBooksError, StaleObjectError
 from ..quickbooks.gateway import BATCH_SIZE, BatchItem, QuickBooksGateway
+from ..state import current_state
+from . import history, links, merge, mirror, processing
 from .processing import RowFailure
 
 GONE = "The linked QuickBooks customer no longer exists; unlink it on Match Contacts and export again."
@@ -118,12 +119,12 @@ class _Exporter:
         for item, reason in refused:
             processing.fail(item, reason)
         for item, (customer_id, customer_name), ours in same_names:
-            processing.apply(item, lambda: self._link_existing(item.key, customer_id, customer_name, ours))
+            processing.apply(item, partial(self._link_existing, item.key, customer_id, customer_name, ours))
         for row in rows:
             if not row.body:  # nothing the app changed: no request was needed
-                processing.apply(row.item, lambda: self._settle(row, customers[linked[row.item.key].customer_id].data))
+                processing.apply(row.item, partial(self._settle, row, customers[linked[row.item.key].customer_id].data))
         for bid, row in batch.items():
-            processing.apply(row.item, lambda: self._settle(row, answers.get(bid)))
+            processing.apply(row.item, partial(self._settle, row, answers.get(bid)))
 
     def _contacts(self, keys: list[str]) -> dict:
         return {self.store.contact_id(c): c for c in self.store.get_many(self.state.db.session, keys)}

@@ -5,8 +5,8 @@ from collections.abc import Set
 
 import sqlalchemy as sa
 
-from ..state import current_state
 from ..clock import utcnow
+from ..state import current_state
 
 APP, QUICKBOOKS = "app", "quickbooks"
 

@@ -9,13 +9,15 @@ inactive. Each row runs in its own savepoint, so a failed row never stops the ot
 """
 from __future__ import annotations
 
+from functools import partial
+
 import sqlalchemy as sa
 
-from . import history, links, merge, mirror, processing
-from ..fields import name_key
 from .. import signals
-from ..state import current_state
 from ..clock import aware
+from ..fields import name_key
+from ..state import current_state
+from . import history, links, merge, mirror, processing
 from .processing import RowFailure
 
 
@@ -53,7 +55,7 @@ class _Importer:
         self.customers = mirror.get(self.realm_id, keys)
         self.links = links.by_customer(self.realm_id, keys)
         for item in items:
-            processing.apply(item, lambda: self.import_one(item))
+            processing.apply(item, partial(self.import_one, item))
 
     def import_one(self, item) -> str:
         session = self.state.db.session
@@ -61,7 +63,8 @@ class _Importer:
         if row is None:
             raise RowFailure("This customer is not in the QuickBooks list any more; refresh the list and try again.")
         if row.deleted:
-            raise RowFailure("This customer was deleted (merged) in QuickBooks after the list was loaded; nothing was imported.")
+            raise RowFailure("This customer was deleted (merged) in QuickBooks after the list was loaded; "
+                             "nothing was imported.")
         fields = self.store.fields.from_customer(row.data)
         theirs = self.store.fields.values(fields, active=row.active)
         contact = self._linked_contact(item.key)
@@ -87,7 +90,9 @@ class _Importer:
         self.linked[item.key] = contact_id
         self._settle(contact, item.key, merge.Plan(to_app={f: ("", v) for f, v in fields.items() if v}), theirs,
                      created=True)
-        return "Imported as a new hidden contact (inactive in QuickBooks)." if not row.active else "Imported as a new contact."
+        if not row.active:
+            return "Imported as a new hidden contact (inactive in QuickBooks)."
+        return "Imported as a new contact."
 
     def _update(self, contact, customer_id: str, row, theirs: dict[str, str]) -> str:
         """A linked contact takes what QuickBooks changed since both sides last agreed."""

@@ -10,8 +10,8 @@ from collections.abc import Iterable
 
 import sqlalchemy as sa
 
-from ..state import current_state
 from ..clock import utcnow
+from ..state import current_state
 
 
 def link(realm_id: str, contact_id: str, customer_id: str, how: str, by: str | None = None):

@@ -13,13 +13,13 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from flask import current_app
 
-from ..quickbooks import locks
-from ..fields import is_active, name_key
-from ..quickbooks.errors import AuthLostError, QuickBooksError
-from ..models import CustomerRecord
-from ..state import current_state
-from ..quickbooks.gateway import PAGE_SIZE, QuickBooksGateway
 from ..clock import aware, utcnow
+from ..fields import is_active, name_key
+from ..models import CustomerRecord
+from ..quickbooks import locks
+from ..quickbooks.errors import AuthLostError, QuickBooksError
+from ..quickbooks.gateway import PAGE_SIZE, QuickBooksGateway
+from ..state import current_state
 
 #: QuickBooks keeps 30 days of changes; stay clear of the edge.
 CDC_HORIZON = timedelta(days=29)

@@ -16,13 +16,12 @@ from contextvars import ContextVar
 from typing import Any
 
 from blinker import NamedSignal
-
 from flask import current_app
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from .. import signals
-from ..models import ItemStatus, RunState
 from ..clock import utcnow
+from ..models import ItemStatus, RunState
 from ..quickbooks.errors import AuthLostError, QuickBooksError
 from ..state import current_app_object, current_state
 from .claims import claim

@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from . import grids, links, mirror, runs
 from .. import matching
 from ..models import ProposalStatus
 from ..state import current_state
-
+from . import grids, links, mirror, runs
 
 
 def auto_match(run, gateway) -> None:

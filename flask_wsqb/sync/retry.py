@@ -5,9 +5,9 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
+from ..clock import aware, utcnow
 from ..config import setting
 from ..models import ItemStatus, RunKind, RunState
-from ..clock import aware, utcnow
 from ..state import current_state
 from .runs import counts
 

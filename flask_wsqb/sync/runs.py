@@ -10,8 +10,8 @@ from collections.abc import Iterable
 
 import sqlalchemy as sa
 
-from ..models import ItemStatus, RunKind, RunState
 from ..clock import utcnow
+from ..models import ItemStatus, RunKind, RunState
 from ..state import current_state
 
 

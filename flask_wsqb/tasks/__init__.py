@@ -9,11 +9,10 @@ import threading
 
 from flask import Flask
 
-from ..state import current_app_object
-
-from ..sync import runs
 from ..config import setting
 from ..quickbooks.redis_client import QueueUnavailableError, redis_connection, unreachable
+from ..state import current_app_object
+from ..sync import runs
 from .jobs import run_sync
 
 __all__ = ["QueueUnavailableError", "enqueue", "queue"]

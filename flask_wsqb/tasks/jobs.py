@@ -13,10 +13,10 @@ from contextlib import contextmanager
 from flask import current_app, has_app_context
 from flask.cli import ScriptInfo
 
+from ..models import RunKind, RunState
+from ..quickbooks.errors import QuickBooksError
 from ..quickbooks.factory import gateway
 from ..sync import exporting, importing, mirror, proposals, runs
-from ..quickbooks.errors import QuickBooksError
-from ..models import RunKind, RunState
 
 _loaded_app = None
 

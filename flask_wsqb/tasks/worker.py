@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from rq import Worker
 
-from ..state import current_state
 from ..quickbooks.redis_client import QueueUnavailableError, redis_connection, unreachable
+from ..state import current_state
 from . import queue
 
 

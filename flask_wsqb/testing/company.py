@@ -6,12 +6,23 @@ from __future__ import annotations
 
 import copy
 import threading
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from . import query as qbo_query
 from .clock import Clock, parse_time
-from .faults import (BAD_CHARACTER, BAD_LENGTH, DUPLICATE_NAME, INVALID_REQUEST, NOT_FOUND,
-                     QUERY_INVALID, REQUIRED_MISSING, STALE, UNSUPPORTED, ApiFault)
+from .faults import (
+    BAD_CHARACTER,
+    BAD_LENGTH,
+    DUPLICATE_NAME,
+    INVALID_REQUEST,
+    NOT_FOUND,
+    QUERY_INVALID,
+    REQUIRED_MISSING,
+    STALE,
+    UNSUPPORTED,
+    ApiFault,
+)
 
 #: Field limits from Intuit's Customer reference (see QBO_FACTS.md).
 MAX_LENGTH = {"DisplayName": 500, "Title": 16, "Suffix": 16, "GivenName": 100, "MiddleName": 100,

@@ -15,12 +15,13 @@ from typing import Any
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
-from . import api, state_file as saved_state
-from .seed import customers as seeded_customers
+from . import api
+from . import state_file as saved_state
 from .clock import Clock
 from .company import Company, checked_nested_sparse
 from .faults import INVALID_REQUEST, ApiFault, FaultPlan, FaultRule
 from .oauth import AUTHORIZE_PATH, DISCOVERY_PATH, REVOKE_PATH, TOKEN_PATH, OAuthServer
+from .seed import customers as seeded_customers
 from .throttle import Throttle
 
 _API_PATH = re.compile(r"^/v3/company/(?P<realm>[^/]+)/(?P<rest>.*)$")

@@ -10,8 +10,8 @@ phone) and families (another first name, same last name and email). Same seed, s
 from __future__ import annotations
 
 import random
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from typing import Iterable
 
 from flask_wsqb.matching import Match, MatchRecord
 

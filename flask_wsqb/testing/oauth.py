@@ -16,8 +16,8 @@ import html
 import json
 import secrets
 import threading
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from typing import Callable
 from urllib.parse import urlencode, urlsplit
 
 from werkzeug.wrappers import Request, Response

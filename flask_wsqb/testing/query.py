@@ -13,9 +13,10 @@ numbers or true/false. String comparison is case-insensitive, as in QuickBooks.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Iterable
+from typing import Any
 
 from .clock import parse_time
 from .faults import QUERY_INVALID, QUERY_PARSE, ApiFault

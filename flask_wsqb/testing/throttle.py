@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import threading
 from collections import defaultdict, deque
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator
 
 from .clock import Clock
 from .faults import THROTTLED, ApiFault
