@@ -65,11 +65,16 @@ def connect_quickbooks(client, qbo) -> None:
     wait_for_run(client, run_id_of(done))
 
 
+def report_of(client, run_id: int) -> dict:
+    """The run's JSON report, as the progress bar reads it."""
+    return client.get(f"/setup/quickbooks/runs/{run_id}.json").get_json()
+
+
 def wait_for_run(client, run_id: int, timeout: float = 60.0) -> dict:
     """Poll the run's JSON, as the progress bar does, until it finishes."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        report = client.get(f"/setup/quickbooks/runs/{run_id}.json").get_json()
+        report = report_of(client, run_id)
         if report["finished"]:
             return report
         time.sleep(0.05)

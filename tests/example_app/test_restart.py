@@ -11,9 +11,7 @@ import pytest
 from example_app import create_app, demo
 from example_app.__main__ import main
 from example_app.models import Contact, db
-from tests.helpers import EXPORT, add_contact, connect_quickbooks, items_by_key, post_form, submit
-
-CONNECTION = "/setup/quickbooks/connection"
+from tests.helpers import CONNECTION, EXPORT, add_contact, connect_quickbooks, items_by_key, post_form, submit
 
 
 def demo_config(instance, **overrides) -> dict:

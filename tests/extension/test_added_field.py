@@ -14,9 +14,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from flask_wsqb import ContactStore, WSQuickBooks
 from flask_wsqb.fields import CONTACT_FIELDS, Field
-from tests.helpers import connect_quickbooks, host_config, post_form, run_id_of, wait_for_run
+from tests.helpers import EXPORT, connect_quickbooks, host_config, post_form, run_id_of, wait_for_run
 
-EXPORT = "/setup/quickbooks/contacts/export"
 db = SQLAlchemy()
 
 

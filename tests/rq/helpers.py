@@ -7,6 +7,8 @@ import sys
 import time
 from pathlib import Path
 
+from tests.helpers import report_of
+
 ROOT = Path(__file__).resolve().parents[2]
 #: Longest wait for a worker to start, run its jobs or stop: a test fails rather than hangs.
 WAIT = 30.0
@@ -66,3 +68,10 @@ def wait_until(condition, what: str, timeout: float = WAIT, log=lambda: ""):
             return result
         time.sleep(0.05)
     raise AssertionError(f"{what}: not within {timeout} s\n{log()}")
+
+
+def finished(client, run_id: int, workers: Workers, timeout: float = 60) -> dict:
+    """The run's report once a worker has finished it, polled as the progress bar does; the
+    workers' logs if it does not."""
+    return wait_until(lambda: (r := report_of(client, run_id))["finished"] and r, f"run {run_id} finished",
+                      timeout=timeout, log=workers.log)

@@ -10,8 +10,8 @@ import pytest
 import sqlalchemy as sa
 
 from example_app.models import db
-from tests.helpers import EXPORT, add_contacts, connect_quickbooks, post_form, run_id_of
-from tests.rq.helpers import Workers, wait_until
+from tests.helpers import EXPORT, add_contacts, connect_quickbooks, post_form, report_of, run_id_of
+from tests.rq.helpers import Workers, finished, wait_until
 from tests.services import RedisServer
 
 pytestmark = pytest.mark.redis
@@ -23,18 +23,8 @@ def app_config(app_config):
     return {**app_config, "WSQB_STALL_AFTER": 2.0}
 
 
-def report_of(client, run_id: int) -> dict:
-    return client.get(f"/setup/quickbooks/runs/{run_id}.json").get_json()
-
-
 def export(client, ids: list[str]) -> int:
     return run_id_of(post_form(client, EXPORT, EXPORT, {"selected": ids}))
-
-
-def finished(client, run_id: int, workers, timeout: float = 60) -> dict:
-    """The run's report once it finished, polled as the progress bar does."""
-    return wait_until(lambda: (r := report_of(client, run_id))["finished"] and r, f"run {run_id} finished",
-                      timeout=timeout, log=workers.log)
 
 
 def errors_of(client, run_id: int) -> set[str]:

@@ -10,30 +10,12 @@ import sqlalchemy as sa
 from rq.job import JobStatus
 
 from example_app.models import Contact, db
-from tests.helpers import EXPORT, IMPORT, connect_quickbooks, post_form, run_id_of
-from tests.rq.helpers import wait_until
+from tests.helpers import EXPORT, IMPORT, add_contacts, connect_quickbooks, post_form, report_of, run_id_of
+from tests.rq.helpers import finished
 
 pytestmark = pytest.mark.redis
 
 RUN_SYNC = "flask_wsqb.tasks.jobs.run_sync"
-
-
-def report_of(client, run_id: int) -> dict:
-    return client.get(f"/setup/quickbooks/runs/{run_id}.json").get_json()
-
-
-def finished(client, run_id: int, workers) -> dict:
-    """The run's report once a worker has finished it, polled as the progress bar does."""
-    return wait_until(lambda: (report := report_of(client, run_id))["finished"] and report,
-                      f"run {run_id} finished", log=workers.log)
-
-
-def add_contacts(app, *names: str) -> list[str]:
-    with app.app_context():
-        rows = [Contact(display_name=name) for name in names]
-        db.session.add_all(rows)
-        db.session.commit()
-        return [str(row.id) for row in rows]
 
 
 def contact_names(app) -> list[str]:
@@ -49,7 +31,7 @@ def test_export_selected_waits_in_redis_until_a_worker_runs_it(app, client, qbo,
     first = workers.flask_worker("--name", "wsqb-first")
     connect_quickbooks(client, qbo)  # waits for the list's first refresh, done by the worker
     assert workers.stop(first) == 0, workers.log()
-    ids = add_contacts(app, "Harbor Dental", "Prairie Farms")
+    ids = add_contacts(app, {"display_name": "Harbor Dental"}, {"display_name": "Prairie Farms"})
     run_id = run_id_of(post_form(client, EXPORT, EXPORT, {"selected": ids}))
 
     [job] = [job for job in rq_queue.jobs if job.args == (run_id,)]
@@ -79,7 +61,7 @@ def test_import_selected_on_a_running_worker(app, client, qbo, workers):
 
 @pytest.mark.parametrize("worker_class", ["rq.Worker", "rq.SimpleWorker"])
 def test_plain_rq_worker_loads_the_example_app_from_flask_app(app, client, qbo, redis_url, workers, worker_class):
-    ids = add_contacts(app, "Willow Yoga")  # first: the example app seeds demo contacts into an empty table
+    ids = add_contacts(app, {"display_name": "Willow Yoga"})  # first: the example app seeds demo contacts into an empty table
     rq = str(Path(sys.executable).with_name("rq"))
     workers.start(rq, "worker", "--url", redis_url, "--worker-class", worker_class, app.config["WSQB_QUEUE"],
                   FLASK_APP="example_app:create_app")
