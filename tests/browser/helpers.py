@@ -35,7 +35,7 @@ class LiveServer:
 def add_contacts_by_name(app, *contacts: dict) -> dict[str, str]:
     """Add host contacts as the host app would; their ids by display name, since a browser
     test finds a contact's row by what the page shows."""
-    return dict(zip((fields["display_name"] for fields in contacts), add_contacts(app, *contacts)))
+    return dict(zip((fields["display_name"] for fields in contacts), add_contacts(app, *contacts), strict=True))
 
 
 def wait(driver, condition, timeout: float = WAIT, message: str = ""):

@@ -5,9 +5,21 @@ import pytest
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as EC
 
-from tests.browser.helpers import (add_contacts_by_name, background_rgb, bar_percent, button, checked_ids,
-                                   click_and_load, connect, css, is_reddish, row_ids, screenshot, wait,
-                                   wait_for_run)
+from tests.browser.helpers import (
+    add_contacts_by_name,
+    background_rgb,
+    bar_percent,
+    button,
+    checked_ids,
+    click_and_load,
+    connect,
+    css,
+    is_reddish,
+    row_ids,
+    screenshot,
+    wait,
+    wait_for_run,
+)
 from tests.helpers import EXPORT
 
 pytestmark = pytest.mark.browser

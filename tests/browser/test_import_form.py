@@ -6,8 +6,19 @@ import sqlalchemy as sa
 from selenium.webdriver.support import expected_conditions as EC
 
 from example_app.models import Contact, db
-from tests.browser.helpers import (background_rgb, button, checked_ids, click_and_load, connect, css,
-                                   is_reddish, row_ids, screenshot, wait, wait_for_run)
+from tests.browser.helpers import (
+    background_rgb,
+    button,
+    checked_ids,
+    click_and_load,
+    connect,
+    css,
+    is_reddish,
+    row_ids,
+    screenshot,
+    wait,
+    wait_for_run,
+)
 from tests.helpers import IMPORT
 
 pytestmark = pytest.mark.browser

@@ -4,8 +4,7 @@ from __future__ import annotations
 import pytest
 
 from example_app.models import Contact, db
-from tests.browser.helpers import (button, click_and_load, connect, css, css_all, row_ids, screenshot, wait,
-                                   wait_for_run)
+from tests.browser.helpers import button, click_and_load, connect, css, css_all, row_ids, screenshot, wait, wait_for_run
 from tests.helpers import IMPORT
 
 pytestmark = pytest.mark.browser

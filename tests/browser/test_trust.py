@@ -15,8 +15,20 @@ from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as EC
 
 from example_app.models import db
-from tests.browser.helpers import (add_contacts_by_name, bar_percent, button, checked_ids, click_and_load,
-                                   connect, css, css_all, row_ids, screenshot, wait, wait_for_run)
+from tests.browser.helpers import (
+    add_contacts_by_name,
+    bar_percent,
+    button,
+    checked_ids,
+    click_and_load,
+    connect,
+    css,
+    css_all,
+    row_ids,
+    screenshot,
+    wait,
+    wait_for_run,
+)
 from tests.helpers import EXPORT
 
 pytestmark = pytest.mark.browser

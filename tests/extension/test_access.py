@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.helpers import (EXPORT, add_contact, connect_quickbooks, csrf_token, post_form, run_id_of,
-                           wait_for_run)
+from tests.helpers import EXPORT, add_contact, connect_quickbooks, csrf_token, post_form, run_id_of, wait_for_run
 
 PREFIX = "/setup/quickbooks"
 MATCH = PREFIX + "/contacts/match"

@@ -6,8 +6,17 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from tests.helpers import (EXPORT, IMPORT, add_contact, connect_quickbooks, csrf_token, post_form,
-                           refresh_list, run_id_of, wait_for_run)
+from tests.helpers import (
+    EXPORT,
+    IMPORT,
+    add_contact,
+    connect_quickbooks,
+    csrf_token,
+    post_form,
+    refresh_list,
+    run_id_of,
+    wait_for_run,
+)
 
 PREFIX = "/setup/quickbooks"
 MATCH = PREFIX + "/contacts/match"

@@ -7,8 +7,16 @@ import time
 from pathlib import Path
 
 from tests.extension.helpers import EVERY_ACTION
-from tests.helpers import (EXPORT, add_contact, connect_quickbooks, csrf_token, post_form, refresh_list,
-                           run_id_of, wait_for_run)
+from tests.helpers import (
+    EXPORT,
+    add_contact,
+    connect_quickbooks,
+    csrf_token,
+    post_form,
+    refresh_list,
+    run_id_of,
+    wait_for_run,
+)
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 PREFIX = "/setup/quickbooks"

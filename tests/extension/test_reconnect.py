@@ -10,8 +10,18 @@ import pytest
 import requests
 import sqlalchemy as sa
 
-from tests.helpers import (EXPORT, IMPORT, add_contact, add_contacts, connect_quickbooks, csrf_token,
-                           post_form, refresh_list, run_id_of, wait_for_run)
+from tests.helpers import (
+    EXPORT,
+    IMPORT,
+    add_contact,
+    add_contacts,
+    connect_quickbooks,
+    csrf_token,
+    post_form,
+    refresh_list,
+    run_id_of,
+    wait_for_run,
+)
 
 PREFIX = "/setup/quickbooks"
 MATCH = PREFIX + "/contacts/match"

@@ -6,9 +6,9 @@ import time
 
 import pytest
 
+from flask_wsqb.quickbooks.budget import InProcessBudget, Limits
 from flask_wsqb.quickbooks.errors import ThrottledError
 from flask_wsqb.quickbooks.gateway import QuickBooksGateway, RetryPolicy
-from flask_wsqb.quickbooks.budget import InProcessBudget, Limits
 from flask_wsqb.testing import QBOEmulator
 from tests.gateway.helpers import gateway_settings, memory_tokens
 

@@ -61,7 +61,8 @@ def test_import_selected_on_a_running_worker(app, client, qbo, workers):
 
 @pytest.mark.parametrize("worker_class", ["rq.Worker", "rq.SimpleWorker"])
 def test_plain_rq_worker_loads_the_example_app_from_flask_app(app, client, qbo, redis_url, workers, worker_class):
-    ids = add_contacts(app, {"display_name": "Willow Yoga"})  # first: the example app seeds demo contacts into an empty table
+    # first: the example app seeds demo contacts into an empty table
+    ids = add_contacts(app, {"display_name": "Willow Yoga"})
     rq = str(Path(sys.executable).with_name("rq"))
     workers.start(rq, "worker", "--url", redis_url, "--worker-class", worker_class, app.config["WSQB_QUEUE"],
                   FLASK_APP="example_app:create_app")

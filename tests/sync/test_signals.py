@@ -11,8 +11,17 @@ import pytest
 import sqlalchemy as sa
 
 from flask_wsqb import signals
-from tests.helpers import (EXPORT, IMPORT, add_contacts, host_config, post_form, refresh_list, run_id_of,
-                           submit, wait_for_run)
+from tests.helpers import (
+    EXPORT,
+    IMPORT,
+    add_contacts,
+    host_config,
+    post_form,
+    refresh_list,
+    run_id_of,
+    submit,
+    wait_for_run,
+)
 
 
 @pytest.fixture
