@@ -11,9 +11,8 @@ from . import oauth
 from .crypto import UndecryptableError
 from .errors import QuickBooksError
 from .factory import gateway_for, oauth_settings
-from .gateway import MemoryTokenStore
 from .oauth import Tokens
-from .tokens import current_connection, read_tokens, store_tokens
+from .tokens import MemoryTokenStore, current_connection, read_tokens, store_tokens
 
 
 def sign_in(code: str, realm_id: str) -> tuple[Tokens, str]:

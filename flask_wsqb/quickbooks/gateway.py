@@ -61,24 +61,6 @@ class TokenStore(Protocol):
         """QuickBooks rejected the tokens for good: remember it so users are asked to reconnect."""
 
 
-class MemoryTokenStore:
-    """Tokens held in memory: a sign-in proved before anything is stored, scripts, tests."""
-
-    def __init__(self, tokens: Tokens) -> None:
-        self.tokens = tokens
-        self.lost_message: str | None = None
-
-    def load(self) -> Tokens:
-        return self.tokens
-
-    def save(self, tokens: Tokens) -> None:
-        self.tokens = tokens
-        self.lost_message = None
-
-    def lost(self, message: str) -> None:
-        self.lost_message = message
-
-
 @dataclass(frozen=True)
 class RetryPolicy:
     attempts: int = 4  # tries per request for outages and throttling
@@ -180,10 +162,6 @@ class QuickBooksGateway:
             if len(page) < page_size:
                 return
             start += page_size
-
-    def count_customers(self, *, include_inactive: bool = True) -> int:
-        answer = self._call(self.client.query, "SELECT COUNT(*) FROM Customer" + _where(include_inactive, ""))
-        return int(answer["QueryResponse"].get("totalCount", 0))
 
     def get_customer(self, customer_id: str) -> dict:
         return self._call(self.client.get_single_object, "Customer", customer_id)["Customer"]

@@ -23,6 +23,24 @@ def current_connection():
     return state.db.session.execute(sa.select(Connection).order_by(Connection.id.desc()).limit(1)).scalar()
 
 
+class MemoryTokenStore:
+    """Tokens held in memory: a sign-in proved before anything is stored, scripts, tests."""
+
+    def __init__(self, tokens: Tokens) -> None:
+        self.tokens = tokens
+        self.lost_message: str | None = None
+
+    def load(self) -> Tokens:
+        return self.tokens
+
+    def save(self, tokens: Tokens) -> None:
+        self.tokens = tokens
+        self.lost_message = None
+
+    def lost(self, message: str) -> None:
+        self.lost_message = message
+
+
 class DatabaseTokenStore:
     """Tokens of one realm, encrypted in ``wsqb_connection``.
 

@@ -12,9 +12,9 @@ fails the row saying so. Rows QuickBooks would refuse fail before any request.
 from __future__ import annotations
 
 import hashlib
-from functools import partial
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 
 import sqlalchemy as sa
 

@@ -2,7 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from flask_wsqb.quickbooks.gateway import MemoryTokenStore, QuickBooksGateway, RetryPolicy
+from flask_wsqb.quickbooks.gateway import QuickBooksGateway, RetryPolicy
+from flask_wsqb.quickbooks.tokens import MemoryTokenStore
 from tests.gateway.helpers import gateway_settings, memory_tokens
 
 

@@ -3,8 +3,9 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from flask_wsqb.quickbooks.gateway import MemoryTokenStore
+from flask_wsqb.quickbooks.gateway import QuickBooksGateway
 from flask_wsqb.quickbooks.oauth import OAuthSettings, Tokens
+from flask_wsqb.quickbooks.tokens import MemoryTokenStore
 
 
 def memory_tokens(qbo) -> MemoryTokenStore:
@@ -12,6 +13,14 @@ def memory_tokens(qbo) -> MemoryTokenStore:
     access, refresh = qbo.issue_tokens()
     now = datetime.now(timezone.utc)
     return MemoryTokenStore(Tokens(access, refresh, now + timedelta(hours=1), now + timedelta(days=100)))
+
+
+def count_customers(gateway: QuickBooksGateway, *, include_inactive: bool = True) -> int:
+    """QuickBooks' count of the company's customers: one cheap request through the gateway's session
+    (its budget, refreshes and retries)."""
+    where = " WHERE Active IN (true, false)" if include_inactive else ""
+    answer = gateway.client.query("SELECT COUNT(*) FROM Customer" + where)
+    return int(answer["QueryResponse"].get("totalCount", 0))
 
 
 def gateway_settings(qbo) -> OAuthSettings:

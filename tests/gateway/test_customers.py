@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import pytest
 
-from flask_wsqb.quickbooks.errors import (DuplicateNameError, NotFoundError, QuickBooksValidationError,
-                               StaleObjectError)
+from flask_wsqb.quickbooks.errors import DuplicateNameError, NotFoundError, QuickBooksValidationError, StaleObjectError
 from flask_wsqb.quickbooks.gateway import BatchItem, quote
+from tests.gateway.helpers import count_customers
 
 
 def api_requests(qbo, fragment: str) -> int:
@@ -20,8 +20,8 @@ def test_listing_pages_past_1000_and_includes_inactive(qbo, gateway):
     assert [c["Id"] for c in listed] == [c["Id"] for c in stored]
     assert any(c["Active"] is False for c in listed)
     assert api_requests(qbo, "/query") == 3  # 1000 + 1000 + 500
-    assert gateway.count_customers() == 2500
-    assert gateway.count_customers(include_inactive=False) == sum(1 for c in stored if c["Active"])
+    assert count_customers(gateway) == 2500
+    assert count_customers(gateway, include_inactive=False) == sum(1 for c in stored if c["Active"])
 
 
 def test_a_name_with_quote_and_backslash_round_trips(qbo, gateway):

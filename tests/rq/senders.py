@@ -12,9 +12,11 @@ import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-from flask_wsqb.quickbooks.oauth import OAuthSettings, Tokens
-from flask_wsqb.quickbooks.gateway import MemoryTokenStore, QuickBooksGateway, RetryPolicy
 from flask_wsqb.quickbooks.budget import Limits, RedisBudget
+from flask_wsqb.quickbooks.gateway import QuickBooksGateway, RetryPolicy
+from flask_wsqb.quickbooks.oauth import OAuthSettings, Tokens
+from flask_wsqb.quickbooks.tokens import MemoryTokenStore
+from tests.gateway.helpers import count_customers
 
 #: Longest wait for the processes to start or report: a test fails rather than hangs.
 WAIT = 60.0
@@ -72,7 +74,7 @@ def send_queries(company: Company, redis_url: str, limits: Limits, retry: RetryP
         barrier.wait(WAIT)
         stop = time.monotonic() + (seconds if seconds is not None else WAIT)
         while (count is None or len(finished) < count) and time.monotonic() < stop:
-            sender.count_customers()
+            count_customers(sender)
             finished.append(time.time())
     except Exception as exc:  # reported to the parent, which fails the test with it
         reports.put(Report(os.getpid(), finished, f"{type(exc).__name__}: {exc}"))
