@@ -8,6 +8,7 @@ gateway, send queries one after another for ``SECONDS`` real seconds (as many em
 Needs Redis: ``WSQB_BENCH_REDIS_URL`` (default database 9 of the local server; only the
 budget's own keys are touched).
 """
+
 from __future__ import annotations
 
 import os
@@ -26,8 +27,9 @@ LIMITS = Limits(requests=480, batches=38, concurrent=8, window=60 / CLOCK_SPEED)
 
 
 def measure(processes: int) -> tuple[str, ...]:
-    with QBOEmulator(throttle=True, clock_speed=CLOCK_SPEED, per_minute=QBO_PER_MINUTE, concurrent=10,
-                     access_token_ttl=10**7) as qbo:
+    with QBOEmulator(
+        throttle=True, clock_speed=CLOCK_SPEED, per_minute=QBO_PER_MINUTE, concurrent=10, access_token_ttl=10**7
+    ) as qbo:
         reports, elapsed = run_senders(processes, Company.of(qbo), REDIS_URL, LIMITS, seconds=SECONDS)
         statuses = [status for _, _, status in qbo.request_log]
         _forget_budget(qbo.realm_id)
@@ -36,8 +38,14 @@ def measure(processes: int) -> tuple[str, ...]:
         raise SystemExit(f"{processes} processes: {errors[0]}")
     minutes = elapsed * CLOCK_SPEED / 60
     per_minute = statuses.count(200) / minutes
-    return (str(processes), f"{statuses.count(200)}", f"{minutes:.2f}", f"{per_minute:.0f}",
-            f"{per_minute / QBO_PER_MINUTE:.2f}", str(statuses.count(429)))
+    return (
+        str(processes),
+        f"{statuses.count(200)}",
+        f"{minutes:.2f}",
+        f"{per_minute:.0f}",
+        f"{per_minute / QBO_PER_MINUTE:.2f}",
+        str(statuses.count(429)),
+    )
 
 
 def _forget_budget(realm_id: str) -> None:
@@ -51,11 +59,12 @@ def _forget_budget(realm_id: str) -> None:
 def main() -> None:
     for line in machine():
         print(line)
-    print(f"Emulator throttled at {QBO_PER_MINUTE}/min, 10 at once, clock x{CLOCK_SPEED}; "
-          f"budget {LIMITS.requests}/{LIMITS.window:g} s, {LIMITS.concurrent} in flight; "
-          f"{SECONDS:g} s per run\n")
-    rows = [("processes", "queries answered", "emulated minutes", "requests / emulated min",
-             "of 500/min", "429s")]
+    print(
+        f"Emulator throttled at {QBO_PER_MINUTE}/min, 10 at once, clock x{CLOCK_SPEED}; "
+        f"budget {LIMITS.requests}/{LIMITS.window:g} s, {LIMITS.concurrent} in flight; "
+        f"{SECONDS:g} s per run\n"
+    )
+    rows = [("processes", "queries answered", "emulated minutes", "requests / emulated min", "of 500/min", "429s")]
     rows += [measure(processes) for processes in (1, 2, 4)]
     print(table(rows))
 

@@ -9,6 +9,7 @@ for a minute) is shortened the same way. The host app runs on PostgreSQL with
 ``rows`` new contacts. Export creates go 30 to a batch request and QuickBooks allows 40 batch
 requests a minute: at best 1,200 rows an emulated minute.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -150,8 +151,9 @@ def add_contacts(bench_host, n: int) -> list[str]:
     return add(bench_host, n)
 
 
-def export_with_workers(db: str, workers: int, rows: int, speed: float = SPEED, log_dir: str | None = None
-                        ) -> WorkerRun:
+def export_with_workers(
+    db: str, workers: int, rows: int, speed: float = SPEED, log_dir: str | None = None
+) -> WorkerRun:
     """One Export Selected of ``rows`` new contacts shared by ``workers`` worker processes."""
     if log_dir is None:
         with tempfile.TemporaryDirectory(prefix="wsqb-workers-") as log_dir:
@@ -159,13 +161,15 @@ def export_with_workers(db: str, workers: int, rows: int, speed: float = SPEED, 
     window = 60.0 / speed
     _flush_redis()
     result = WorkerRun(workers, rows, speed)
-    with tempfile.TemporaryDirectory(prefix="wsqb-bench-") as directory, \
-            QBOEmulator(throttle=True, clock_speed=speed, per_minute=500, concurrent=10,
-                        batch_per_minute=40, access_token_ttl=10**7) as qbo:
+    with (
+        tempfile.TemporaryDirectory(prefix="wsqb-bench-") as directory,
+        QBOEmulator(
+            throttle=True, clock_speed=speed, per_minute=500, concurrent=10, batch_per_minute=40, access_token_ttl=10**7
+        ) as qbo,
+    ):
         from example_app import create_app
 
-        settings = dict(WSQB_RATE_WINDOW=window, WSQB_RETRY_MAX_WAIT=window, WSQB_RETRY_BACKOFF=0.5,
-                        WSQB_TIMEOUT=30.0)
+        settings = dict(WSQB_RATE_WINDOW=window, WSQB_RETRY_MAX_WAIT=window, WSQB_RETRY_BACKOFF=0.5, WSQB_TIMEOUT=30.0)
         config = host_config(fresh_database(db, directory), qbo, **settings)
         config.pop("WSQB_REDIS_URL", None)
         app = create_app(config)
@@ -181,16 +185,37 @@ def export_with_workers(db: str, workers: int, rows: int, speed: float = SPEED, 
 
             env = {k: v for k, v in os.environ.items() if not k.startswith(("FLASK_", "WSQB_"))}
             env.update({k: str(v) for k, v in settings.items()})
-            env.update(DATABASE_URL=config["SQLALCHEMY_DATABASE_URI"], SECRET_KEY=config["SECRET_KEY"],
-                       WSQB_CLIENT_ID=config["WSQB_CLIENT_ID"], WSQB_CLIENT_SECRET=config["WSQB_CLIENT_SECRET"],
-                       WSQB_ENVIRONMENT=config["WSQB_ENVIRONMENT"], WSQB_API_URL=config["WSQB_API_URL"],
-                       WSQB_REDIS_URL=REDIS_URL, PYTHONUNBUFFERED="1")
+            env.update(
+                DATABASE_URL=config["SQLALCHEMY_DATABASE_URI"],
+                SECRET_KEY=config["SECRET_KEY"],
+                WSQB_CLIENT_ID=config["WSQB_CLIENT_ID"],
+                WSQB_CLIENT_SECRET=config["WSQB_CLIENT_SECRET"],
+                WSQB_ENVIRONMENT=config["WSQB_ENVIRONMENT"],
+                WSQB_API_URL=config["WSQB_API_URL"],
+                WSQB_REDIS_URL=REDIS_URL,
+                PYTHONUNBUFFERED="1",
+            )
             for number in range(workers):
                 with open(os.path.join(log_dir, f"worker-{workers}-{number}.log"), "wb") as out:
-                    processes.append(subprocess.Popen(
-                        [sys.executable, "-m", "flask", "--app", "benchmarks.worker_host:create_app", "wsqb",
-                         "worker", "--name", f"bench-{workers}-{number}"],
-                        env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT))
+                    processes.append(
+                        subprocess.Popen(
+                            [
+                                sys.executable,
+                                "-m",
+                                "flask",
+                                "--app",
+                                "benchmarks.worker_host:create_app",
+                                "wsqb",
+                                "worker",
+                                "--name",
+                                f"bench-{workers}-{number}",
+                            ],
+                            env=env,
+                            cwd=ROOT,
+                            stdout=out,
+                            stderr=subprocess.STDOUT,
+                        )
+                    )
             deadline = time.monotonic() + 60
             while not _workers_registered(workers):
                 if time.monotonic() > deadline or any(p.poll() is not None for p in processes):
@@ -202,10 +227,14 @@ def export_with_workers(db: str, workers: int, rows: int, speed: float = SPEED, 
 
             def sample() -> Sample:
                 log = qbo.request_log
-                return Sample(time.perf_counter(), qbo.clock.time(), len(customers),
-                              sum(1 for _m, _p, status in log if status == 429),
-                              sum(1 for _m, path, status in log if path.endswith("/batch") and status == 200),
-                              _cpu_seconds())
+                return Sample(
+                    time.perf_counter(),
+                    qbo.clock.time(),
+                    len(customers),
+                    sum(1 for _m, _p, status in log if status == 429),
+                    sum(1 for _m, path, status in log if path.endswith("/batch") and status == 200),
+                    _cpu_seconds(),
+                )
 
             qbo.reset_log()
             started = time.perf_counter()
@@ -261,33 +290,49 @@ def rows_for(runs: list[WorkerRun]) -> list[tuple[str, ...]]:
         steady = run.per_minute_steady()
         minutes = run.steady_minutes()
         low = min(minutes) if minutes else float("nan")
-        rows.append((f"{run.workers} worker{'s' if run.workers > 1 else ''}",
-                     f"{steady:,.0f} ({steady / BEST_PER_MINUTE:.0%}); {len(minutes)} min, lowest {low:,.0f}",
-                     f"{run.per_minute_overall():,.0f} ({run.per_minute_overall() / BEST_PER_MINUTE:.0%})",
-                     f"{run.throttled_steady()} / {run.throttled_total()}",
-                     f"{run.duplicates()} ({run.customers:,} customers, {run.ok:,} ok, {run.errors} errors)",
-                     f"{run.emulated_minutes():.1f} emu min = {run.seconds:.0f} s",
-                     f"{run.cpu_busy():.0%}"))
+        rows.append(
+            (
+                f"{run.workers} worker{'s' if run.workers > 1 else ''}",
+                f"{steady:,.0f} ({steady / BEST_PER_MINUTE:.0%}); {len(minutes)} min, lowest {low:,.0f}",
+                f"{run.per_minute_overall():,.0f} ({run.per_minute_overall() / BEST_PER_MINUTE:.0%})",
+                f"{run.throttled_steady()} / {run.throttled_total()}",
+                f"{run.duplicates()} ({run.customers:,} customers, {run.ok:,} ok, {run.errors} errors)",
+                f"{run.emulated_minutes():.1f} emu min = {run.seconds:.0f} s",
+                f"{run.cpu_busy():.0%}",
+            )
+        )
     return rows
 
 
-FOOTNOTE = ("Rows per emulated minute: mean of the whole emulated minutes after the first minute of "
-            "exporting (whole minutes: QuickBooks' limit holds for any 60 s, so this cannot exceed 1,200). "
-            "429s: answers the emulator throttled, after that first minute / in all. Duplicates: customers "
-            "in QuickBooks beyond one per contact (must be 0). CPU busy: share of all cores in use during "
-            "steady state (emulator, workers, PostgreSQL, Redis). Clock x{speed:g}: one emulated minute "
-            "is {window:g} real seconds.")
+FOOTNOTE = (
+    "Rows per emulated minute: mean of the whole emulated minutes after the first minute of "
+    "exporting (whole minutes: QuickBooks' limit holds for any 60 s, so this cannot exceed 1,200). "
+    "429s: answers the emulator throttled, after that first minute / in all. Duplicates: customers "
+    "in QuickBooks beyond one per contact (must be 0). CPU busy: share of all cores in use during "
+    "steady state (emulator, workers, PostgreSQL, Redis). Clock x{speed:g}: one emulated minute "
+    "is {window:g} real seconds."
+)
 
-HEADER = ("Export Selected", "rows / emulated min after the 1st (of 1,200 max)", "overall, from the click",
-          "429s steady / total", "duplicates", "duration", "CPU busy")
+HEADER = (
+    "Export Selected",
+    "rows / emulated min after the 1st (of 1,200 max)",
+    "overall, from the click",
+    "429s steady / total",
+    "duplicates",
+    "duration",
+    "CPU busy",
+)
 
 
 def main(argv: list[str] | None = None) -> int:
     from .common import machine
     from .run import table
 
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.bench_workers", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks.bench_workers",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--db", choices=("sqlite", "postgresql"), default="postgresql")
     parser.add_argument("--rows", type=int, default=9000)
     parser.add_argument("--speed", type=float, default=SPEED)

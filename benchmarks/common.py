@@ -4,6 +4,7 @@ Peak memory is ``tracemalloc``'s peak of Python allocations during the measured 
 threads, the in-process emulator's included), taken in a second, identical pass so that
 tracing never slows the timed one.
 """
+
 from __future__ import annotations
 
 import os
@@ -50,8 +51,16 @@ def machine(db: str | None = None) -> list[str]:
         pass
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     try:
-        code = subprocess.run(["git", "describe", "--always", "--dirty"], capture_output=True, text=True,
-                              cwd=os.path.dirname(__file__), timeout=10).stdout.strip() or "?"
+        code = (
+            subprocess.run(
+                ["git", "describe", "--always", "--dirty"],
+                capture_output=True,
+                text=True,
+                cwd=os.path.dirname(__file__),
+                timeout=10,
+            ).stdout.strip()
+            or "?"
+        )
     except OSError:
         code = "?"
     return [
@@ -71,16 +80,22 @@ def _database_version(db: str | None) -> str:
         try:
             engine = sa.create_engine(POSTGRES_URL)
             with engine.connect() as conn:
-                lines.insert(0, conn.execute(sa.text("SHOW server_version")).scalar().split()[0].join(
-                    ("PostgreSQL ", f" ({engine.dialect.driver})")))
+                lines.insert(
+                    0,
+                    conn.execute(sa.text("SHOW server_version"))
+                    .scalar()
+                    .split()[0]
+                    .join(("PostgreSQL ", f" ({engine.dialect.driver})")),
+                )
             engine.dispose()
         except sa.exc.SQLAlchemyError as exc:
             lines.insert(0, f"PostgreSQL unreachable ({type(exc).__name__})")
     try:
         from redis import Redis
 
-        redis = Redis.from_url(os.environ.get("WSQB_BENCH_REDIS_URL", "redis://127.0.0.1:6379/3"),
-                               socket_connect_timeout=2)
+        redis = Redis.from_url(
+            os.environ.get("WSQB_BENCH_REDIS_URL", "redis://127.0.0.1:6379/3"), socket_connect_timeout=2
+        )
         lines.append(f"Redis {redis.info('server')['redis_version']}")
         redis.close()
     except Exception:  # Redis is only needed by the worker section
@@ -91,6 +106,7 @@ def _database_version(db: str | None) -> str:
 @dataclass
 class Measure:
     """What one measured step cost."""
+
     seconds: float = 0.0
     requests: int = 0  # API requests the emulator served (OAuth endpoints excluded)
     sql: int = 0  # statements sent to the host's database (SAVEPOINTs included)
@@ -165,8 +181,9 @@ class Host:
         polling its JSON, so the poll's own SQL is not counted.
         """
         self.qbo.auto_consent = True
-        answer = self.client.post(PREFIX + "/connection/connect",
-                                  data={"csrf_token": self.form_token(PREFIX + "/connection")})
+        answer = self.client.post(
+            PREFIX + "/connection/connect", data={"csrf_token": self.form_token(PREFIX + "/connection")}
+        )
         assert answer.status_code == 302, answer.get_data(as_text=True)[:500]
         consent = requests.get(answer.headers["Location"], allow_redirects=False, timeout=5)
         assert consent.status_code in (302, 303), consent.text
@@ -258,9 +275,12 @@ def page_timing(bench_host: Host, url: str, repeat: int = 5) -> Measure:
             times.append(time.perf_counter() - started)
         assert answer.status_code == 200, answer.status_code
         counts.append(sql.count)
-    return Measure(statistics.median(times), 0, max(counts),
-                   extra={"rows": answer.get_data(as_text=True).count('name="selected"'),
-                          "bytes": len(answer.get_data())})
+    return Measure(
+        statistics.median(times),
+        0,
+        max(counts),
+        extra={"rows": answer.get_data(as_text=True).count('name="selected"'), "bytes": len(answer.get_data())},
+    )
 
 
 def quickbooks_client(qbo: QBOEmulator):

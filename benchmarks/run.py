@@ -9,11 +9,13 @@
 2. Throttled export throughput: 1, 2 and 4 real ``flask wsqb worker`` processes against the
    emulator at QuickBooks' limits on a sped-up clock (PostgreSQL and Redis: see bench_workers).
 """
+
 from __future__ import annotations
 
 import argparse
 import sys
 import time
+from functools import partial
 
 from example_app.models import Contact, db
 
@@ -26,15 +28,26 @@ NAIVE_IMPORT_LIMIT = 1000
 def add_contacts(bench_host, n: int) -> list[str]:
     """``n`` new host contacts, written straight to the database (setup, not measured)."""
     with bench_host.app.app_context():
-        rows = [Contact(display_name=f"Client {i:05} Benchmark", first_name="Client", last_name=f"{i:05}",
-                        email=f"client{i}@example.com", phone=f"(555) 010-{i % 10000:04d}",
-                        city="Austin", state="TX", hidden=i % 10 == 7) for i in range(n)]
+        rows = [
+            Contact(
+                display_name=f"Client {i:05} Benchmark",
+                first_name="Client",
+                last_name=f"{i:05}",
+                email=f"client{i}@example.com",
+                phone=f"(555) 010-{i % 10000:04d}",
+                city="Austin",
+                state="TX",
+                hidden=i % 10 == 7,
+            )
+            for i in range(n)
+        ]
         db.session.add_all(rows)
         db.session.commit()
         return [str(row.id) for row in rows]
 
 
 # -- 1. export ---------------------------------------------------------------------------------
+
 
 def export_ours(dbname: str, n: int) -> Measure:
     """Export Selected of ``n`` new contacts, end to end (timed pass, then a memory pass)."""
@@ -44,7 +57,7 @@ def export_ours(dbname: str, n: int) -> Measure:
             ids = add_contacts(bench, n)
             token = bench.form_token(EXPORT)
             report = {}
-            ours = measure(bench, lambda: report.update(bench.run(EXPORT, ids, token)), memory=memory)
+            ours = measure(bench, lambda r=report, i=ids, t=token: r.update(bench.run(EXPORT, i, t)), memory=memory)
             assert report["ok"] == n, report
             batches = sum(1 for _m, path, _s in bench.qbo.request_log if path.endswith("/batch"))
             ours.note = f"{batches} batch + {ours.requests - batches} other"
@@ -69,9 +82,14 @@ def scaled(naive: Measure, n: int, measured: int) -> Measure:
     if n == measured:
         return naive
     scale = n / measured
-    return Measure(naive.seconds * scale, round(naive.requests * scale), round(naive.sql * scale),
-                   commits=round(naive.commits * scale), peak_mib=naive.peak_mib,
-                   note=f"extrapolated ×{scale:g} from {measured:,}")
+    return Measure(
+        naive.seconds * scale,
+        round(naive.requests * scale),
+        round(naive.sql * scale),
+        commits=round(naive.commits * scale),
+        peak_mib=naive.peak_mib,
+        note=f"extrapolated ×{scale:g} from {measured:,}",
+    )
 
 
 def naive_export(bench, n: int) -> None:
@@ -93,6 +111,7 @@ def naive_export(bench, n: int) -> None:
 
 # -- 2. import ---------------------------------------------------------------------------------
 
+
 def import_benchmark(dbname: str, n: int) -> tuple[Measure, Measure, Measure, Measure]:
     """(refresh, import, both with peak memory, naive loop)."""
     steps = []
@@ -104,15 +123,22 @@ def import_benchmark(dbname: str, n: int) -> tuple[Measure, Measure, Measure, Me
             assert len(ids) == n
             token = bench.form_token(IMPORT + "?show_hidden=1")
             report = {}
-            imported = measure(bench, lambda: report.update(bench.run(IMPORT + "?show_hidden=1", ids, token)),
-                               memory=memory)
+            imported = measure(
+                bench,
+                lambda r=report, i=ids, t=token: r.update(bench.run(IMPORT + "?show_hidden=1", i, t)),
+                memory=memory,
+            )
             assert report["ok"] == n and report["errors"] == 0, report
             steps.append((refresh, imported))
     (refresh, imported), (refresh_mem, imported_mem) = steps
     refresh.peak_mib, imported.peak_mib = refresh_mem.peak_mib, imported_mem.peak_mib
-    total = Measure(refresh.seconds + imported.seconds, refresh.requests + imported.requests,
-                    refresh.sql + imported.sql, refresh.commits + imported.commits,
-                    max(refresh.peak_mib, imported.peak_mib))
+    total = Measure(
+        refresh.seconds + imported.seconds,
+        refresh.requests + imported.requests,
+        refresh.sql + imported.sql,
+        refresh.commits + imported.commits,
+        max(refresh.peak_mib, imported.peak_mib),
+    )
     # The naive loop runs on a company of at most NAIVE_IMPORT_LIMIT customers: a GET by Id
     # costs Intuit the same in any company, but the emulator's grows with the company.
     with host(dbname, customers=min(n, NAIVE_IMPORT_LIMIT)) as bench:
@@ -122,9 +148,14 @@ def import_benchmark(dbname: str, n: int) -> tuple[Measure, Measure, Measure, Me
         naive.peak_mib = measure(bench, lambda: naive_import(bench, sample), memory=True).peak_mib
         if len(sample) < n:
             scale = n / len(sample)
-            naive = Measure(naive.seconds * scale, round(naive.requests * scale), round(naive.sql * scale),
-                            commits=round(naive.commits * scale), peak_mib=naive.peak_mib,
-                            note=f"extrapolated ×{scale:g} from {len(sample):,}")
+            naive = Measure(
+                naive.seconds * scale,
+                round(naive.requests * scale),
+                round(naive.sql * scale),
+                commits=round(naive.commits * scale),
+                peak_mib=naive.peak_mib,
+                note=f"extrapolated ×{scale:g} from {len(sample):,}",
+            )
     return refresh, imported, total, naive
 
 
@@ -137,13 +168,22 @@ def naive_import(bench, ids: list[str]) -> None:
             customer = Customer.get(customer_id, qb=client)
             email = customer.PrimaryEmailAddr.Address if customer.PrimaryEmailAddr else None
             phone = customer.PrimaryPhone.FreeFormNumber if customer.PrimaryPhone else None
-            db.session.add(Contact(display_name=customer.DisplayName, first_name=customer.GivenName,
-                                   last_name=customer.FamilyName, company=customer.CompanyName,
-                                   email=email, phone=phone, hidden=not customer.Active))
+            db.session.add(
+                Contact(
+                    display_name=customer.DisplayName,
+                    first_name=customer.GivenName,
+                    last_name=customer.FamilyName,
+                    company=customer.CompanyName,
+                    email=email,
+                    phone=phone,
+                    hidden=not customer.Active,
+                )
+            )
             db.session.commit()
 
 
 # -- 3. grids ----------------------------------------------------------------------------------
+
 
 def grid_benchmark(dbname: str, n: int) -> tuple[Measure, Measure]:
     """(Import grid with ``n`` customers, Export grid with ``n`` contacts)."""
@@ -152,12 +192,13 @@ def grid_benchmark(dbname: str, n: int) -> tuple[Measure, Measure]:
         import_grid = page_timing(bench, IMPORT + "?show_hidden=1")
         export_grid = page_timing(bench, EXPORT)
         for grid, url in ((import_grid, IMPORT + "?show_hidden=1"), (export_grid, EXPORT)):
-            grid.peak_mib = measure(bench, lambda: bench.client.get(url), memory=True).peak_mib
+            grid.peak_mib = measure(bench, partial(bench.client.get, url), memory=True).peak_mib
     assert import_grid.extra["rows"] == n and export_grid.extra["rows"] == n
     return import_grid, export_grid
 
 
 # -- the table -----------------------------------------------------------------------------------
+
 
 def fmt_time(seconds: float) -> str:
     return f"{seconds * 1000:.0f} ms" if seconds < 1 else f"{seconds:.2f} s"
@@ -183,21 +224,29 @@ def table(rows: list[tuple[str, ...]]) -> str:
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     lines = []
     for number, row in enumerate(rows):
-        lines.append("| " + " | ".join(cell.ljust(w) for cell, w in zip(row, widths)) + " |")
+        lines.append("| " + " | ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=False)) + " |")
         if number == 0:
             lines.append("|" + "|".join("-" * (w + 2) for w in widths) + "|")
     return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.run", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks.run", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke run (a few minutes)")
-    parser.add_argument("--db", choices=("sqlite", "postgresql"), default="sqlite",
-                        help="the host database (postgresql: $WSQB_BENCH_POSTGRES_URL, default "
-                             "postgresql://postgres@127.0.0.1:5432/test, emptied first)")
-    parser.add_argument("--no-workers", action="store_true",
-                        help="skip the throttled export with worker processes (needs Redis and PostgreSQL)")
+    parser.add_argument(
+        "--db",
+        choices=("sqlite", "postgresql"),
+        default="sqlite",
+        help="the host database (postgresql: $WSQB_BENCH_POSTGRES_URL, default "
+        "postgresql://postgres@127.0.0.1:5432/test, emptied first)",
+    )
+    parser.add_argument(
+        "--no-workers",
+        action="store_true",
+        help="skip the throttled export with worker processes (needs Redis and PostgreSQL)",
+    )
     args = parser.parse_args(argv)
     from . import bench_matching, bench_workers
 
@@ -208,14 +257,29 @@ def main(argv: list[str] | None = None) -> int:
 
     for line in machine(args.db):
         print(line)
-    print(f"Host database: {database_url(args.db)}; QuickBooks: the in-process emulator over loopback HTTP, "
-          "throttling off (except section 2).")
-    print("Peak memory: tracemalloc peak of Python allocations during the step (all threads, the "
-          "emulator's included), in a separate untimed pass.\n", flush=True)
+    print(
+        f"Host database: {database_url(args.db)}; QuickBooks: the in-process emulator over loopback HTTP, "
+        "throttling off (except section 2)."
+    )
+    print(
+        "Peak memory: tracemalloc peak of Python allocations during the step (all threads, the "
+        "emulator's included), in a separate untimed pass.\n",
+        flush=True,
+    )
     started = time.perf_counter()
 
-    header = ("Benchmark", "wall time", "naive", "naive/ours", "requests to QBO", "naive", "naive/ours",
-              "peak memory", "naive", "notes")
+    header = (
+        "Benchmark",
+        "wall time",
+        "naive",
+        "naive/ours",
+        "requests to QBO",
+        "naive",
+        "naive/ours",
+        "peak memory",
+        "naive",
+        "notes",
+    )
     rows = [header]
 
     def show(row):
@@ -226,51 +290,104 @@ def main(argv: list[str] | None = None) -> int:
     for n in (small, big):
         ours = export_ours(args.db, n)
         naive = scaled(naive_small, n, small)
-        show((f"Export {n:,} new contacts", fmt_time(ours.seconds), fmt_time(naive.seconds),
-              ratio(naive.seconds, ours.seconds), f"{ours.requests:,}", f"{naive.requests:,}",
-              ratio(naive.requests, ours.requests), fmt_mem(ours.peak_mib), fmt_mem(naive.peak_mib),
-              f"{ours.note}; {ours.sql:,} SQL; naive: python-quickbooks save() per contact"
-              + (f", {naive.note}" if naive.note else "")))
+        show(
+            (
+                f"Export {n:,} new contacts",
+                fmt_time(ours.seconds),
+                fmt_time(naive.seconds),
+                ratio(naive.seconds, ours.seconds),
+                f"{ours.requests:,}",
+                f"{naive.requests:,}",
+                ratio(naive.requests, ours.requests),
+                fmt_mem(ours.peak_mib),
+                fmt_mem(naive.peak_mib),
+                f"{ours.note}; {ours.sql:,} SQL; naive: python-quickbooks save() per contact"
+                + (f", {naive.note}" if naive.note else ""),
+            )
+        )
 
     refresh, imported, total, naive = import_benchmark(args.db, big)
-    show((f"Import {big:,} (Select All, end to end)", fmt_time(total.seconds), fmt_time(naive.seconds),
-          ratio(naive.seconds, total.seconds), f"{refresh.requests} + {imported.requests}",
-          f"{naive.requests:,}", ratio(naive.requests, total.requests),
-          f"{fmt_mem(refresh.peak_mib)} / {fmt_mem(imported.peak_mib)}", fmt_mem(naive.peak_mib),
-          f"listing {fmt_time(refresh.seconds)} + import {fmt_time(imported.seconds)}; {total.sql:,} SQL; "
-          f"naive: Customer.get + commit per row" + (f", {naive.note}" if naive.note else "")))
+    show(
+        (
+            f"Import {big:,} (Select All, end to end)",
+            fmt_time(total.seconds),
+            fmt_time(naive.seconds),
+            ratio(naive.seconds, total.seconds),
+            f"{refresh.requests} + {imported.requests}",
+            f"{naive.requests:,}",
+            ratio(naive.requests, total.requests),
+            f"{fmt_mem(refresh.peak_mib)} / {fmt_mem(imported.peak_mib)}",
+            fmt_mem(naive.peak_mib),
+            f"listing {fmt_time(refresh.seconds)} + import {fmt_time(imported.seconds)}; {total.sql:,} SQL; "
+            f"naive: Customer.get + commit per row" + (f", {naive.note}" if naive.note else ""),
+        )
+    )
 
     match = bench_matching.measure(match_n, match_sample)
-    show((f"Auto-match {match_n:,} × {match_n:,}", fmt_time(match["seconds"]), fmt_time(match["naive_seconds"]),
-          ratio(match["naive_seconds"], match["seconds"]), "0", "0", "", fmt_mem(match["peak_mib"]), "",
-          f"{match['links']:,} links; naive: thefuzz extractOne per contact (names only), "
-          f"extrapolated from {match['sample']} contacts"))
+    show(
+        (
+            f"Auto-match {match_n:,} × {match_n:,}",
+            fmt_time(match["seconds"]),
+            fmt_time(match["naive_seconds"]),
+            ratio(match["naive_seconds"], match["seconds"]),
+            "0",
+            "0",
+            "",
+            fmt_mem(match["peak_mib"]),
+            "",
+            f"{match['links']:,} links; naive: thefuzz extractOne per contact (names only), "
+            f"extrapolated from {match['sample']} contacts",
+        )
+    )
 
     import_grid, export_grid = grid_benchmark(args.db, big)
-    for name, grid in ((f"Import grid, {big:,} customers", import_grid), (f"Export grid, {big:,} contacts", export_grid)):
-        show((name, fmt_time(grid.seconds), "", "", "0", "", "", fmt_mem(grid.peak_mib), "",
-              f"GET, median of 5; {grid.sql} SQL; {grid.extra['bytes'] / 1e6:.1f} MB of HTML"))
+    for name, grid in (
+        (f"Import grid, {big:,} customers", import_grid),
+        (f"Export grid, {big:,} contacts", export_grid),
+    ):
+        show(
+            (
+                name,
+                fmt_time(grid.seconds),
+                "",
+                "",
+                "0",
+                "",
+                "",
+                fmt_mem(grid.peak_mib),
+                "",
+                f"GET, median of 5; {grid.sql} SQL; {grid.extra['bytes'] / 1e6:.1f} MB of HTML",
+            )
+        )
 
     print("== 1. Import, export, matching, grids ==")
     print(table(rows))
-    print("Requests: API requests the emulator served (OAuth excluded); Import: listing + Import Selected. "
-          f"The naive import and export loops ran on {min(small, NAIVE_IMPORT_LIMIT):,} records and are "
-          "extrapolated linearly (a per-record loop costs the same per record at any size). "
-          f"At Intuit's limits (500 requests/min) the naive {big:,}-record loops need "
-          f"{fmt_time(floor_at_limits(big))} of requests alone; flask-wsqb's export of {big:,} needs "
-          f"{big // 30 + (big % 30 > 0)} batch requests (40 a minute allowed).", flush=True)
+    print(
+        "Requests: API requests the emulator served (OAuth excluded); Import: listing + Import Selected. "
+        f"The naive import and export loops ran on {min(small, NAIVE_IMPORT_LIMIT):,} records and are "
+        "extrapolated linearly (a per-record loop costs the same per record at any size). "
+        f"At Intuit's limits (500 requests/min) the naive {big:,}-record loops need "
+        f"{fmt_time(floor_at_limits(big))} of requests alone; flask-wsqb's export of {big:,} needs "
+        f"{big // 30 + (big % 30 > 0)} batch requests (40 a minute allowed).",
+        flush=True,
+    )
 
     if not args.no_workers:
         if args.db != "postgresql":
             print("\n(Section 2, worker processes, runs on PostgreSQL only: use --db postgresql.)")
         else:
             speed = bench_workers.SPEED
-            print(f"\n== 2. Throttled Export Selected of {worker_rows:,} new contacts by real `flask wsqb worker` "
-                  "processes ==")
-            print(f"Emulator throttled at QuickBooks' limits (500 requests/min, 40 batch requests/min, 10 at once) "
-                  f"on a clock running ×{speed:g}; app: WSQB_RATE_WINDOW={60 / speed:g} s, budget defaults "
-                  "(480, 38, 8), WSQB_REDIS_URL set, PostgreSQL. Best possible: 30 rows per batch request × 40 "
-                  "batch requests = 1,200 rows per emulated minute.", flush=True)
+            print(
+                f"\n== 2. Throttled Export Selected of {worker_rows:,} new contacts by real `flask wsqb worker` "
+                "processes =="
+            )
+            print(
+                f"Emulator throttled at QuickBooks' limits (500 requests/min, 40 batch requests/min, 10 at once) "
+                f"on a clock running ×{speed:g}; app: WSQB_RATE_WINDOW={60 / speed:g} s, budget defaults "
+                "(480, 38, 8), WSQB_REDIS_URL set, PostgreSQL. Best possible: 30 rows per batch request × 40 "
+                "batch requests = 1,200 rows per emulated minute.",
+                flush=True,
+            )
             runs = []
             for count in worker_counts:
                 runs.append(bench_workers.export_with_workers(args.db, count, worker_rows, speed))

@@ -4,6 +4,7 @@
 Like ``tests.rq.host``, but every ``WSQB_*`` variable of the environment is read (numbers as
 numbers), so a benchmark can give its workers a sped-up ``WSQB_RATE_WINDOW`` and retry waits.
 """
+
 from __future__ import annotations
 
 import os

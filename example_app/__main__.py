@@ -1,4 +1,5 @@
 """``python -m example_app [--port 5000]``: run the demo host on 127.0.0.1."""
+
 from __future__ import annotations
 
 import argparse
@@ -13,8 +14,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--debug", action="store_true", help="Flask debug mode (debugger, no reloader)")
     args = parser.parse_args(argv)
     app = create_app()
-    print(f"Open http://{args.host}:{args.port}/ — then Setup → QuickBooks → Connection → "
-          "Connect to QuickBooks", flush=True)
+    print(
+        f"Open http://{args.host}:{args.port}/ — then Setup → QuickBooks → Connection → Connect to QuickBooks",
+        flush=True,
+    )
     # No reloader: it would start a second process with a second emulator on the same state file.
     app.run(host=args.host, port=args.port, debug=args.debug, use_reloader=False)
 

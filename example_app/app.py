@@ -1,4 +1,5 @@
 """The application factory: configuration, the database, CSRF, the pages and flask-wsqb."""
+
 from __future__ import annotations
 
 import contextlib
@@ -9,19 +10,35 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask
-from flask_wsqb import ContactStore, WSQuickBooks
 from flask_wtf import CSRFProtect
 
 from example_app import demo
 from example_app.models import Contact, db
 from example_app.views import contacts, home
+from flask_wsqb import ContactStore, WSQuickBooks
 
 csrf = CSRFProtect()
 
-wsqb = WSQuickBooks(db=db, contacts=ContactStore(Contact, display_name="display_name", first_name="first_name",
-      last_name="last_name", company="company", email="email", phone="phone", street="street", city="city",
-      state="state", postal_code="postal_code", country="country", modified_at="updated_at", hidden="hidden"),
-      contact_endpoint="contacts.show")
+wsqb = WSQuickBooks(
+    db=db,
+    contacts=ContactStore(
+        Contact,
+        display_name="display_name",
+        first_name="first_name",
+        last_name="last_name",
+        company="company",
+        email="email",
+        phone="phone",
+        street="street",
+        city="city",
+        state="state",
+        postal_code="postal_code",
+        country="country",
+        modified_at="updated_at",
+        hidden="hidden",
+    ),
+    contact_endpoint="contacts.show",
+)
 
 
 @wsqb.access_check
@@ -31,8 +48,16 @@ def allow_everyone(action: str) -> bool:
 
 
 # Settings a deployment may give through the environment instead of the config mapping.
-ENV_SETTINGS = ("SECRET_KEY", "WSQB_CLIENT_ID", "WSQB_CLIENT_SECRET", "WSQB_ENVIRONMENT", "WSQB_REDIRECT_URI",
-                "WSQB_API_URL", "WSQB_REDIS_URL", "WSQB_QUEUE")
+ENV_SETTINGS = (
+    "SECRET_KEY",
+    "WSQB_CLIENT_ID",
+    "WSQB_CLIENT_SECRET",
+    "WSQB_ENVIRONMENT",
+    "WSQB_REDIRECT_URI",
+    "WSQB_API_URL",
+    "WSQB_REDIS_URL",
+    "WSQB_QUEUE",
+)
 
 
 def create_app(config: Mapping[str, Any] | None = None, *, instance_path: str | None = None) -> Flask:
@@ -43,7 +68,8 @@ def create_app(config: Mapping[str, Any] | None = None, *, instance_path: str | 
     os.makedirs(app.instance_path, exist_ok=True)
     app.config.update(
         SQLALCHEMY_DATABASE_URI=os.environ.get(
-            "DATABASE_URL", "sqlite:///" + os.path.join(app.instance_path, "example.db")),
+            "DATABASE_URL", "sqlite:///" + os.path.join(app.instance_path, "example.db")
+        ),
         WSQB_BASE_TEMPLATE="base.html",
         EXAMPLE_EMULATOR=True,
         EXAMPLE_EMULATOR_STATE=os.path.join(app.instance_path, "qbo-emulator.json"),

@@ -4,6 +4,7 @@ Everything here is deterministic: the same seed gives the same clients and the s
 company, so a bug seen in the demo can be seen again. The emulator keeps its company and tokens in
 a state file (``EXAMPLE_EMULATOR_STATE``), so a restarted demo is still connected to it.
 """
+
 from __future__ import annotations
 
 import atexit
@@ -28,76 +29,394 @@ CUSTOMER_COUNT = 300
 NEAR_DUPLICATE_COUNT = 40
 
 FIRST_NAMES = (
-    "James", "Mary", "Robert", "Patricia", "John", "Jennifer", "Michael", "Linda", "David", "Elizabeth",
-    "William", "Barbara", "Richard", "Susan", "Joseph", "Jessica", "Thomas", "Karen", "Christopher",
-    "Sarah", "Daniel", "Lisa", "Matthew", "Nancy", "Anthony", "Sandra", "Mark", "Ashley", "Steven",
-    "Emily", "Andrew", "Michelle", "Joshua", "Amanda", "Kevin", "Melissa", "Brian", "Stephanie",
-    "George", "Rebecca", "Timothy", "Laura", "Jason", "Helen", "Ryan", "Amy", "Jacob", "Angela", "Gary",
-    "Shirley", "Nicholas", "Anna", "Eric", "Brenda", "Jonathan", "Pamela", "Stephen", "Nicole", "Larry",
-    "Katherine", "Justin", "Samantha", "Scott", "Christine", "Brandon", "Debra", "Raymond", "Rachel",
-    "Gregory", "Carolyn", "Samuel", "Janet", "Patrick", "Maria", "Dennis", "Olivia", "Jerry", "Heather",
-    "Tyler", "Diane", "Aaron", "Julie", "Jose", "Joyce", "Adam", "Victoria", "Nathan", "Kelly", "Henry",
-    "Christina", "Zachary", "Lauren", "Douglas", "Joan", "Peter", "Evelyn", "Kyle", "Judith", "Noah",
-    "Megan", "Ethan", "Andrea", "Jeremy", "Cheryl", "Walter", "Hannah", "Christian", "Jacqueline",
-    "Keith", "Martha", "Roger", "Gloria", "Terry", "Teresa", "Austin", "Ann", "Sean", "Sara", "Priya",
-    "Wei", "Aisha", "Mateo", "Sofia", "Hiroshi", "Fatima", "Dmitri", "Ingrid", "Tomás", "Zoë", "Renée",
+    "James",
+    "Mary",
+    "Robert",
+    "Patricia",
+    "John",
+    "Jennifer",
+    "Michael",
+    "Linda",
+    "David",
+    "Elizabeth",
+    "William",
+    "Barbara",
+    "Richard",
+    "Susan",
+    "Joseph",
+    "Jessica",
+    "Thomas",
+    "Karen",
+    "Christopher",
+    "Sarah",
+    "Daniel",
+    "Lisa",
+    "Matthew",
+    "Nancy",
+    "Anthony",
+    "Sandra",
+    "Mark",
+    "Ashley",
+    "Steven",
+    "Emily",
+    "Andrew",
+    "Michelle",
+    "Joshua",
+    "Amanda",
+    "Kevin",
+    "Melissa",
+    "Brian",
+    "Stephanie",
+    "George",
+    "Rebecca",
+    "Timothy",
+    "Laura",
+    "Jason",
+    "Helen",
+    "Ryan",
+    "Amy",
+    "Jacob",
+    "Angela",
+    "Gary",
+    "Shirley",
+    "Nicholas",
+    "Anna",
+    "Eric",
+    "Brenda",
+    "Jonathan",
+    "Pamela",
+    "Stephen",
+    "Nicole",
+    "Larry",
+    "Katherine",
+    "Justin",
+    "Samantha",
+    "Scott",
+    "Christine",
+    "Brandon",
+    "Debra",
+    "Raymond",
+    "Rachel",
+    "Gregory",
+    "Carolyn",
+    "Samuel",
+    "Janet",
+    "Patrick",
+    "Maria",
+    "Dennis",
+    "Olivia",
+    "Jerry",
+    "Heather",
+    "Tyler",
+    "Diane",
+    "Aaron",
+    "Julie",
+    "Jose",
+    "Joyce",
+    "Adam",
+    "Victoria",
+    "Nathan",
+    "Kelly",
+    "Henry",
+    "Christina",
+    "Zachary",
+    "Lauren",
+    "Douglas",
+    "Joan",
+    "Peter",
+    "Evelyn",
+    "Kyle",
+    "Judith",
+    "Noah",
+    "Megan",
+    "Ethan",
+    "Andrea",
+    "Jeremy",
+    "Cheryl",
+    "Walter",
+    "Hannah",
+    "Christian",
+    "Jacqueline",
+    "Keith",
+    "Martha",
+    "Roger",
+    "Gloria",
+    "Terry",
+    "Teresa",
+    "Austin",
+    "Ann",
+    "Sean",
+    "Sara",
+    "Priya",
+    "Wei",
+    "Aisha",
+    "Mateo",
+    "Sofia",
+    "Hiroshi",
+    "Fatima",
+    "Dmitri",
+    "Ingrid",
+    "Tomás",
+    "Zoë",
+    "Renée",
 )
 LAST_NAMES = (
-    "Smith", "Johnson", "Williams", "Brown", "Jones", "Garcia", "Miller", "Davis", "Rodriguez",
-    "Martinez", "Hernandez", "Lopez", "Gonzalez", "Wilson", "Anderson", "Thomas", "Taylor", "Moore",
-    "Jackson", "Martin", "Lee", "Perez", "Thompson", "White", "Harris", "Sanchez", "Clark", "Ramirez",
-    "Lewis", "Robinson", "Walker", "Young", "Allen", "King", "Wright", "Scott", "Torres", "Nguyen",
-    "Hill", "Flores", "Green", "Adams", "Nelson", "Baker", "Hall", "Rivera", "Campbell", "Mitchell",
-    "Carter", "Roberts", "Gomez", "Phillips", "Evans", "Turner", "Diaz", "Parker", "Cruz", "Edwards",
-    "Collins", "Reyes", "Stewart", "Morris", "Morales", "Murphy", "Cook", "Rogers", "Gutierrez",
-    "Ortiz", "Morgan", "Cooper", "Peterson", "Bailey", "Reed", "Kelly", "Howard", "Ramos", "Kim",
-    "Cox", "Ward", "Richardson", "Watson", "Brooks", "Chavez", "Wood", "James", "Bennett", "Gray",
-    "Mendoza", "Ruiz", "Hughes", "Price", "Alvarez", "Castillo", "Sanders", "Patel", "Myers", "Long",
-    "Ross", "Foster", "Jimenez", "O'Brien", "McAllister", "Van der Berg", "Schmidt", "Kowalski",
-    "Nakamura", "Okafor", "Larsen", "Fitzgerald", "DeLuca", "Abernathy", "Pruitt", "Whitfield",
+    "Smith",
+    "Johnson",
+    "Williams",
+    "Brown",
+    "Jones",
+    "Garcia",
+    "Miller",
+    "Davis",
+    "Rodriguez",
+    "Martinez",
+    "Hernandez",
+    "Lopez",
+    "Gonzalez",
+    "Wilson",
+    "Anderson",
+    "Thomas",
+    "Taylor",
+    "Moore",
+    "Jackson",
+    "Martin",
+    "Lee",
+    "Perez",
+    "Thompson",
+    "White",
+    "Harris",
+    "Sanchez",
+    "Clark",
+    "Ramirez",
+    "Lewis",
+    "Robinson",
+    "Walker",
+    "Young",
+    "Allen",
+    "King",
+    "Wright",
+    "Scott",
+    "Torres",
+    "Nguyen",
+    "Hill",
+    "Flores",
+    "Green",
+    "Adams",
+    "Nelson",
+    "Baker",
+    "Hall",
+    "Rivera",
+    "Campbell",
+    "Mitchell",
+    "Carter",
+    "Roberts",
+    "Gomez",
+    "Phillips",
+    "Evans",
+    "Turner",
+    "Diaz",
+    "Parker",
+    "Cruz",
+    "Edwards",
+    "Collins",
+    "Reyes",
+    "Stewart",
+    "Morris",
+    "Morales",
+    "Murphy",
+    "Cook",
+    "Rogers",
+    "Gutierrez",
+    "Ortiz",
+    "Morgan",
+    "Cooper",
+    "Peterson",
+    "Bailey",
+    "Reed",
+    "Kelly",
+    "Howard",
+    "Ramos",
+    "Kim",
+    "Cox",
+    "Ward",
+    "Richardson",
+    "Watson",
+    "Brooks",
+    "Chavez",
+    "Wood",
+    "James",
+    "Bennett",
+    "Gray",
+    "Mendoza",
+    "Ruiz",
+    "Hughes",
+    "Price",
+    "Alvarez",
+    "Castillo",
+    "Sanders",
+    "Patel",
+    "Myers",
+    "Long",
+    "Ross",
+    "Foster",
+    "Jimenez",
+    "O'Brien",
+    "McAllister",
+    "Van der Berg",
+    "Schmidt",
+    "Kowalski",
+    "Nakamura",
+    "Okafor",
+    "Larsen",
+    "Fitzgerald",
+    "DeLuca",
+    "Abernathy",
+    "Pruitt",
+    "Whitfield",
 )
 BUSINESS_WORDS = (
-    "Summit", "Cedar", "Riverbend", "Harbor", "Blue Ridge", "Ironwood", "Maple Leaf", "Northstar",
-    "Golden Gate", "Prairie", "Lakeside", "Copper Creek", "Evergreen", "Granite", "Silver Pine",
-    "Red Rock", "Oak Hollow", "Bayview", "Highland", "Willow", "Keystone", "Pioneer", "Sunrise",
-    "Magnolia", "Frontier", "Bluebird", "Westfield", "Clearwater", "Stonebridge", "Heritage",
+    "Summit",
+    "Cedar",
+    "Riverbend",
+    "Harbor",
+    "Blue Ridge",
+    "Ironwood",
+    "Maple Leaf",
+    "Northstar",
+    "Golden Gate",
+    "Prairie",
+    "Lakeside",
+    "Copper Creek",
+    "Evergreen",
+    "Granite",
+    "Silver Pine",
+    "Red Rock",
+    "Oak Hollow",
+    "Bayview",
+    "Highland",
+    "Willow",
+    "Keystone",
+    "Pioneer",
+    "Sunrise",
+    "Magnolia",
+    "Frontier",
+    "Bluebird",
+    "Westfield",
+    "Clearwater",
+    "Stonebridge",
+    "Heritage",
 )
 TRADES = (
-    "Bakery", "Dental", "Landscaping", "Plumbing & Heating", "Auto Repair", "Veterinary Clinic",
-    "Coffee Roasters", "Construction", "Realty", "Physical Therapy", "Printing", "Electric",
-    "Catering", "Fitness", "Pediatrics", "Brewing Company", "Roofing", "Insurance Agency",
-    "Floral Design", "Marketing Group", "Law Office", "Chiropractic", "Hardware", "Cleaning Services",
-    "Consulting", "Architects", "Boutique", "Veterinary Hospital", "Tax & Bookkeeping", "Outfitters",
+    "Bakery",
+    "Dental",
+    "Landscaping",
+    "Plumbing & Heating",
+    "Auto Repair",
+    "Veterinary Clinic",
+    "Coffee Roasters",
+    "Construction",
+    "Realty",
+    "Physical Therapy",
+    "Printing",
+    "Electric",
+    "Catering",
+    "Fitness",
+    "Pediatrics",
+    "Brewing Company",
+    "Roofing",
+    "Insurance Agency",
+    "Floral Design",
+    "Marketing Group",
+    "Law Office",
+    "Chiropractic",
+    "Hardware",
+    "Cleaning Services",
+    "Consulting",
+    "Architects",
+    "Boutique",
+    "Veterinary Hospital",
+    "Tax & Bookkeeping",
+    "Outfitters",
 )
 LEGAL_SUFFIXES = ("Inc.", "LLC", "LLC", "Inc.", "Co.", "LLP", "PLLC", "Corp.", "", "")
 # (city, state, first three ZIP digits, area codes)
 PLACES = (
-    ("Portland", "OR", "972", ("503", "971")), ("Seattle", "WA", "981", ("206",)),
-    ("Boise", "ID", "837", ("208",)), ("Sacramento", "CA", "958", ("916",)),
-    ("San Diego", "CA", "921", ("619", "858")), ("Phoenix", "AZ", "850", ("602", "480")),
-    ("Denver", "CO", "802", ("303", "720")), ("Austin", "TX", "787", ("512", "737")),
-    ("Dallas", "TX", "752", ("214", "972")), ("Nashville", "TN", "372", ("615",)),
-    ("Atlanta", "GA", "303", ("404", "678")), ("Charlotte", "NC", "282", ("704", "980")),
-    ("Richmond", "VA", "232", ("804",)), ("Columbus", "OH", "432", ("614",)),
-    ("Madison", "WI", "537", ("608",)), ("Minneapolis", "MN", "554", ("612",)),
-    ("Chicago", "IL", "606", ("312", "773")), ("Pittsburgh", "PA", "152", ("412",)),
-    ("Burlington", "VT", "054", ("802",)), ("Portland", "ME", "041", ("207",)),
-    ("Albany", "NY", "122", ("518",)), ("Providence", "RI", "029", ("401",)),
-    ("Tampa", "FL", "336", ("813",)), ("Santa Fe", "NM", "875", ("505",)),
+    ("Portland", "OR", "972", ("503", "971")),
+    ("Seattle", "WA", "981", ("206",)),
+    ("Boise", "ID", "837", ("208",)),
+    ("Sacramento", "CA", "958", ("916",)),
+    ("San Diego", "CA", "921", ("619", "858")),
+    ("Phoenix", "AZ", "850", ("602", "480")),
+    ("Denver", "CO", "802", ("303", "720")),
+    ("Austin", "TX", "787", ("512", "737")),
+    ("Dallas", "TX", "752", ("214", "972")),
+    ("Nashville", "TN", "372", ("615",)),
+    ("Atlanta", "GA", "303", ("404", "678")),
+    ("Charlotte", "NC", "282", ("704", "980")),
+    ("Richmond", "VA", "232", ("804",)),
+    ("Columbus", "OH", "432", ("614",)),
+    ("Madison", "WI", "537", ("608",)),
+    ("Minneapolis", "MN", "554", ("612",)),
+    ("Chicago", "IL", "606", ("312", "773")),
+    ("Pittsburgh", "PA", "152", ("412",)),
+    ("Burlington", "VT", "054", ("802",)),
+    ("Portland", "ME", "041", ("207",)),
+    ("Albany", "NY", "122", ("518",)),
+    ("Providence", "RI", "029", ("401",)),
+    ("Tampa", "FL", "336", ("813",)),
+    ("Santa Fe", "NM", "875", ("505",)),
 )
 STREET_NAMES = (
-    "Main", "Oak", "Pine", "Maple", "Cedar", "Elm", "Washington", "Lake", "Hill", "Park", "Walnut",
-    "Sunset", "Jefferson", "Lincoln", "Highland", "Church", "River", "Spring", "Chestnut", "Willow",
-    "Meadow", "Forest", "Broadway", "Madison", "Franklin", "Center", "Mill", "Union", "Adams", "Ridge",
+    "Main",
+    "Oak",
+    "Pine",
+    "Maple",
+    "Cedar",
+    "Elm",
+    "Washington",
+    "Lake",
+    "Hill",
+    "Park",
+    "Walnut",
+    "Sunset",
+    "Jefferson",
+    "Lincoln",
+    "Highland",
+    "Church",
+    "River",
+    "Spring",
+    "Chestnut",
+    "Willow",
+    "Meadow",
+    "Forest",
+    "Broadway",
+    "Madison",
+    "Franklin",
+    "Center",
+    "Mill",
+    "Union",
+    "Adams",
+    "Ridge",
 )
 STREET_TYPES = ("St", "Ave", "Rd", "Blvd", "Ln", "Dr", "Ct", "Way", "Pl")
 MAIL_HOSTS = ("gmail.com", "outlook.com", "yahoo.com", "icloud.com", "comcast.net", "proton.me")
 NOTES = (
-    "Prefers email over phone.", "Quarterly estimated taxes; send reminders mid-month.",
-    "Fiscal year ends June 30.", "Payroll through ADP; we reconcile monthly.",
-    "Referred by a current client.", "S-corp election filed.", "Sales tax filed monthly.",
-    "Extension filed most years; documents arrive late.", "Bookkeeping client since 2016.",
-    "Spouse handles the household paperwork.", None, None, None, None, None,
+    "Prefers email over phone.",
+    "Quarterly estimated taxes; send reminders mid-month.",
+    "Fiscal year ends June 30.",
+    "Payroll through ADP; we reconcile monthly.",
+    "Referred by a current client.",
+    "S-corp election filed.",
+    "Sales tax filed monthly.",
+    "Extension filed most years; documents arrive late.",
+    "Bookkeeping client since 2016.",
+    "Spouse handles the household paperwork.",
+    None,
+    None,
+    None,
+    None,
+    None,
 )
 
 _emulator: QBOEmulator | None = None
@@ -183,8 +502,9 @@ def seed_quickbooks(qbo: QBOEmulator) -> None:
             qbo.add_customer(customer)
 
 
-def near_duplicates(contacts: list[dict[str, Any]], count: int = NEAR_DUPLICATE_COUNT,
-                    seed: int = CUSTOMER_SEED) -> list[dict[str, Any]]:
+def near_duplicates(
+    contacts: list[dict[str, Any]], count: int = NEAR_DUPLICATE_COUNT, seed: int = CUSTOMER_SEED
+) -> list[dict[str, Any]]:
     """QuickBooks customers for ``count`` of ``contacts``: exact copies, and the same client spelt
     differently (case, "Inc." for "Inc", "and" for "&", "Last, First", a typo, a middle initial)."""
     rng = random.Random(seed)
@@ -203,17 +523,20 @@ def near_duplicates(contacts: list[dict[str, Any]], count: int = NEAR_DUPLICATE_
 def customer_from(contact: dict[str, Any]) -> dict[str, Any]:
     """A QuickBooks Customer body carrying the same data as a demo contact."""
     customer: dict[str, Any] = {"DisplayName": contact["display_name"]}
-    for qbo_field, key in (("GivenName", "first_name"), ("FamilyName", "last_name"),
-                           ("CompanyName", "company")):
+    for qbo_field, key in (("GivenName", "first_name"), ("FamilyName", "last_name"), ("CompanyName", "company")):
         if contact.get(key):
             customer[qbo_field] = contact[key]
     if contact.get("email"):
         customer["PrimaryEmailAddr"] = {"Address": contact["email"]}
     if contact.get("phone"):
         customer["PrimaryPhone"] = {"FreeFormNumber": contact["phone"]}
-    customer["BillAddr"] = {"Line1": contact["street"], "City": contact["city"],
-                            "CountrySubDivisionCode": contact["state"],
-                            "PostalCode": contact["postal_code"], "Country": contact["country"]}
+    customer["BillAddr"] = {
+        "Line1": contact["street"],
+        "City": contact["city"],
+        "CountrySubDivisionCode": contact["state"],
+        "PostalCode": contact["postal_code"],
+        "Country": contact["country"],
+    }
     return customer
 
 
@@ -228,8 +551,15 @@ def _other_case(contact: dict[str, Any], rng: random.Random) -> str:
 
 def _suffix_spelling(contact: dict[str, Any], rng: random.Random) -> str:
     name = contact["display_name"]
-    for written, other in (("Inc.", "Inc"), (" Inc", ", Inc."), ("LLC", "L.L.C."), ("Co.", "Company"),
-                           ("Corp.", "Corporation"), (" & ", " and "), ("LLP", "L.L.P.")):
+    for written, other in (
+        ("Inc.", "Inc"),
+        (" Inc", ", Inc."),
+        ("LLC", "L.L.C."),
+        ("Co.", "Company"),
+        ("Corp.", "Corporation"),
+        (" & ", " and "),
+        ("LLP", "L.L.P."),
+    ):
         if written in name:
             return name.replace(written, other, 1)
     if contact.get("company") == name:
@@ -247,7 +577,7 @@ def _typo(contact: dict[str, Any], rng: random.Random) -> str:
     name = contact["display_name"]
     letters = [i for i in range(1, len(name) - 1) if name[i].isalpha() and name[i + 1].isalpha()]
     i = rng.choice(letters)
-    return name[:i] + name[i + 1] + name[i] + name[i + 2:]
+    return name[:i] + name[i + 1] + name[i] + name[i + 2 :]
 
 
 def _middle_initial(contact: dict[str, Any], rng: random.Random) -> str:
@@ -314,8 +644,13 @@ def _address(rng: random.Random, place: tuple[str, str, str, tuple[str, ...]]) -
     street = f"{rng.randint(100, 9899)} {rng.choice(STREET_NAMES)} {rng.choice(STREET_TYPES)}"
     if rng.random() < 0.15:
         street += rng.choice((f" Suite {rng.randint(100, 450)}", f" Apt {rng.randint(1, 40)}"))
-    return {"street": street, "city": city, "state": state,
-            "postal_code": f"{zip_prefix}{rng.randint(1, 99):02d}", "country": "USA"}
+    return {
+        "street": street,
+        "city": city,
+        "state": state,
+        "postal_code": f"{zip_prefix}{rng.randint(1, 99):02d}",
+        "country": "USA",
+    }
 
 
 def _phone(rng: random.Random, area_codes: tuple[str, ...]) -> str:
@@ -324,13 +659,13 @@ def _phone(rng: random.Random, area_codes: tuple[str, ...]) -> str:
 
 
 def _ascii(text: str) -> str:
-    return "".join(ch for ch in text.lower().translate(str.maketrans("áéëíóúöüñç", "aeeiouounc"))
-                   if ch.isalnum())
+    return "".join(ch for ch in text.lower().translate(str.maketrans("áéëíóúöüñç", "aeeiouounc")) if ch.isalnum())
 
 
 def _mailbox(first: str, last: str, rng: random.Random) -> str:
-    return rng.choice((f"{_ascii(first)}.{_ascii(last)}", f"{_ascii(first)[0]}{_ascii(last)}",
-                       f"{_ascii(first)}{_ascii(last)}"))
+    return rng.choice(
+        (f"{_ascii(first)}.{_ascii(last)}", f"{_ascii(first)[0]}{_ascii(last)}", f"{_ascii(first)}{_ascii(last)}")
+    )
 
 
 def _personal_email(rng: random.Random, first: str, last: str) -> str:
@@ -339,8 +674,11 @@ def _personal_email(rng: random.Random, first: str, last: str) -> str:
 
 
 def _business_email(rng: random.Random, first: str, last: str, company: str) -> str:
-    words = [word for word in company.replace(",", " ").split()
-             if word not in ("Inc.", "LLC", "Co.", "LLP", "PLLC", "Corp.", "&")]
+    words = [
+        word
+        for word in company.replace(",", " ").split()
+        if word not in ("Inc.", "LLC", "Co.", "LLP", "PLLC", "Corp.", "&")
+    ]
     domain = "".join(_ascii(word) for word in words[:2]) + rng.choice((".com", ".com", ".net", ".biz"))
     mailbox = rng.choice((_mailbox(first, last, rng), _ascii(first), "office", "info", "accounts"))
     return f"{mailbox}@{domain}"

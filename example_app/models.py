@@ -1,4 +1,5 @@
 """The host's own data: the contacts (clients) an accounting firm keeps."""
+
 from __future__ import annotations
 
 from datetime import datetime, timezone
@@ -32,8 +33,9 @@ class Contact(db.Model):  # type: ignore[name-defined]
     notes: Mapped[str | None] = mapped_column(Text)
     hidden: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False, default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False,
-                                                 default=utcnow, onupdate=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), nullable=False, default=utcnow, onupdate=utcnow
+    )
 
     @property
     def person_name(self) -> str:

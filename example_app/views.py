@@ -1,4 +1,5 @@
 """The host's pages: home, and the contact list, contact page and contact form."""
+
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
@@ -13,10 +14,22 @@ from example_app.models import Contact, db
 contacts = Blueprint("contacts", __name__, url_prefix="/contacts")
 
 PER_PAGE = 50
-SEARCHED_COLUMNS = (Contact.display_name, Contact.first_name, Contact.last_name, Contact.company,
-                    Contact.email)
-CONTACT_FIELDS = ("display_name", "first_name", "last_name", "company", "email", "phone", "street",
-                  "city", "state", "postal_code", "country", "notes", "hidden")
+SEARCHED_COLUMNS = (Contact.display_name, Contact.first_name, Contact.last_name, Contact.company, Contact.email)
+CONTACT_FIELDS = (
+    "display_name",
+    "first_name",
+    "last_name",
+    "company",
+    "email",
+    "phone",
+    "street",
+    "city",
+    "state",
+    "postal_code",
+    "country",
+    "notes",
+    "hidden",
+)
 
 
 def _blank_to_none(value: str | None) -> str | None:
@@ -27,18 +40,17 @@ def _blank_to_none(value: str | None) -> str | None:
 
 
 def _text(label: str, length: int, *validators: object) -> StringField:
-    return StringField(label, validators=[Optional(), Length(max=length), *validators],
-                       filters=[_blank_to_none])
+    return StringField(label, validators=[Optional(), Length(max=length), *validators], filters=[_blank_to_none])
 
 
 class ContactForm(FlaskForm):
-    display_name = StringField("Display name", filters=[_blank_to_none],
-                               validators=[DataRequired(), Length(max=200)])
+    display_name = StringField("Display name", filters=[_blank_to_none], validators=[DataRequired(), Length(max=200)])
     first_name = _text("First name", 100)
     last_name = _text("Last name", 100)
     company = _text("Company", 200)
-    email = _text("Email", 200, Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+$",
-                                       message="Enter an address like name@example.com."))
+    email = _text(
+        "Email", 200, Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", message="Enter an address like name@example.com.")
+    )
     phone = _text("Phone", 40)
     street = _text("Street", 200)
     city = _text("City", 100)
@@ -56,8 +68,7 @@ class ContactForm(FlaskForm):
 def home() -> ResponseReturnValue:
     total = db.session.scalar(select(func.count()).select_from(Contact)) or 0
     hidden = db.session.scalar(select(func.count()).select_from(Contact).where(Contact.hidden.is_(True))) or 0
-    recent = db.session.scalars(
-        select(Contact).order_by(Contact.updated_at.desc(), Contact.id.desc()).limit(8)).all()
+    recent = db.session.scalars(select(Contact).order_by(Contact.updated_at.desc(), Contact.id.desc()).limit(8)).all()
     return render_template("home.html", total=total, hidden=hidden, recent=recent)
 
 

@@ -1,4 +1,5 @@
 """flask-wsqb: QuickBooks Online contact import, export, match and sync for Flask apps."""
+
 from __future__ import annotations
 
 from .contacts import ContactStore

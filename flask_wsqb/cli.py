@@ -1,4 +1,5 @@
 """``flask wsqb ...`` commands."""
+
 from __future__ import annotations
 
 import click

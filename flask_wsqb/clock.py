@@ -1,4 +1,5 @@
 """Time as the extension stores it: aware, in UTC."""
+
 from __future__ import annotations
 
 from datetime import datetime, timezone

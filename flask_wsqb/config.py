@@ -1,4 +1,5 @@
 """The extension's configuration keys (all ``WSQB_``-prefixed; documented in the README)."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -48,9 +49,7 @@ def check(app: Flask) -> None:
             "`python -m flask_wsqb.testing` prints values to use."
         )
     if not app.config.get("WSQB_ENVIRONMENT"):
-        raise RuntimeError(
-            "WSQB_ENVIRONMENT must be 'sandbox', 'production' or the URL of a discovery document."
-        )
+        raise RuntimeError("WSQB_ENVIRONMENT must be 'sandbox', 'production' or the URL of a discovery document.")
     if not str(app.config["WSQB_URL_PREFIX"]).startswith("/"):
         raise RuntimeError("WSQB_URL_PREFIX must start with '/', e.g. '/setup/quickbooks'.")
 

@@ -5,6 +5,7 @@ The host owns its contact model; the extension never adds columns to it. A
 plain dicts of the synced fields (see :mod:`flask_wsqb.fields`). Subclass it for anything unusual (a computed
 display name, an address in another table) by overriding :meth:`read` and :meth:`write`.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
@@ -51,8 +52,9 @@ class ContactStore:
         self.hidden_attr = hidden
         #: field name -> model attribute name (or None)
         self.attrs: dict[str, str | None] = {name: attributes.get(name, name) for name in fields.names}
-        missing = [a for a in (id, modified_at, hidden, *self.attrs.values())
-                   if a is not None and not hasattr(model, a)]
+        missing = [
+            a for a in (id, modified_at, hidden, *self.attrs.values()) if a is not None and not hasattr(model, a)
+        ]
         if missing:
             raise ValueError(
                 f"ContactStore: {model.__name__} has no attribute(s) {', '.join(missing)}; "

@@ -1,4 +1,5 @@
 """The ``WSQuickBooks`` extension object and its per-app state."""
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -43,9 +44,7 @@ class WSQuickBooks:
 
     def init_app(self, app: Flask) -> None:
         if "wsqb" in app.extensions:
-            raise RuntimeError(
-                "flask-wsqb is already registered on this app; call WSQuickBooks.init_app(app) once."
-            )
+            raise RuntimeError("flask-wsqb is already registered on this app; call WSQuickBooks.init_app(app) once.")
         if "sqlalchemy" not in app.extensions:
             raise RuntimeError("Call db.init_app(app) (Flask-SQLAlchemy) before registering flask-wsqb.")
         if "csrf" not in app.extensions:
@@ -55,9 +54,7 @@ class WSQuickBooks:
             )
         config.apply_defaults(app)
         config.check(app)
-        cipher = TokenCipher(
-            encryption_key=app.config["WSQB_ENCRYPTION_KEY"], secret_key=app.config.get("SECRET_KEY")
-        )
+        cipher = TokenCipher(encryption_key=app.config["WSQB_ENCRYPTION_KEY"], secret_key=app.config.get("SECRET_KEY"))
         app.extensions["wsqb"] = WSQBState(extension=self, cipher=cipher)
 
         from .blueprints import create_blueprint
@@ -97,4 +94,3 @@ class WSQuickBooks:
         if self._access_check is None:
             return False
         return bool(self._access_check(action))
-

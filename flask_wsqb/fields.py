@@ -9,6 +9,7 @@ before sending, the labels on pages — comes from the registry. Adding a synced
 ``Field`` line here (or, for one host, ``CONTACT_FIELDS.plus(Field(...))`` given to its
 ``ContactStore``) and the host's attribute for it.
 """
+
 from __future__ import annotations
 
 import copy
@@ -148,19 +149,21 @@ class FieldSet:
 
 
 #: The fields every host syncs (a host adds its own with ``CONTACT_FIELDS.plus(...)``).
-CONTACT_FIELDS = FieldSet([
-    Field("display_name", "name", ("DisplayName",), 500, name_part=True),
-    Field("first_name", "first name", ("GivenName",), 100, name_part=True),
-    Field("last_name", "last name", ("FamilyName",), 100, name_part=True),
-    Field("company", "company name", ("CompanyName",), 100, name_part=True),
-    Field("email", "email", ("PrimaryEmailAddr", "Address"), 100),
-    Field("phone", "phone", ("PrimaryPhone", "FreeFormNumber"), 30),
-    Field("street", "street address", ("BillAddr", "Line1"), 500),
-    Field("city", "city", ("BillAddr", "City"), 255),
-    Field("state", "state", ("BillAddr", "CountrySubDivisionCode"), 255),
-    Field("postal_code", "postal code", ("BillAddr", "PostalCode"), 30),
-    Field("country", "country", ("BillAddr", "Country"), 255),
-])
+CONTACT_FIELDS = FieldSet(
+    [
+        Field("display_name", "name", ("DisplayName",), 500, name_part=True),
+        Field("first_name", "first name", ("GivenName",), 100, name_part=True),
+        Field("last_name", "last name", ("FamilyName",), 100, name_part=True),
+        Field("company", "company name", ("CompanyName",), 100, name_part=True),
+        Field("email", "email", ("PrimaryEmailAddr", "Address"), 100),
+        Field("phone", "phone", ("PrimaryPhone", "FreeFormNumber"), 30),
+        Field("street", "street address", ("BillAddr", "Line1"), 500),
+        Field("city", "city", ("BillAddr", "City"), 255),
+        Field("state", "state", ("BillAddr", "CountrySubDivisionCode"), 255),
+        Field("postal_code", "postal code", ("BillAddr", "PostalCode"), 30),
+        Field("country", "country", ("BillAddr", "Country"), 255),
+    ]
+)
 
 
 def name_key(name: str) -> str:
@@ -182,8 +185,9 @@ def display_name(customer: dict) -> str:
 
 def compose_display_name(fields: dict[str, str]) -> str:
     """What to call a contact that has no display name: its person's or company's name."""
-    person = " ".join(p for p in ((fields.get("first_name") or "").strip(),
-                                  (fields.get("last_name") or "").strip()) if p)
+    person = " ".join(
+        p for p in ((fields.get("first_name") or "").strip(), (fields.get("last_name") or "").strip()) if p
+    )
     return (fields.get("display_name") or "").strip() or person or (fields.get("company") or "").strip()
 
 

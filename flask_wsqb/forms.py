@@ -1,4 +1,5 @@
 """The extension's forms: FlaskForm for the host's CSRF token on every POST."""
+
 from __future__ import annotations
 
 from flask_wtf import FlaskForm

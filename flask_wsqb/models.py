@@ -6,6 +6,7 @@ are a typed class here (``ConnectionRecord``, ``SyncRunRecord``, ...); :func:`bu
 makes the mapped class of each on the host's ``db.Model``, reached through
 ``app.extensions["wsqb"].models``.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -59,8 +60,13 @@ class ProposalStatus(_Text):
 
 def _text_enum(kind: type[_Text]) -> sa.Enum:
     """Stored as its text in a VARCHAR(16) (no database enum type, no constraint)."""
-    return sa.Enum(kind, native_enum=False, create_constraint=False, length=16,
-                   values_callable=lambda members: [member.value for member in members])
+    return sa.Enum(
+        kind,
+        native_enum=False,
+        create_constraint=False,
+        length=16,
+        values_callable=lambda members: [member.value for member in members],
+    )
 
 
 _Timestamp = sa.DateTime(timezone=True)
@@ -70,6 +76,7 @@ class _Record:
     """The columns of one table, mapped on the host's ``db.Model`` by :func:`build_models`."""
 
     if TYPE_CHECKING:  # the mapped class takes its columns as keywords (SQLAlchemy's constructor)
+
         def __init__(self, **values: Any) -> None: ...
 
 
@@ -259,15 +266,22 @@ _built: dict[int, Models] = {}
 def build_models(db: Any) -> Models:
     """Declare the tables on ``db`` (once per ``db``, however many apps share it)."""
     if id(db) not in _built:
-        mapped = {name: type(name, (columns, db.Model), {"__doc__": columns.__doc__})
-                  for name, columns in _COLUMNS.items()}
+        mapped = {
+            name: type(name, (columns, db.Model), {"__doc__": columns.__doc__}) for name, columns in _COLUMNS.items()
+        }
         _built[id(db)] = Models(**mapped)
     return _built[id(db)]
 
 
 #: Each mapped class's name (as ``Models`` calls it) and its columns.
 _COLUMNS: dict[str, type] = {
-    "Connection": ConnectionRecord, "PendingConnection": PendingConnectionRecord, "Customer": CustomerRecord,
-    "ContactLink": ContactLinkRecord, "LinkEvent": LinkEventRecord, "Change": ChangeRecord,
-    "MatchProposal": MatchProposalRecord, "SyncRun": SyncRunRecord, "SyncItem": SyncItemRecord,
+    "Connection": ConnectionRecord,
+    "PendingConnection": PendingConnectionRecord,
+    "Customer": CustomerRecord,
+    "ContactLink": ContactLinkRecord,
+    "LinkEvent": LinkEventRecord,
+    "Change": ChangeRecord,
+    "MatchProposal": MatchProposalRecord,
+    "SyncRun": SyncRunRecord,
+    "SyncItem": SyncItemRecord,
 }

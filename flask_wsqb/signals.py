@@ -2,6 +2,7 @@
 
 Each is sent with the app as sender after the change is committed.
 """
+
 from __future__ import annotations
 
 from flask.signals import Namespace

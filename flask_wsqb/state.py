@@ -3,6 +3,7 @@
 A leaf module: it imports nothing of the package at run time, so any module may use it without
 an import cycle (``extension.py``, which builds the state, is imported by nothing).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -1,6 +1,7 @@
 """Fixtures shared by the whole suite: a fresh example host app per test, on SQLite and
 PostgreSQL, wired to a fresh QuickBooks emulator (the ``qbo`` fixture of flask_wsqb's
 pytest plugin). The PostgreSQL tests run in a database of this run's own (tests/services.py)."""
+
 from __future__ import annotations
 
 import os

@@ -1,6 +1,7 @@
 """Helpers for driving the example host app the way a user's browser does: its config, the
 forms (with their CSRF token), connecting to the emulator, adding host contacts and waiting for
 the runs the forms start."""
+
 from __future__ import annotations
 
 import re
@@ -117,3 +118,16 @@ def add_contact(app, **fields) -> str:
 def items_by_key(report: dict) -> dict:
     """A run report's items by their key, for looking one up."""
     return {item["key"]: item for item in report["items"]}
+
+
+def linked_pairs(app, realm_id: str | None = None) -> set[tuple[str, str]]:
+    """(contact id, customer id) of every link the app keeps (of one company, if given)."""
+    import sqlalchemy as sa
+
+    with app.app_context():
+        state = app.extensions["wsqb"]
+        Link = state.models.ContactLink
+        query = sa.select(Link.contact_id, Link.customer_id)
+        if realm_id is not None:
+            query = query.where(Link.realm_id == realm_id)
+        return {(contact_id, customer_id) for contact_id, customer_id in state.db.session.execute(query)}

@@ -1,6 +1,7 @@
 """The servers a test run talks to, made its own so that two runs on one machine never touch
 each other's data: a PostgreSQL database created for the run (and dropped after it) on the
 server the tests are pointed at, and redis-server processes started on a free port."""
+
 from __future__ import annotations
 
 import os
@@ -34,8 +35,13 @@ def drop_database(server_url: str, name: str) -> None:
     admin = sa.create_engine(server_url, isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as conn:
-            conn.execute(sa.text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                                 "WHERE datname = :name AND pid <> pg_backend_pid()"), {"name": name})
+            conn.execute(
+                sa.text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = :name AND pid <> pg_backend_pid()"
+                ),
+                {"name": name},
+            )
             conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
     finally:
         admin.dispose()
@@ -63,8 +69,10 @@ class RedisServer:
         from redis import Redis
         from redis.exceptions import ConnectionError as RedisConnectionError
 
-        self.process = subprocess.Popen(["redis-server", "--port", str(self.port), "--bind", "127.0.0.1",
-                                         "--save", "", "--appendonly", "no"], stdout=subprocess.DEVNULL)
+        self.process = subprocess.Popen(
+            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+            stdout=subprocess.DEVNULL,
+        )
         connection = Redis(port=self.port, socket_connect_timeout=1)
         deadline = time.monotonic() + 10
         try:

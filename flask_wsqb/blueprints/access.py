@@ -1,5 +1,6 @@
 """Who and what may reach a view: the host's access check (denied when none is registered) and
 requests no view should see."""
+
 from __future__ import annotations
 
 from collections.abc import Callable

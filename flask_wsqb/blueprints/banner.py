@@ -1,4 +1,5 @@
 """The connection's state every page shows (the reconnect banner), read once per request."""
+
 from __future__ import annotations
 
 from flask import g

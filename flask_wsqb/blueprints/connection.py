@@ -1,4 +1,5 @@
 """Setup → QuickBooks → Connection: connect, callback, switch company, disconnect, status."""
+
 from __future__ import annotations
 
 import hmac
@@ -24,8 +25,9 @@ _PENDING_KEY = "wsqb_pending_connection"
 @guarded("connection")
 def show():
     run = shown_run(RunKind.REFRESH)
-    return render_template("wsqb/connection.html", status=connection_status(), form=ActionForm(),
-                           run=run, progress=progress(run))
+    return render_template(
+        "wsqb/connection.html", status=connection_status(), form=ActionForm(), run=run, progress=progress(run)
+    )
 
 
 @guarded("connection")
@@ -44,12 +46,14 @@ def callback():
     expected = session.pop(_STATE_KEY, None)
     given = request.args.get("state", "")
     if not expected or not hmac.compare_digest(expected, given):
-        flash("The QuickBooks sign-in could not be verified (its state did not match). "
-              "Nothing was changed; please click Connect again.", "error")
+        flash(
+            "The QuickBooks sign-in could not be verified (its state did not match). "
+            "Nothing was changed; please click Connect again.",
+            "error",
+        )
         return redirect(url_for("wsqb.connection"))
     if request.args.get("error"):
-        flash("QuickBooks did not grant access "
-              f"({request.args['error']}); nothing was connected.", "warning")
+        flash(f"QuickBooks did not grant access ({request.args['error']}); nothing was connected.", "warning")
         return redirect(url_for("wsqb.connection"))
     code, realm_id = request.args.get("code"), request.args.get("realmId")
     if not code or not realm_id:
@@ -68,8 +72,11 @@ def callback():
 
 
 def _connected(row):
-    flash(f"Connected to QuickBooks company {row.company_name or row.realm_id}. "
-          "Its customer list is loading in the background.", "success")
+    flash(
+        f"Connected to QuickBooks company {row.company_name or row.realm_id}. "
+        "Its customer list is loading in the background.",
+        "success",
+    )
     run = launch(row.realm_id, RunKind.REFRESH, [])
     return redirect(url_for("wsqb.connection", run=run.id))
 
@@ -85,8 +92,13 @@ def _held():
 @guarded("connection")
 def switch_page():
     held, current = _held(), current_connection()
-    return render_template("wsqb/connection_switch.html", held=held, current=current, form=ActionForm(),
-                           linked=connection.linked_count(current.realm_id) if current else 0)
+    return render_template(
+        "wsqb/connection_switch.html",
+        held=held,
+        current=current,
+        form=ActionForm(),
+        linked=connection.linked_count(current.realm_id) if current else 0,
+    )
 
 
 @guarded("connection")

@@ -1,4 +1,5 @@
 """A contact page's QuickBooks Sync actions, and the Setup history page."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -40,16 +41,24 @@ def sync(contact_id: str):
 @guarded("history")
 def history_page():
     realm_id = realm_or_none()
-    filters: dict[str, Any] = {"contact_id": request.args.get("contact") or None,
-                               "source": request.args.get("source") or None,
-                               "side": request.args.get("side") or None}
+    filters: dict[str, Any] = {
+        "contact_id": request.args.get("contact") or None,
+        "source": request.args.get("source") or None,
+        "side": request.args.get("side") or None,
+    }
     entries = history.entries(realm_id, **filters) if realm_id else []
     state = current_state()
     shown = state.contacts.get_many(state.db.session, list({e.contact_id for e in entries}))
     names = {state.contacts.contact_id(c): state.contacts.read(c)["display_name"] for c in shown}
-    return render_template("wsqb/history.html", entries=entries, names=names, connected=realm_id is not None,
-                           contact=filters["contact_id"] or "", source=filters["source"] or "",
-                           side=filters["side"] or "")
+    return render_template(
+        "wsqb/history.html",
+        entries=entries,
+        names=names,
+        connected=realm_id is not None,
+        contact=filters["contact_id"] or "",
+        source=filters["source"] or "",
+        side=filters["side"] or "",
+    )
 
 
 def register(bp: Blueprint) -> None:

@@ -1,4 +1,5 @@
 """Setup → QuickBooks → Contacts → Export to QuickBooks."""
+
 from __future__ import annotations
 
 from flask import Blueprint, render_template, request
@@ -27,9 +28,17 @@ def form():
     store = current_state().contacts
     ticked = {store.contact_id(c) for c in _selected(request.args.getlist("selected"))}
     shown = {row.id for row in rows}
-    return render_template("wsqb/export.html", rows=rows, run=run, progress=progress(run), search=search,
-                           form=ActionForm(), connected=realm_id is not None, ticked=ticked,
-                           ticked_elsewhere=sorted(ticked - shown))
+    return render_template(
+        "wsqb/export.html",
+        rows=rows,
+        run=run,
+        progress=progress(run),
+        search=search,
+        form=ActionForm(),
+        connected=realm_id is not None,
+        ticked=ticked,
+        ticked_elsewhere=sorted(ticked - shown),
+    )
 
 
 @guarded("export")

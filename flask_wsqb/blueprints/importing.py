@@ -1,4 +1,5 @@
 """Setup → QuickBooks → Contacts → Import from QuickBooks."""
+
 from __future__ import annotations
 
 from flask import Blueprint, render_template, request
@@ -14,8 +15,10 @@ from .runs import progress, realm_or_none, shown_run, start
 
 
 def _filters() -> dict:
-    return {"show_synced": request.args.get("show_synced") == "1",
-            "show_hidden": request.args.get("show_hidden") == "1"}
+    return {
+        "show_synced": request.args.get("show_synced") == "1",
+        "show_hidden": request.args.get("show_hidden") == "1",
+    }
 
 
 @guarded("import")
@@ -26,8 +29,14 @@ def form():
     item_run = run.id if run is not None and run.kind == RunKind.IMPORT else None
     rows = grids.customers(row.realm_id, **filters, run_id=item_run) if row else []
     return render_template(
-        "wsqb/import.html", rows=rows, run=run, progress=progress(run), form=ActionForm(), **filters,
-        connected=row is not None, refreshed_at=aware(row.customers_refreshed_at) if row else None,
+        "wsqb/import.html",
+        rows=rows,
+        run=run,
+        progress=progress(run),
+        form=ActionForm(),
+        **filters,
+        connected=row is not None,
+        refreshed_at=aware(row.customers_refreshed_at) if row else None,
         filter_args=kept_args(),
     )
 

@@ -1,4 +1,5 @@
 """Setup → QuickBooks → Contacts → Match Contacts."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -18,8 +19,10 @@ DEFAULT_ACCEPT_SCORE = 90
 
 
 def _filters() -> dict:
-    return {"hide_synced": request.args.get("hide_synced") == "1",
-            "show_hidden": request.args.get("show_hidden") == "1"}
+    return {
+        "hide_synced": request.args.get("hide_synced") == "1",
+        "show_hidden": request.args.get("show_hidden") == "1",
+    }
 
 
 def _back(**extra):
@@ -56,9 +59,18 @@ def form():
     history = grids.link_history(realm_id) if realm_id else []
     acceptable = grids.acceptable_proposals(realm_id, DEFAULT_ACCEPT_SCORE, filters["show_hidden"]) if realm_id else []
     return render_template(
-        "wsqb/match.html", contacts=contacts, customers=customers, history=history, run=run,
-        progress=progress(run), form=ActionForm(), connected=realm_id is not None, **filters,
-        filter_args=kept_args(), accept_score=DEFAULT_ACCEPT_SCORE, proposed=len(acceptable),
+        "wsqb/match.html",
+        contacts=contacts,
+        customers=customers,
+        history=history,
+        run=run,
+        progress=progress(run),
+        form=ActionForm(),
+        connected=realm_id is not None,
+        **filters,
+        filter_args=kept_args(),
+        accept_score=DEFAULT_ACCEPT_SCORE,
+        proposed=len(acceptable),
     )
 
 
@@ -120,8 +132,15 @@ def picker(contact_id: str):
     fields = state.contacts.read(contact)
     search = request.args.get("q", fields["display_name"])
     found = grids.customers(realm_id, show_synced=False, show_hidden=True, search=search, limit=50)
-    return render_template("wsqb/match_link.html", contact_id=contact_id, contact=fields, search=search,
-                           customers=found, form=ActionForm(), filter_args=kept_args())
+    return render_template(
+        "wsqb/match_link.html",
+        contact_id=contact_id,
+        contact=fields,
+        search=search,
+        customers=found,
+        form=ActionForm(),
+        filter_args=kept_args(),
+    )
 
 
 @guarded("match")

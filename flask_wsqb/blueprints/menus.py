@@ -4,6 +4,7 @@ Host templates render them where their own menus are, with the ``wsqb_menu`` Jin
 global and the ``render_menu`` macro of ``wsqb/_menu.html``; the extension never edits
 host templates. An entry is shown only to users the host's access check lets use it.
 """
+
 from __future__ import annotations
 
 from flask import url_for
@@ -38,8 +39,7 @@ def menu(section: str, **values) -> list[dict]:
     entry with no url and no children is a notice, shown as text."""
     allows = current_state().extension.allows
     if section == "setup":
-        tools = [_entry(label, url_for(endpoint)) for label, endpoint, action in _CONTACT_TOOLS
-                 if allows(action)]
+        tools = [_entry(label, url_for(endpoint)) for label, endpoint, action in _CONTACT_TOOLS if allows(action)]
         children = [_entry("Connection", url_for("wsqb.connection"))] if allows("connection") else []
         if tools:
             children.append(_entry("Contacts", children=tools))
@@ -47,8 +47,11 @@ def menu(section: str, **values) -> list[dict]:
             children.append(_entry("History", url_for("wsqb.history")))
         return [_entry("QuickBooks", children=children)] if children else []
     if section == "contact":
-        actions = [_entry(label, url_for(endpoint, **values), method="post")
-                   for label, endpoint, action in _CONTACT_ACTIONS if allows(action)]
+        actions = [
+            _entry(label, url_for(endpoint, **values), method="post")
+            for label, endpoint, action in _CONTACT_ACTIONS
+            if allows(action)
+        ]
         if not actions:
             return []
         if status().needs_reconnect:

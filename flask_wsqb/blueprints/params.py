@@ -1,5 +1,6 @@
 """Reading ids and filters from URLs and forms: anything non-canonical or out of range is
 "no such thing" (a 404, or left out of a selection), never a 500 or a second spelling of an id."""
+
 from __future__ import annotations
 
 from typing import Any

@@ -1,4 +1,5 @@
 """Starting runs from a grid's selection, and the JSON the progress bar polls."""
+
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, jsonify, redirect, request, url_for
@@ -14,11 +15,19 @@ from .banner import connection_status
 from .params import ID, id_arg, kept_args
 
 #: Who may see and retry a run: the actions of the forms that show it (any of them).
-RUN_ACTIONS = {RunKind.IMPORT: ("import",), RunKind.EXPORT: ("export",), RunKind.MATCH: ("match",),
-               RunKind.REFRESH: ("import", "connection")}
+RUN_ACTIONS = {
+    RunKind.IMPORT: ("import",),
+    RunKind.EXPORT: ("export",),
+    RunKind.MATCH: ("match",),
+    RunKind.REFRESH: ("import", "connection"),
+}
 #: The form that shows each kind of run.
-_FORMS = {RunKind.IMPORT: "wsqb.import_form", RunKind.EXPORT: "wsqb.export_form", RunKind.MATCH: "wsqb.match_form",
-          RunKind.REFRESH: "wsqb.import_form"}
+_FORMS = {
+    RunKind.IMPORT: "wsqb.import_form",
+    RunKind.EXPORT: "wsqb.export_form",
+    RunKind.MATCH: "wsqb.match_form",
+    RunKind.REFRESH: "wsqb.import_form",
+}
 #: What a selected row is called, per kind of run, in "already being ..." messages.
 _ROWS = {RunKind.IMPORT: ("customer", "imported"), RunKind.EXPORT: ("contact", "exported")}
 
@@ -36,8 +45,7 @@ def start(kind: RunKind, rows: list[tuple[str, str]], back: str, nothing: str | 
     """
     status = connection_status()
     if not status.connected or status.needs_reconnect:
-        flash(status.reconnect_reason or "QuickBooks is not connected. Connect on the Connection page first.",
-              "error")
+        flash(status.reconnect_reason or "QuickBooks is not connected. Connect on the Connection page first.", "error")
         return redirect(url_for(back, **kept_args()))
     if not rows and nothing:
         flash(nothing, "warning")
@@ -47,9 +55,12 @@ def start(kind: RunKind, rows: list[tuple[str, str]], back: str, nothing: str | 
         rows = [(key, label) for key, label in rows if key not in held]
         noun, verb = _ROWS.get(kind, ("row", "processed"))
         count = len(held)
-        flash(f"{count} of the selected {noun}{'s' * (len(rows) + count != 1)} "
-              f"{'is' if count == 1 else 'are'} already being {verb} by a run in progress; "
-              f"{'it was' if count == 1 else 'they were'} left out.", "warning")
+        flash(
+            f"{count} of the selected {noun}{'s' * (len(rows) + count != 1)} "
+            f"{'is' if count == 1 else 'are'} already being {verb} by a run in progress; "
+            f"{'it was' if count == 1 else 'they were'} left out.",
+            "warning",
+        )
         if not rows:
             return redirect(url_for(back, run=max(held.values()), **kept_args()))
     run = launch(status.realm_id, kind, rows)

@@ -11,6 +11,7 @@ within :data:`MARGIN` of it. Everything else plausible is offered for review.
 Only pairs that share something are scored (a normal name, an email, a phone, a name one typo
 away, a rare word), so 10,000 contacts against 10,000 customers takes about a second.
 """
+
 from __future__ import annotations
 
 import re
@@ -99,8 +100,12 @@ def match_all(contacts: Iterable[MatchRecord], customers: Iterable[MatchRecord])
 
     linked = _link(by_contact, by_customer)
     matches = [
-        Match(contact_list[c].record.id, customer_list[q].record.id, min(score, 100.0),
-              _explain(contact_list[c], customer_list[q]))
+        Match(
+            contact_list[c].record.id,
+            customer_list[q].record.id,
+            min(score, 100.0),
+            _explain(contact_list[c], customer_list[q]),
+        )
         for c, (q, score) in sorted(linked.items())
     ]
     taken = {q for q, _ in linked.values()}
@@ -109,8 +114,14 @@ def match_all(contacts: Iterable[MatchRecord], customers: Iterable[MatchRecord])
         open_ = sorted((-s, q) for s, q in by_contact[c] if q not in taken)
         for neg_score, q in open_[:_REVIEW_PER_CONTACT]:
             why = _doubt(-neg_score, q, open_, by_customer[q], c, linked)
-            review.append(Match(contact_list[c].record.id, customer_list[q].record.id, min(-neg_score, 100.0),
-                                f"{_explain(contact_list[c], customer_list[q])}; {why}"))
+            review.append(
+                Match(
+                    contact_list[c].record.id,
+                    customer_list[q].record.id,
+                    min(-neg_score, 100.0),
+                    f"{_explain(contact_list[c], customer_list[q])}; {why}",
+                )
+            )
     return MatchResult(matches, review)
 
 
@@ -167,7 +178,7 @@ def _one_typo_away(text: str) -> set[str]:
     """``text`` and ``text`` less any one character: two strings one typo apart share one."""
     if len(text) < 5:
         return {text}
-    return {text, *(text[:i] + text[i + 1:] for i in range(len(text)))}
+    return {text, *(text[:i] + text[i + 1 :] for i in range(len(text)))}
 
 
 class _Index:
@@ -262,8 +273,9 @@ def _score(a: _Prepared, b: _Prepared, common: frozenset[str]) -> float:
     return round(score, 1)
 
 
-def _link(by_contact: dict[int, list[tuple[float, int]]],
-          by_customer: dict[int, list[tuple[float, int]]]) -> dict[int, tuple[int, float]]:
+def _link(
+    by_contact: dict[int, list[tuple[float, int]]], by_customer: dict[int, list[tuple[float, int]]]
+) -> dict[int, tuple[int, float]]:
     """Contact -> (customer, score) for pairs each side is sure of, in rounds: once a customer
     is clearly someone else's, a contact torn between it and another may link to the other."""
     linked: dict[int, tuple[int, float]] = {}
@@ -296,8 +308,14 @@ def _sure_choice(options: list[tuple[float, int]]) -> tuple[float, int] | None:
     return ranked[0]
 
 
-def _doubt(score: float, q: int, options: list[tuple[float, int]],
-           rivals: list[tuple[float, int]], c: int, linked: dict[int, tuple[int, float]]) -> str:
+def _doubt(
+    score: float,
+    q: int,
+    options: list[tuple[float, int]],
+    rivals: list[tuple[float, int]],
+    c: int,
+    linked: dict[int, tuple[int, float]],
+) -> str:
     """Why a person should decide this pair."""
     if any(other != q and -s > score - MARGIN for s, other in options):
         return "another customer fits nearly as well"
@@ -309,8 +327,7 @@ def _doubt(score: float, q: int, options: list[tuple[float, int]],
 def _explain(a: _Prepared, b: _Prepared) -> str:
     """The evidence for and against a pair, in a few words."""
     parts = [_explain_names(a, b)]
-    for label, agreement in (("email", _agreement(a.email, b.email)),
-                             ("phone", _phone_agreement(a.phone, b.phone))):
+    for label, agreement in (("email", _agreement(a.email, b.email)), ("phone", _phone_agreement(a.phone, b.phone))):
         if agreement:
             parts.append(f"same {label}" if agreement > 0 else f"different {label}s")
     return "; ".join(parts)

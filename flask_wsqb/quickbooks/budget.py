@@ -9,6 +9,7 @@ the company's budget has room; after a 429 anyway, :meth:`Budget.pause` makes ev
 :class:`InProcessBudget` by the threads of one process; :class:`Unlimited`, the gateway's
 default, only honours pauses.
 """
+
 from __future__ import annotations
 
 import random
@@ -63,7 +64,8 @@ class Budget(ABC):
                 raise ThrottledError(
                     f"Waited {self.max_wait:.0f} s for room in this company's QuickBooks request "
                     "budget, which other jobs are using. Try again in a minute.",
-                    code=3001, retry_after=self.limits.window,
+                    code=3001,
+                    retry_after=self.limits.window,
                 )
             time.sleep(wait + random.uniform(0, self.poll))  # jitter: waiters do not wake as one
         try:
@@ -216,8 +218,9 @@ class RedisBudget(Budget):
     outlasting its lease stops counting as in flight: keep it above the request timeout.
     """
 
-    def __init__(self, connection, limits: Limits = Limits(), *, lease: float = 60.0,
-                 max_wait: float | None = None) -> None:
+    def __init__(
+        self, connection, limits: Limits = Limits(), *, lease: float = 60.0, max_wait: float | None = None
+    ) -> None:
         super().__init__(limits, max_wait=max_wait)
         self.connection = connection
         self.lease = lease
@@ -231,16 +234,25 @@ class RedisBudget(Budget):
     def _acquire(self, realm_id: str, token: str, batch: bool) -> float:
         limits = self.limits
         keys = _keys(realm_id, "requests", "batches", "in-flight", "paused")
-        args = [limits.window, _or_none(limits.requests), _or_none(limits.batches),
-                _or_none(limits.concurrent), self.lease, token, int(batch), self.poll]
+        args = [
+            limits.window,
+            _or_none(limits.requests),
+            _or_none(limits.batches),
+            _or_none(limits.concurrent),
+            self.lease,
+            token,
+            int(batch),
+            self.poll,
+        ]
         return float(self._run(self._acquire_script, keys, args))
 
     def _release(self, realm_id: str, token: str) -> None:
         from redis.exceptions import RedisError
 
         try:
-            self._release_script(keys=_keys(realm_id, "requests", "batches", "in-flight"),
-                                 args=[token, self.limits.window])
+            self._release_script(
+                keys=_keys(realm_id, "requests", "batches", "in-flight"), args=[token, self.limits.window]
+            )
         except RedisError:
             pass  # the lease frees the slot anyway
 
@@ -277,8 +289,12 @@ def budget() -> Budget:
     Resolved in the app context, so the gateway can use it without one. A slot held by a
     worker that died frees itself after twice ``WSQB_TIMEOUT``.
     """
-    limits = Limits(requests=int(setting("RATE_PER_MINUTE")), batches=int(setting("BATCH_PER_MINUTE")),
-                    concurrent=int(setting("MAX_CONCURRENT")), window=float(setting("RATE_WINDOW")))
+    limits = Limits(
+        requests=int(setting("RATE_PER_MINUTE")),
+        batches=int(setting("BATCH_PER_MINUTE")),
+        concurrent=int(setting("MAX_CONCURRENT")),
+        window=float(setting("RATE_WINDOW")),
+    )
     url = setting("REDIS_URL")
     lease = 2 * float(setting("TIMEOUT"))
     with _budgets_guard:

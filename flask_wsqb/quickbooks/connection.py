@@ -1,5 +1,6 @@
 """Connecting a QuickBooks company: the sign-in proved with the new tokens, switching
 companies only when the user confirms, replaced tokens revoked, disconnecting."""
+
 from __future__ import annotations
 
 import sqlalchemy as sa
@@ -84,8 +85,12 @@ def settle_switch(row, switch: bool):
 
 def linked_count(realm_id: str) -> int:
     ContactLink = current_state().models.ContactLink
-    return current_state().db.session.scalar(
-        sa.select(sa.func.count()).select_from(ContactLink).where(ContactLink.realm_id == realm_id)) or 0
+    return (
+        current_state().db.session.scalar(
+            sa.select(sa.func.count()).select_from(ContactLink).where(ContactLink.realm_id == realm_id)
+        )
+        or 0
+    )
 
 
 def _revoke_stored(row) -> None:

@@ -3,6 +3,7 @@
 The key is ``WSQB_ENCRYPTION_KEY`` (a Fernet key) when set, otherwise derived from the
 app's ``SECRET_KEY`` with HKDF, so rotating ``SECRET_KEY`` means reconnecting QuickBooks.
 """
+
 from __future__ import annotations
 
 import base64
@@ -18,8 +19,9 @@ class TokenCipher:
             key = encryption_key.encode() if isinstance(encryption_key, str) else encryption_key
         elif secret_key:
             secret = secret_key.encode() if isinstance(secret_key, str) else secret_key
-            derived = HKDF(algorithm=hashes.SHA256(), length=32, salt=None,
-                           info=b"flask-wsqb token encryption").derive(secret)
+            derived = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"flask-wsqb token encryption").derive(
+                secret
+            )
             key = base64.urlsafe_b64encode(derived)
         else:
             raise RuntimeError(

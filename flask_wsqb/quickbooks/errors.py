@@ -5,6 +5,7 @@ codes that matter to us (6240, 5010) arrive as the base class; callers would hav
 read ``error_code`` everywhere. The gateway translates once, here, into types that say
 what happened, so services can turn them into row messages without knowing QBO codes.
 """
+
 from __future__ import annotations
 
 
@@ -61,8 +62,11 @@ class AuthLostError(QuickBooksError):
 
 def reconnect_needed(reason: str, **kw) -> AuthLostError:
     """The one message for a connection QuickBooks no longer accepts, with its reason."""
-    return AuthLostError(f"QuickBooks must be reconnected: {reason.rstrip('.')}. Reconnect on the "
-                         "Connection page (Setup → QuickBooks → Connection); links and history are kept.", **kw)
+    return AuthLostError(
+        f"QuickBooks must be reconnected: {reason.rstrip('.')}. Reconnect on the "
+        "Connection page (Setup → QuickBooks → Connection); links and history are kept.",
+        **kw,
+    )
 
 
 class NotConnectedError(QuickBooksError):

@@ -1,4 +1,5 @@
 """Gateways to the connected company, built from the app's configuration."""
+
 from __future__ import annotations
 
 from flask import has_request_context, url_for
@@ -27,13 +28,22 @@ def oauth_settings() -> OAuthSettings:
 
 
 def _retry_policy() -> RetryPolicy:
-    return RetryPolicy(attempts=int(setting("RETRY_ATTEMPTS")), backoff=float(setting("RETRY_BACKOFF")),
-                       max_wait=float(setting("RETRY_MAX_WAIT")))
+    return RetryPolicy(
+        attempts=int(setting("RETRY_ATTEMPTS")),
+        backoff=float(setting("RETRY_BACKOFF")),
+        max_wait=float(setting("RETRY_MAX_WAIT")),
+    )
 
 
 def gateway_for(realm_id: str, token_store: TokenStore) -> QuickBooksGateway:
-    return QuickBooksGateway(realm_id=realm_id, settings=oauth_settings(), token_store=token_store,
-                             retry=_retry_policy(), lock=locks.factory(), budget=budget.budget())
+    return QuickBooksGateway(
+        realm_id=realm_id,
+        settings=oauth_settings(),
+        token_store=token_store,
+        retry=_retry_policy(),
+        lock=locks.factory(),
+        budget=budget.budget(),
+    )
 
 
 def gateway() -> QuickBooksGateway:

@@ -7,6 +7,7 @@ refresh token saved *before* it is used), a 401 is refreshed-and-retried once, t
 and outages are waited out within bounds, and Faults become the typed errors of
 :mod:`flask_wsqb.errors`. Customers travel as plain QuickBooks JSON dicts.
 """
+
 from __future__ import annotations
 
 import json
@@ -94,8 +95,13 @@ class _ApiSession(requests.Session):
     def request(self, method, url, *, headers=None, params=None, data=None, **kwargs):  # type: ignore[override]
         return self._gateway._send(
             lambda: super(_ApiSession, self).request(
-                method, url, headers=headers, params=params, data=data,
-                timeout=self._gateway.settings.timeout, **kwargs,
+                method,
+                url,
+                headers=headers,
+                params=params,
+                data=data,
+                timeout=self._gateway.settings.timeout,
+                **kwargs,
             ),
             headers=headers,
             replay_safe=_replay_safe(method, headers, params),
@@ -148,13 +154,15 @@ class QuickBooksGateway:
 
     # -- customers -------------------------------------------------------------------
 
-    def iter_customers(self, *, include_inactive: bool = True, where: str = "",
-                       page_size: int = PAGE_SIZE) -> Iterator[dict]:
+    def iter_customers(
+        self, *, include_inactive: bool = True, where: str = "", page_size: int = PAGE_SIZE
+    ) -> Iterator[dict]:
         """Every customer, one page in memory at a time, oldest Id first."""
         start = 1
         while True:
             page = self.query(
-                "SELECT * FROM Customer" + _where(include_inactive, where)
+                "SELECT * FROM Customer"
+                + _where(include_inactive, where)
                 + f" ORDERBY Id STARTPOSITION {start} MAXRESULTS {page_size}",
                 "Customer",
             )
@@ -169,9 +177,7 @@ class QuickBooksGateway:
     def find_by_display_name(self, display_name: str, entity: str = "Customer") -> list[dict]:
         """Customers (inactive too), vendors or employees named exactly ``display_name``."""
         active = " AND Active IN (true, false)" if entity == "Customer" else ""
-        return self.query(
-            f"SELECT * FROM {entity} WHERE DisplayName = {quote(display_name)}{active}", entity
-        )
+        return self.query(f"SELECT * FROM {entity} WHERE DisplayName = {quote(display_name)}{active}", entity)
 
     def create_customer(self, customer: dict, *, request_id: str) -> dict:
         """Create; ``request_id`` makes a resend return the first answer, not a twin."""
@@ -185,8 +191,7 @@ class QuickBooksGateway:
         body = json.dumps({**customer, "sparse": sparse})
         return self._call(self.client.update_object, "Customer", body, request_id=request_id)["Customer"]
 
-    def batch(self, items: Iterable[BatchItem], *, request_id: str | None = None
-              ) -> dict[str, dict | QuickBooksError]:
+    def batch(self, items: Iterable[BatchItem], *, request_id: str | None = None) -> dict[str, dict | QuickBooksError]:
         """Run creates/updates 30 to a request; each bId maps to its customer or error.
 
         With ``request_id`` a resent batch replays QuickBooks' first answer instead of
@@ -196,11 +201,14 @@ class QuickBooksGateway:
         items = list(items)
         url = f"{self.client.api_url}/company/{self.realm_id}/batch"
         for number, start in enumerate(range(0, len(items), BATCH_SIZE)):
-            chunk = items[start:start + BATCH_SIZE]
-            body = json.dumps({"BatchItemRequest": [
-                {"bId": item.bid, "operation": item.operation, "Customer": item.customer}
-                for item in chunk
-            ]})
+            chunk = items[start : start + BATCH_SIZE]
+            body = json.dumps(
+                {
+                    "BatchItemRequest": [
+                        {"bId": item.bid, "operation": item.operation, "Customer": item.customer} for item in chunk
+                    ]
+                }
+            )
             chunk_id = request_id and (request_id if number == 0 else f"{request_id}-{number}")
             answer = self._call(self.client.post, url, body, request_id=chunk_id)
             for entry in answer.get("BatchItemResponse", []):
@@ -258,8 +266,7 @@ class QuickBooksGateway:
 
     # -- sending -----------------------------------------------------------------------
 
-    def _send(self, send, *, headers: dict | None, replay_safe: bool, batch: bool = False
-              ) -> requests.Response:
+    def _send(self, send, *, headers: dict | None, replay_safe: bool, batch: bool = False) -> requests.Response:
         """One API request with refresh-on-401, throttling waits and outage retries.
 
         Every attempt waits for a slot in the budget; a 429 pauses the whole budget (every
@@ -353,7 +360,8 @@ def _error_for(code: int, message: str, detail: str) -> QuickBooksError:
     if code == 6240:
         return DuplicateNameError(
             "Another customer, vendor or employee in QuickBooks already uses this name.",
-            code=code, detail=detail,
+            code=code,
+            detail=detail,
         )
     if code == 5010:
         return StaleObjectError(
@@ -366,7 +374,8 @@ def _error_for(code: int, message: str, detail: str) -> QuickBooksError:
     if code >= 10000:  # QuickBooks' own failures, and answers that were not JSON at all
         return ServiceUnavailableError(
             "QuickBooks had a problem on its side; nothing was confirmed. Try again shortly.",
-            code=code, detail=detail,
+            code=code,
+            detail=detail,
         )
     if 0 < code < 500 or code in _AUTH_FAULTS:
         return reconnect_needed("QuickBooks rejected this app's access to the company", code=code, detail=detail)

@@ -1,5 +1,6 @@
 """Exclusive sections across processes: in Redis when ``WSQB_REDIS_URL`` is set (every
 worker on every machine sees the same lock), else within this process."""
+
 from __future__ import annotations
 
 import threading

@@ -3,6 +3,7 @@
 The same code path serves Intuit's sandbox, production and any emulator: intuit-oauth
 takes ``sandbox``, ``production`` or the URL of a discovery document as its environment.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -109,8 +110,9 @@ def _call_token_endpoint(call) -> None:
             raise ServiceUnavailableError(
                 f"QuickBooks' sign-in service answered {exc.status_code}; try again shortly."
             ) from exc
-        raise reconnect_needed(f"QuickBooks refused the connection's credentials ({_oauth_error(exc)})",
-                               code=exc.status_code) from exc
+        raise reconnect_needed(
+            f"QuickBooks refused the connection's credentials ({_oauth_error(exc)})", code=exc.status_code
+        ) from exc
     except requests.RequestException as exc:
         raise ServiceUnavailableError(f"Could not reach QuickBooks' sign-in service: {exc}") from exc
 

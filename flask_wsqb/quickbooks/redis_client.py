@@ -1,5 +1,6 @@
 """The app's Redis (``WSQB_REDIS_URL``): the job queue, and the locks and request budget
 shared by every worker. Absent, everything works within one process."""
+
 from __future__ import annotations
 
 import re
@@ -17,9 +18,7 @@ def redis_url() -> str:
     current_state()  # a clear error if used before init_app
     url = setting("REDIS_URL")
     if not url:
-        raise QueueUnavailableError(
-            "WSQB_REDIS_URL is not set: jobs run in the web process, no worker needed."
-        )
+        raise QueueUnavailableError("WSQB_REDIS_URL is not set: jobs run in the web process, no worker needed.")
     return url
 
 

@@ -1,4 +1,5 @@
 """What the Connection page, the reconnect banner and ``flask wsqb status`` show."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -51,6 +52,10 @@ def _reconnect_reason(row, refresh_expires: datetime) -> str:
     if refresh_expires <= utcnow():
         return str(reconnect_needed(f"the connection expired on {refresh_expires:%b %d, %Y}"))
     if not current_state().cipher.can_decrypt(row.refresh_token_encrypted):
-        return str(reconnect_needed("the stored QuickBooks tokens cannot be decrypted (SECRET_KEY or "
-                                    "WSQB_ENCRYPTION_KEY changed since they were saved)"))
+        return str(
+            reconnect_needed(
+                "the stored QuickBooks tokens cannot be decrypted (SECRET_KEY or "
+                "WSQB_ENCRYPTION_KEY changed since they were saved)"
+            )
+        )
     return ""

@@ -4,6 +4,7 @@ A rotated refresh token is saved in its own short transaction before anything us
 connection QuickBooks rejected, or whose tokens no longer decrypt, is refused with the
 reconnect message before anything is tried with it.
 """
+
 from __future__ import annotations
 
 import sqlalchemy as sa
@@ -108,6 +109,4 @@ def mark_auth_lost(realm_id: str, message: str) -> None:
     state = current_state()
     with Session(state.db.engine) as session, session.begin():
         Connection = state.models.Connection
-        session.execute(
-            sa.update(Connection).where(Connection.realm_id == realm_id).values(auth_error=message)
-        )
+        session.execute(sa.update(Connection).where(Connection.realm_id == realm_id).values(auth_error=message))

@@ -1,5 +1,6 @@
 """Taking a run's rows a chunk at a time, with a lease, so several workers share one run and
 the rows of a worker that died are taken over once its lease runs out."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -23,17 +24,27 @@ def claim(run_id: int, worker: str, limit: int) -> list:
     session, SyncItem = state.db.session, state.models.SyncItem
     while True:
         lease_ended = utcnow() - timedelta(seconds=float(setting("CLAIM_LEASE")))
-        free = sa.and_(SyncItem.run_id == run_id, SyncItem.status == ItemStatus.PENDING,
-                       sa.or_(SyncItem.claimed_by.is_(None), SyncItem.claimed_at < lease_ended))
-        ids = list(session.execute(sa.select(SyncItem.id).where(free).order_by(SyncItem.id).limit(limit)
-                                   .with_for_update(skip_locked=True)).scalars())
+        free = sa.and_(
+            SyncItem.run_id == run_id,
+            SyncItem.status == ItemStatus.PENDING,
+            sa.or_(SyncItem.claimed_by.is_(None), SyncItem.claimed_at < lease_ended),
+        )
+        ids = list(
+            session.execute(
+                sa.select(SyncItem.id).where(free).order_by(SyncItem.id).limit(limit).with_for_update(skip_locked=True)
+            ).scalars()
+        )
         if not ids:
             session.commit()
             return []
-        session.execute(sa.update(SyncItem).where(SyncItem.id.in_(ids), free)
-                        .values(claimed_by=worker, claimed_at=utcnow()))
+        session.execute(
+            sa.update(SyncItem).where(SyncItem.id.in_(ids), free).values(claimed_by=worker, claimed_at=utcnow())
+        )
         session.commit()
-        taken = list(session.execute(sa.select(SyncItem).where(SyncItem.id.in_(ids), SyncItem.claimed_by == worker)
-                                     .order_by(SyncItem.id)).scalars())
+        taken = list(
+            session.execute(
+                sa.select(SyncItem).where(SyncItem.id.in_(ids), SyncItem.claimed_by == worker).order_by(SyncItem.id)
+            ).scalars()
+        )
         if taken:
             return taken

@@ -11,6 +11,7 @@ QuickBooks is updated first, sparsely and with its SyncToken, nested objects who
 token is re-read and the decision made again); the app's changes are committed only after
 QuickBooks accepted, so an error from QuickBooks leaves both sides as they were.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -48,9 +49,12 @@ class _Contact:
         self.gateway = gateway()
         self.realm_id = self.gateway.realm_id
         self.by = self.state.extension.current_user_name()
-        self.link = self.session.execute(sa.select(self.state.models.ContactLink).where(
-            self.state.models.ContactLink.realm_id == self.realm_id,
-            self.state.models.ContactLink.contact_id == self.contact_id)).scalar()
+        self.link = self.session.execute(
+            sa.select(self.state.models.ContactLink).where(
+                self.state.models.ContactLink.realm_id == self.realm_id,
+                self.state.models.ContactLink.contact_id == self.contact_id,
+            )
+        ).scalar()
 
     @property
     def fields(self) -> dict[str, str]:
@@ -70,7 +74,8 @@ class _Contact:
             except NotFoundError:
                 raise QuickBooksError(
                     "The linked QuickBooks customer no longer exists (merged or deleted). "
-                    "Unlink it on Match Contacts; nothing was changed.") from None
+                    "Unlink it on Match Contacts; nothing was changed."
+                ) from None
         name = self.fields["display_name"]
         if not name:
             return None
@@ -95,8 +100,16 @@ class _Contact:
         agreed = merge.next_baseline(previous, self.values, self.store.fields.customer_values(customer))
         links.set_baseline(self.realm_id, self.contact_id, agreed)
         for side, changes in ((APP, plan.to_app), (QUICKBOOKS, plan.to_quickbooks)):
-            history.record(self.realm_id, self.contact_id, str(customer["Id"]), changes, source=source,
-                           side=side, by=self.by, conflicts=plan.conflicts)
+            history.record(
+                self.realm_id,
+                self.contact_id,
+                str(customer["Id"]),
+                changes,
+                source=source,
+                side=side,
+                by=self.by,
+                conflicts=plan.conflicts,
+            )
         mirror.store(self.realm_id, [customer])
         self.session.commit()
 
@@ -122,8 +135,11 @@ def _contact_action(action):
             except SQLAlchemyError as exc:  # the host's model refused the write, or a link raced ours
                 session.rollback()
                 reason = str(getattr(exc, "orig", exc)).strip().splitlines()[0]
-                return Outcome(False, f"The app's database refused the change ({reason}); the contact was "
-                                      "left as it was. Try again, or correct the contact first.")
+                return Outcome(
+                    False,
+                    f"The app's database refused the change ({reason}); the contact was "
+                    "left as it was. Try again, or correct the contact first.",
+                )
 
     run.__doc__ = action.__doc__
     return run
@@ -134,8 +150,9 @@ def pull(one: _Contact) -> Outcome:
     """Overwrite the contact with its customer's data from QuickBooks."""
     customer = one.find_customer()
     if customer is None:
-        return Outcome(False, f"No QuickBooks customer named '{one.fields['display_name']}' was found. "
-                              "Nothing was changed.")
+        return Outcome(
+            False, f"No QuickBooks customer named '{one.fields['display_name']}' was found. Nothing was changed."
+        )
     theirs = one.store.fields.customer_values(customer)
     plan = Plan(to_app=diff(one.values, theirs))
     one.write_app(plan.to_app)
@@ -151,10 +168,15 @@ def sync(one: _Contact) -> Outcome:
     if customer is None:
         return _create(one)
     for _attempt in range(3):
-        newer = merge.app_is_newer(one.store.modified_at(one.contact),
-                                   parse_time((customer.get("MetaData") or {}).get("LastUpdatedTime")))
-        plan = merge.decide(one.values, one.store.fields.customer_values(customer),
-                            one.link.baseline if one.link else None, app_is_newer=newer)
+        newer = merge.app_is_newer(
+            one.store.modified_at(one.contact), parse_time((customer.get("MetaData") or {}).get("LastUpdatedTime"))
+        )
+        plan = merge.decide(
+            one.values,
+            one.store.fields.customer_values(customer),
+            one.link.baseline if one.link else None,
+            app_is_newer=newer,
+        )
         if not plan.to_quickbooks:
             break
         try:
@@ -185,8 +207,11 @@ def _create(one: _Contact) -> Outcome:
     try:
         customer = one.gateway.create_customer(body, request_id=_request_id("c", one.contact_id, body))
     except DuplicateNameError:
-        return Outcome(False, f"Nothing was changed: the name '{fields['display_name']}' is already used in "
-                              "QuickBooks by a vendor, an employee or a customer linked to another contact.")
+        return Outcome(
+            False,
+            f"Nothing was changed: the name '{fields['display_name']}' is already used in "
+            "QuickBooks by a vendor, an employee or a customer linked to another contact.",
+        )
     plan = Plan(to_quickbooks={f: ("", v) for f, v in one.values.items() if v})
     one.ensure_link(str(customer["Id"]), "sync")
     one.settle(customer, "sync", plan)

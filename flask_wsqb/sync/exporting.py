@@ -9,6 +9,7 @@ re-read and the merge decided again. No duplicate customers: an unlinked custome
 same DisplayName is linked rather than created, and a name held by a vendor or an employee
 fails the row saying so. Rows QuickBooks would refuse fail before any request.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -52,10 +53,12 @@ class _Row:
     def decide(self, customer: dict, fields: FieldSet) -> None:
         """Merge against ``customer`` as QuickBooks holds it now; the body sends what the app won."""
         self.before = fields.customer_values(customer)
-        newer = merge.app_is_newer(self.app_modified, mirror.parse_time(
-            (customer.get("MetaData") or {}).get("LastUpdatedTime")))
-        self.plan, self.left = merge.decide(self.ours, self.before, self.baseline,
-                                            app_is_newer=newer).only(merge.QUICKBOOKS)
+        newer = merge.app_is_newer(
+            self.app_modified, mirror.parse_time((customer.get("MetaData") or {}).get("LastUpdatedTime"))
+        )
+        self.plan, self.left = merge.decide(self.ours, self.before, self.baseline, app_is_newer=newer).only(
+            merge.QUICKBOOKS
+        )
         changes = {f: new for f, (_old, new) in self.plan.to_quickbooks.items()}
         self.body = fields.update_body(customer, changes) if changes else {}
 
@@ -75,64 +78,65 @@ class _Exporter:
         contacts = self._contacts([item.key for item in items])
         linked = links.by_contact(self.realm_id, contacts)
         customers = mirror.get(self.realm_id, [link.customer_id for link in linked.values()])
-        refused: list[tuple[SyncItemRecord, str]] = []
-        same_names: list[tuple[SyncItemRecord, tuple[str, str], dict[str, str]]] = []
-        rows: list[_Row] = []
-        for item in items:
-            contact = contacts.get(item.key)
-            if contact is None:
-                refused.append((item, "This contact no longer exists in the app."))
-                continue
-            fields = self.store.read(contact)
-            fields["display_name"] = compose_display_name(fields)
-            problems = self.fields.problems(fields)
-            if problems:
-                refused.append((item, " ".join(problems)))
-                continue
-            active = not self.store.is_hidden(contact)
-            ours = self.fields.values(fields, active=active)
-            link = linked.get(item.key)
-            if link is not None:
-                listed = customers.get(link.customer_id)
-                if listed is None or listed.deleted:
-                    refused.append((item, GONE))
-                    continue
-                row = _Row(item, "update", ours, baseline=link.baseline, app_modified=self.store.modified_at(contact))
-                row.decide(listed.data, self.fields)
-                rows.append(row)
-            elif same_name := self._listed_customer_named(fields["display_name"]):
-                same_names.append((item, same_name, ours))
-            else:
-                body = self.fields.new_customer(fields, active=active)
-                rows.append(_Row(item, "create", ours, body=body,
-                                 plan=merge.Plan(to_quickbooks={f: ("", v) for f, v in ours.items() if v})))
+        planned = [self._plan(item, contacts.get(item.key), linked.get(item.key), customers) for item in items]
+        rows = [plan for plan in planned if isinstance(plan, _Row)]
         batch = {f"{row.op[0]}{row.item.key}": row for row in rows if row.body}
-        try:
-            answers = self.gateway.batch(
-                [BatchItem(bid, row.op, row.body) for bid, row in batch.items()],
-                request_id=self._request_id(batch),
-            ) if batch else {}
-        except AuthLostError:
-            raise  # every row would fail alike: the run stops and says so once
-        except QuickBooksError as exc:  # the batch request itself failed: each of its rows says why
-            answers = dict.fromkeys(batch, exc)
-        for item, reason in refused:
-            processing.fail(item, reason)
-        for item, (customer_id, customer_name), ours in same_names:
-            processing.apply(item, partial(self._link_existing, item.key, customer_id, customer_name, ours))
+        answers = self._send(batch)
+        for item, plan in zip(items, planned, strict=True):
+            if isinstance(plan, str):
+                processing.fail(item, plan)
+        for item, plan in zip(items, planned, strict=True):
+            if isinstance(plan, tuple):
+                processing.apply(item, partial(self._link_existing, item.key, *plan))
         for row in rows:
             if not row.body:  # nothing the app changed: no request was needed
                 processing.apply(row.item, partial(self._settle, row, customers[linked[row.item.key].customer_id].data))
         for bid, row in batch.items():
             processing.apply(row.item, partial(self._settle, row, answers.get(bid)))
 
+    def _plan(self, item, contact, link, customers: dict) -> str | tuple[str, str, dict[str, str]] | _Row:
+        """What to do with one contact: why it is refused, the same-named customer (id, name) to
+        link it to with its values, or the row to send (a create, or an update that may be empty)."""
+        if contact is None:
+            return "This contact no longer exists in the app."
+        fields = self.store.read(contact)
+        fields["display_name"] = compose_display_name(fields)
+        problems = self.fields.problems(fields)
+        if problems:
+            return " ".join(problems)
+        active = not self.store.is_hidden(contact)
+        ours = self.fields.values(fields, active=active)
+        if link is not None:
+            listed = customers.get(link.customer_id)
+            if listed is None or listed.deleted:
+                return GONE
+            row = _Row(item, "update", ours, baseline=link.baseline, app_modified=self.store.modified_at(contact))
+            row.decide(listed.data, self.fields)
+            return row
+        if same_name := self._listed_customer_named(fields["display_name"]):
+            return (*same_name, ours)
+        plan = merge.Plan(to_quickbooks={f: ("", v) for f, v in ours.items() if v})
+        return _Row(item, "create", ours, body=self.fields.new_customer(fields, active=active), plan=plan)
+
+    def _send(self, batch: dict[str, _Row]) -> dict:
+        """QuickBooks' answer (a customer or an error) for each row of the batch, by bId."""
+        if not batch:
+            return {}
+        try:
+            items = [BatchItem(bid, row.op, row.body) for bid, row in batch.items()]
+            return self.gateway.batch(items, request_id=self._request_id(batch))
+        except AuthLostError:
+            raise  # every row would fail alike: the run stops and says so once
+        except QuickBooksError as exc:  # the batch request itself failed: each of its rows says why
+            return dict.fromkeys(batch, exc)
+
     def _contacts(self, keys: list[str]) -> dict:
         return {self.store.contact_id(c): c for c in self.store.get_many(self.state.db.session, keys)}
 
     def _request_id(self, batch: dict[str, _Row]) -> str:
-        digest = hashlib.sha256(repr(sorted(
-            (bid, row.body.get("SyncToken", "")) for bid, row in batch.items()
-        )).encode()).hexdigest()[:32]
+        digest = hashlib.sha256(
+            repr(sorted((bid, row.body.get("SyncToken", "")) for bid, row in batch.items())).encode()
+        ).hexdigest()[:32]
         return f"wsqb-{self.run.id}-{digest}"[:50]
 
     def _settle(self, row: _Row, answer) -> str:
@@ -156,8 +160,17 @@ class _Exporter:
             links.link(self.realm_id, item.key, customer_id, "export", self.run.created_by)
         theirs = self.fields.customer_values(answer)
         changed = diff(row.before, theirs)
-        history.record(self.realm_id, item.key, customer_id, changed, source="export", side=history.QUICKBOOKS,
-                       by=self.run.created_by, run_id=self.run.id, conflicts=row.plan.conflicts)
+        history.record(
+            self.realm_id,
+            item.key,
+            customer_id,
+            changed,
+            source="export",
+            side=history.QUICKBOOKS,
+            by=self.run.created_by,
+            run_id=self.run.id,
+            conflicts=row.plan.conflicts,
+        )
         links.set_baseline(self.realm_id, item.key, merge.next_baseline(row.baseline, row.ours, theirs))
         if sent:
             processing.notify(signals.contact_exported, contact_id=item.key, customer_id=customer_id, created=created)
@@ -171,7 +184,8 @@ class _Exporter:
             if not row.body:
                 return fresh
             return self.gateway.update_customer(
-                row.body, request_id=f"wsqb-{self.run.id}-u{row.item.key}-{fresh['SyncToken']}"[:50])
+                row.body, request_id=f"wsqb-{self.run.id}-u{row.item.key}-{fresh['SyncToken']}"[:50]
+            )
         except QuickBooksError as exc:
             return exc
 
@@ -179,9 +193,9 @@ class _Exporter:
         """(id, name) of a customer with this name in the local list, if any."""
         Customer = self.state.models.Customer
         return self.state.db.session.execute(
-            sa.select(Customer.customer_id, Customer.display_name).where(
-                Customer.realm_id == self.realm_id, Customer.deleted.is_(False),
-                Customer.name_key == name_key(name)).limit(1)
+            sa.select(Customer.customer_id, Customer.display_name)
+            .where(Customer.realm_id == self.realm_id, Customer.deleted.is_(False), Customer.name_key == name_key(name))
+            .limit(1)
         ).first()
 
     def _link_after_duplicate(self, contact_id: str, name: str, ours: dict[str, str]) -> str:
@@ -203,15 +217,24 @@ class _Exporter:
         listed = mirror.get(self.realm_id, [customer_id]).get(customer_id)
         theirs = self.fields.customer_values(listed.data) if listed is not None else {}
         links.set_baseline(self.realm_id, contact_id, merge.next_baseline(None, ours, theirs))
-        return " ".join(filter(None, (
-            f"Linked to the existing QuickBooks customer '{customer_name}' with the same name (nothing duplicated).",
-            merge.hidden_state_note(ours, theirs))))
+        return " ".join(
+            filter(
+                None,
+                (
+                    f"Linked to the existing QuickBooks customer '{customer_name}' with the same name "
+                    "(nothing duplicated).",
+                    merge.hidden_state_note(ours, theirs),
+                ),
+            )
+        )
 
     def _name_holder(self, name: str) -> str:
         for entity, words in (("Vendor", "a vendor"), ("Employee", "an employee")):
             if self.gateway.find_by_display_name(name, entity):
-                return (f"The name '{name}' is used by {words} in QuickBooks; customers, vendors and "
-                        "employees must have different names. Rename the contact and export again.")
+                return (
+                    f"The name '{name}' is used by {words} in QuickBooks; customers, vendors and "
+                    "employees must have different names. Rename the contact and export again."
+                )
         return f"QuickBooks says the name '{name}' is already in use; rename the contact and export again."
 
 

@@ -1,4 +1,5 @@
 """The rows of the Import and Export grids: one query each, whatever the row count."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -39,8 +40,15 @@ def _contains(columns: list, search: str):
     return sa.or_(*(sa.func.lower(c).like(pattern, escape="\\") for c in columns if c is not None))
 
 
-def customers(realm_id: str, *, show_synced: bool, show_hidden: bool, run_id: int | None = None,
-              search: str = "", limit: int | None = None) -> list[Row]:
+def customers(
+    realm_id: str,
+    *,
+    show_synced: bool,
+    show_hidden: bool,
+    run_id: int | None = None,
+    search: str = "",
+    limit: int | None = None,
+) -> list[Row]:
     """QuickBooks customers for the Import grid.
 
     Show Sync'd off: only customers not linked to a contact. Show Hidden off: active only.
@@ -52,11 +60,20 @@ def customers(realm_id: str, *, show_synced: bool, show_hidden: bool, run_id: in
     items = _run_items(run_id)
     linked = ContactLink.id.is_not(None)
     query = (
-        sa.select(Customer.customer_id, Customer.display_name, Customer.company, Customer.email,
-                  Customer.phone, Customer.active, linked,
-                  *(items.c.status, items.c.message) if items is not None else ())
-        .outerjoin(ContactLink, sa.and_(ContactLink.realm_id == Customer.realm_id,
-                                        ContactLink.customer_id == Customer.customer_id))
+        sa.select(
+            Customer.customer_id,
+            Customer.display_name,
+            Customer.company,
+            Customer.email,
+            Customer.phone,
+            Customer.active,
+            linked,
+            *(items.c.status, items.c.message) if items is not None else (),
+        )
+        .outerjoin(
+            ContactLink,
+            sa.and_(ContactLink.realm_id == Customer.realm_id, ContactLink.customer_id == Customer.customer_id),
+        )
         .where(Customer.realm_id == realm_id)
     )
     filters = [Customer.deleted.is_(False)]
@@ -91,17 +108,33 @@ def contacts(realm_id: str | None, *, search: str = "", run_id: int | None = Non
     columns.append(ContactLink.id.is_not(None))
     if items is not None:
         columns += [items.c.status, items.c.message]
-    query = sa.select(*columns).select_from(store.model).outerjoin(
-        ContactLink, sa.and_(ContactLink.realm_id == (realm_id or ""), ContactLink.contact_id == key))
+    query = (
+        sa.select(*columns)
+        .select_from(store.model)
+        .outerjoin(ContactLink, sa.and_(ContactLink.realm_id == (realm_id or ""), ContactLink.contact_id == key))
+    )
     if items is not None:
         query = query.outerjoin(items, items.c.key == key)
     if search.strip():
-        query = query.where(_contains(
-            [store.column(f) for f in ("display_name", "company", "email", "first_name", "last_name")], search))
+        query = query.where(
+            _contains(
+                [store.column(f) for f in ("display_name", "company", "email", "first_name", "last_name")], search
+            )
+        )
     query = query.order_by(sa.func.lower(store.column("display_name")), id_col)
-    return [Row(str(key), name or "", company or "", email or "", phone or "", bool(active), bool(linked),
-                *(value or "" for value in results))
-            for key, name, company, email, phone, active, linked, *results in state.db.session.execute(query)]
+    return [
+        Row(
+            str(key),
+            name or "",
+            company or "",
+            email or "",
+            phone or "",
+            bool(active),
+            bool(linked),
+            *(value or "" for value in results),
+        )
+        for key, name, company, email, phone, active, linked, *results in state.db.session.execute(query)
+    ]
 
 
 @dataclass(frozen=True)
@@ -137,10 +170,12 @@ def match_contacts(realm_id: str, *, hide_synced: bool, show_hidden: bool) -> li
         column = store.column(field)
         columns.append(column if column is not None else sa.literal(""))
     columns += [hidden if hidden is not None else sa.false(), ContactLink.customer_id, Customer.display_name]
-    query = (sa.select(*columns).select_from(store.model)
-             .outerjoin(ContactLink, sa.and_(ContactLink.realm_id == realm_id, ContactLink.contact_id == key))
-             .outerjoin(Customer, sa.and_(Customer.realm_id == realm_id,
-                                          Customer.customer_id == ContactLink.customer_id)))
+    query = (
+        sa.select(*columns)
+        .select_from(store.model)
+        .outerjoin(ContactLink, sa.and_(ContactLink.realm_id == realm_id, ContactLink.contact_id == key))
+        .outerjoin(Customer, sa.and_(Customer.realm_id == realm_id, Customer.customer_id == ContactLink.customer_id))
+    )
     if hide_synced:
         query = query.where(ContactLink.id.is_(None))
     if not show_hidden:
@@ -152,17 +187,28 @@ def match_contacts(realm_id: str, *, hide_synced: bool, show_hidden: bool) -> li
     shown = _open_proposals(realm_id, show_hidden).order_by(Proposal_.contact_id, Proposal_.score.desc(), Proposal_.id)
     for contact_id, *proposal in state.db.session.execute(shown):
         proposals.setdefault(contact_id, []).append(Proposal(*proposal))
-    return [MatchRow(cid, name or "", company or "", email or "", bool(is_hidden), customer_id or "",
-                     customer_name or "", [] if customer_id else proposals.get(cid, []))
-            for cid, name, company, email, is_hidden, customer_id, customer_name
-            in state.db.session.execute(query)]
+    return [
+        MatchRow(
+            cid,
+            name or "",
+            company or "",
+            email or "",
+            bool(is_hidden),
+            customer_id or "",
+            customer_name or "",
+            [] if customer_id else proposals.get(cid, []),
+        )
+        for cid, name, company, email, is_hidden, customer_id, customer_name in state.db.session.execute(query)
+    ]
 
 
 def acceptable_proposals(realm_id: str, score: float, show_hidden: bool) -> list[int]:
     """The confident proposals scoring at least ``score`` that Match Contacts shows with these
     filters: what its bulk Accept counts and accepts, never a row the page did not show."""
     Proposal_ = current_state().models.MatchProposal
-    query = _open_proposals(realm_id, show_hidden).where(Proposal_.status == ProposalStatus.PROPOSED, Proposal_.score >= score)
+    query = _open_proposals(realm_id, show_hidden).where(
+        Proposal_.status == ProposalStatus.PROPOSED, Proposal_.score >= score
+    )
     return [row.id for row in current_state().db.session.execute(query)]
 
 
@@ -175,16 +221,32 @@ def _open_proposals(realm_id: str, show_hidden: bool) -> sa.Select:
     Proposal_ = state.models.MatchProposal
     contact_link, customer_link = aliased(ContactLink), aliased(ContactLink)
     query = (
-        sa.select(Proposal_.contact_id, Proposal_.id, Proposal_.customer_id, Customer.display_name,
-                  Proposal_.score, Proposal_.reason, Proposal_.status)
+        sa.select(
+            Proposal_.contact_id,
+            Proposal_.id,
+            Proposal_.customer_id,
+            Customer.display_name,
+            Proposal_.score,
+            Proposal_.reason,
+            Proposal_.status,
+        )
         .join(Customer, sa.and_(Customer.realm_id == Proposal_.realm_id, Customer.customer_id == Proposal_.customer_id))
         .join(store.model, sa.cast(store.column("id"), sa.String) == Proposal_.contact_id)
-        .outerjoin(contact_link, sa.and_(contact_link.realm_id == Proposal_.realm_id,
-                                         contact_link.contact_id == Proposal_.contact_id))
-        .outerjoin(customer_link, sa.and_(customer_link.realm_id == Proposal_.realm_id,
-                                          customer_link.customer_id == Proposal_.customer_id))
-        .where(Proposal_.realm_id == realm_id, Proposal_.status != ProposalStatus.REJECTED, Customer.deleted.is_(False),
-               contact_link.id.is_(None), customer_link.id.is_(None))
+        .outerjoin(
+            contact_link,
+            sa.and_(contact_link.realm_id == Proposal_.realm_id, contact_link.contact_id == Proposal_.contact_id),
+        )
+        .outerjoin(
+            customer_link,
+            sa.and_(customer_link.realm_id == Proposal_.realm_id, customer_link.customer_id == Proposal_.customer_id),
+        )
+        .where(
+            Proposal_.realm_id == realm_id,
+            Proposal_.status != ProposalStatus.REJECTED,
+            Customer.deleted.is_(False),
+            contact_link.id.is_(None),
+            customer_link.id.is_(None),
+        )
     )
     if not show_hidden:
         query = _not_hidden(query.where(Customer.active.is_(True)))
@@ -201,13 +263,20 @@ def link_history(realm_id: str, limit: int = 20) -> list:
     """The latest links made and removed, newest first, with both sides' names (one query)."""
     state = current_state()
     store, LinkEvent, Customer = state.contacts, state.models.LinkEvent, state.models.Customer
-    query = (sa.select(LinkEvent, store.column("display_name"), Customer.display_name)
-             .outerjoin(store.model, sa.cast(store.column("id"), sa.String) == LinkEvent.contact_id)
-             .outerjoin(Customer, sa.and_(Customer.realm_id == LinkEvent.realm_id,
-                                          Customer.customer_id == LinkEvent.customer_id))
-             .where(LinkEvent.realm_id == realm_id).order_by(LinkEvent.id.desc()).limit(limit))
-    return [HistoryRow(event, contact or f"contact {event.contact_id}", customer or f"customer {event.customer_id}")
-            for event, contact, customer in state.db.session.execute(query)]
+    query = (
+        sa.select(LinkEvent, store.column("display_name"), Customer.display_name)
+        .outerjoin(store.model, sa.cast(store.column("id"), sa.String) == LinkEvent.contact_id)
+        .outerjoin(
+            Customer, sa.and_(Customer.realm_id == LinkEvent.realm_id, Customer.customer_id == LinkEvent.customer_id)
+        )
+        .where(LinkEvent.realm_id == realm_id)
+        .order_by(LinkEvent.id.desc())
+        .limit(limit)
+    )
+    return [
+        HistoryRow(event, contact or f"contact {event.contact_id}", customer or f"customer {event.customer_id}")
+        for event, contact, customer in state.db.session.execute(query)
+    ]
 
 
 @dataclass(frozen=True)

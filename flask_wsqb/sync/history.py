@@ -1,4 +1,5 @@
 """The record of every field the extension changed, on either side (``wsqb_change``)."""
+
 from __future__ import annotations
 
 from collections.abc import Set
@@ -11,19 +12,42 @@ from ..state import current_state
 APP, QUICKBOOKS = "app", "quickbooks"
 
 
-def record(realm_id: str, contact_id: str, customer_id: str, changes: dict[str, tuple[str, str]], *,
-           source: str, side: str, by: str | None = None, run_id: int | None = None,
-           conflicts: Set[str] = frozenset()) -> None:
+def record(
+    realm_id: str,
+    contact_id: str,
+    customer_id: str,
+    changes: dict[str, tuple[str, str]],
+    *,
+    source: str,
+    side: str,
+    by: str | None = None,
+    run_id: int | None = None,
+    conflicts: Set[str] = frozenset(),
+) -> None:
     """Add one entry per changed field to the current transaction (the caller commits)."""
     if not changes:
         return
     state = current_state()
-    state.db.session.execute(sa.insert(state.models.Change), [  # one statement for all the fields
-        {"realm_id": realm_id, "contact_id": str(contact_id), "customer_id": str(customer_id), "at": utcnow(),
-         "source": source, "side": side, "field": field, "old": old or "", "new": new or "", "by": by,
-         "run_id": run_id, "conflict": field in conflicts}
-        for field, (old, new) in changes.items()
-    ])
+    state.db.session.execute(
+        sa.insert(state.models.Change),
+        [  # one statement for all the fields
+            {
+                "realm_id": realm_id,
+                "contact_id": str(contact_id),
+                "customer_id": str(customer_id),
+                "at": utcnow(),
+                "source": source,
+                "side": side,
+                "field": field,
+                "old": old or "",
+                "new": new or "",
+                "by": by,
+                "run_id": run_id,
+                "conflict": field in conflicts,
+            }
+            for field, (old, new) in changes.items()
+        ],
+    )
 
 
 def for_contact(contact_id: str, limit: int = 50) -> list:
@@ -34,8 +58,14 @@ def for_contact(contact_id: str, limit: int = 50) -> list:
     return entries(row.realm_id, contact_id=contact_id, limit=limit) if row else []
 
 
-def entries(realm_id: str, *, contact_id: str | None = None, source: str | None = None,
-            side: str | None = None, limit: int = 200) -> list:
+def entries(
+    realm_id: str,
+    *,
+    contact_id: str | None = None,
+    source: str | None = None,
+    side: str | None = None,
+    limit: int = 200,
+) -> list:
     """The newest entries first, filtered by contact, source or side."""
     Change = current_state().models.Change
     query = sa.select(Change).where(Change.realm_id == realm_id)

@@ -7,6 +7,7 @@ so); an unlinked contact with the same name (case and spacing ignored) is linked
 empty fields are filled; otherwise a new contact is created, hidden when the customer is
 inactive. Each row runs in its own savepoint, so a failed row never stops the others.
 """
+
 from __future__ import annotations
 
 from functools import partial
@@ -63,8 +64,9 @@ class _Importer:
         if row is None:
             raise RowFailure("This customer is not in the QuickBooks list any more; refresh the list and try again.")
         if row.deleted:
-            raise RowFailure("This customer was deleted (merged) in QuickBooks after the list was loaded; "
-                             "nothing was imported.")
+            raise RowFailure(
+                "This customer was deleted (merged) in QuickBooks after the list was loaded; nothing was imported."
+            )
         fields = self.store.fields.from_customer(row.data)
         theirs = self.store.fields.values(fields, active=row.active)
         contact = self._linked_contact(item.key)
@@ -80,16 +82,27 @@ class _Importer:
             del self.unlinked_by_name[key]
             self.linked[item.key] = self.store.contact_id(contact)
             self._settle(contact, item.key, merge.Plan(to_app={f: ("", v) for f, v in filled.items()}), theirs)
-            return " ".join(filter(None, (
-                _say("Linked to the existing contact with the same name (nothing duplicated)", filled, self.store,
-                     verb="filled"),
-                merge.hidden_state_note(self._values(contact), theirs))))
+            return " ".join(
+                filter(
+                    None,
+                    (
+                        _say(
+                            "Linked to the existing contact with the same name (nothing duplicated)",
+                            filled,
+                            self.store,
+                            verb="filled",
+                        ),
+                        merge.hidden_state_note(self._values(contact), theirs),
+                    ),
+                )
+            )
         contact = self.store.create(session, fields, hidden=not row.active)
         contact_id = self.store.contact_id(contact)
         links.link(self.realm_id, contact_id, item.key, "import", self.by)
         self.linked[item.key] = contact_id
-        self._settle(contact, item.key, merge.Plan(to_app={f: ("", v) for f, v in fields.items() if v}), theirs,
-                     created=True)
+        self._settle(
+            contact, item.key, merge.Plan(to_app={f: ("", v) for f, v in fields.items() if v}), theirs, created=True
+        )
         if not row.active:
             return "Imported as a new hidden contact (inactive in QuickBooks)."
         return "Imported as a new contact."
@@ -98,24 +111,49 @@ class _Importer:
         """A linked contact takes what QuickBooks changed since both sides last agreed."""
         link = self.links.get(customer_id)
         newer = merge.app_is_newer(self.store.modified_at(contact), aware(row.updated_at))
-        plan, left = merge.decide(self._values(contact), theirs, link.baseline if link else None,
-                                  app_is_newer=newer).only(merge.APP)
+        plan, left = merge.decide(
+            self._values(contact), theirs, link.baseline if link else None, app_is_newer=newer
+        ).only(merge.APP)
         self.store.write(contact, {f: new for f, (_old, new) in plan.to_app.items() if f != "active"})
         if "active" in plan.to_app:
             self.store.set_hidden(contact, plan.to_app["active"][1] != "yes")
         self._settle(contact, customer_id, plan, theirs, baseline=link.baseline if link else None)
-        return " ".join(filter(None, (_say("Updated the linked contact", plan.to_app, self.store),
-                                      merge.left_alone(merge.APP, left, self.store.fields))))
+        return " ".join(
+            filter(
+                None,
+                (
+                    _say("Updated the linked contact", plan.to_app, self.store),
+                    merge.left_alone(merge.APP, left, self.store.fields),
+                ),
+            )
+        )
 
     def _values(self, contact) -> dict[str, str]:
         return self.store.fields.values(self.store.read(contact), active=not self.store.is_hidden(contact))
 
-    def _settle(self, contact, customer_id: str, plan: merge.Plan, theirs: dict[str, str], *,
-                baseline: dict[str, str] | None = None, created: bool = False) -> None:
+    def _settle(
+        self,
+        contact,
+        customer_id: str,
+        plan: merge.Plan,
+        theirs: dict[str, str],
+        *,
+        baseline: dict[str, str] | None = None,
+        created: bool = False,
+    ) -> None:
         """Record what changed in the app, and what both sides now agree on."""
         contact_id = self.store.contact_id(contact)
-        history.record(self.realm_id, contact_id, customer_id, plan.to_app, source="import", side=history.APP,
-                       by=self.by, run_id=self.run.id, conflicts=plan.conflicts)
+        history.record(
+            self.realm_id,
+            contact_id,
+            customer_id,
+            plan.to_app,
+            source="import",
+            side=history.APP,
+            by=self.by,
+            run_id=self.run.id,
+            conflicts=plan.conflicts,
+        )
         links.set_baseline(self.realm_id, contact_id, merge.next_baseline(baseline, self._values(contact), theirs))
         processing.notify(signals.contact_imported, contact_id=contact_id, customer_id=customer_id, created=created)
 
@@ -126,8 +164,11 @@ class _Importer:
         contact = self.store.get(self.state.db.session, contact_id)
         if contact is None:  # the host deleted the contact: the link points nowhere
             ContactLink = self.state.models.ContactLink
-            self.state.db.session.execute(sa.delete(ContactLink).where(
-                ContactLink.realm_id == self.realm_id, ContactLink.customer_id == customer_id))
+            self.state.db.session.execute(
+                sa.delete(ContactLink).where(
+                    ContactLink.realm_id == self.realm_id, ContactLink.customer_id == customer_id
+                )
+            )
             del self.linked[customer_id]
         return contact
 

@@ -4,6 +4,7 @@ A link is written in the same transaction as the contact or customer change it r
 so a crash leaves either both or neither: a re-run finds the link and does not create
 the contact or customer a second time.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -17,8 +18,7 @@ from ..state import current_state
 def link(realm_id: str, contact_id: str, customer_id: str, how: str, by: str | None = None):
     """Add the link, and its history entry, to the current transaction (the caller commits)."""
     state = current_state()
-    row = state.models.ContactLink(realm_id=realm_id, contact_id=str(contact_id),
-                                   customer_id=str(customer_id), how=how)
+    row = state.models.ContactLink(realm_id=realm_id, contact_id=str(contact_id), customer_id=str(customer_id), how=how)
     state.db.session.add(row)
     _record(realm_id, contact_id, customer_id, "link", how, by)
     state.db.session.flush()
@@ -29,8 +29,9 @@ def unlink(realm_id: str, contact_id: str, how: str, by: str | None = None) -> s
     """Remove the contact's link (recorded); returns the customer id it pointed to."""
     state = current_state()
     ContactLink = state.models.ContactLink
-    row = state.db.session.execute(sa.select(ContactLink).where(
-        ContactLink.realm_id == realm_id, ContactLink.contact_id == str(contact_id))).scalar()
+    row = state.db.session.execute(
+        sa.select(ContactLink).where(ContactLink.realm_id == realm_id, ContactLink.contact_id == str(contact_id))
+    ).scalar()
     if row is None:
         return None
     state.db.session.delete(row)
@@ -61,16 +62,21 @@ def set_baseline(realm_id: str, contact_id: str, fields: dict[str, str]) -> None
     """Remember the values both sides now agree on (see contact_sync)."""
     ContactLink = current_state().models.ContactLink
     current_state().db.session.execute(
-        sa.update(ContactLink).where(ContactLink.realm_id == realm_id, ContactLink.contact_id == str(contact_id))
+        sa.update(ContactLink)
+        .where(ContactLink.realm_id == realm_id, ContactLink.contact_id == str(contact_id))
         .values(baseline=dict(fields), synced_at=utcnow())
         # no need to look through every object the session holds: nothing else reads it
-        .execution_options(synchronize_session=False))
+        .execution_options(synchronize_session=False)
+    )
 
 
 def _record(realm_id: str, contact_id: str, customer_id: str, action: str, how: str, by: str | None) -> None:
     state = current_state()
-    state.db.session.add(state.models.LinkEvent(realm_id=realm_id, contact_id=str(contact_id),
-                                                customer_id=str(customer_id), action=action, how=how, by=by))
+    state.db.session.add(
+        state.models.LinkEvent(
+            realm_id=realm_id, contact_id=str(contact_id), customer_id=str(customer_id), action=action, how=how, by=by
+        )
+    )
 
 
 def customers_by_contact(realm_id: str, contact_ids: Iterable[str] | None = None) -> dict[str, str]:
@@ -96,8 +102,13 @@ def by_customer(realm_id: str, customer_ids: Iterable[str]) -> dict:
 def _rows(realm_id: str, key: str, keys: Iterable[str]) -> dict:
     ContactLink = current_state().models.ContactLink
     column = getattr(ContactLink, key)
-    rows = current_state().db.session.execute(sa.select(ContactLink).where(
-        ContactLink.realm_id == realm_id, column.in_([str(k) for k in keys]))).scalars()
+    rows = (
+        current_state()
+        .db.session.execute(
+            sa.select(ContactLink).where(ContactLink.realm_id == realm_id, column.in_([str(k) for k in keys]))
+        )
+        .scalars()
+    )
     return {getattr(row, key): row for row in rows}
 
 

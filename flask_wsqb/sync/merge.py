@@ -14,6 +14,7 @@ Sync applies both directions of a plan. Export of a linked contact applies only 
 to QuickBooks and Import of a linked customer only what goes to the app; what the other side
 won is left as it is and said on the row, for Sync to bring over.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -40,8 +41,9 @@ class Plan:
         return Plan(to_quickbooks=self.to_quickbooks, conflicts=self.conflicts & set(self.to_quickbooks)), self.to_app
 
 
-def decide(app: dict[str, str], quickbooks: dict[str, str], baseline: dict[str, str] | None,
-           *, app_is_newer: bool) -> Plan:
+def decide(
+    app: dict[str, str], quickbooks: dict[str, str], baseline: dict[str, str] | None, *, app_is_newer: bool
+) -> Plan:
     """Which side's value each differing field takes."""
     plan = Plan()
     for name, ours in app.items():
@@ -89,8 +91,11 @@ def describe(what: str, plan: Plan, fields: FieldSet) -> str:
             listed = ", ".join(f"{fields.label(f)} ('{old}' → '{new}')" for f, (old, new) in changes.items())
             parts.append(f"Changed {where}: {listed}.")
     if plan.conflicts:
-        parts.append("Changed on both sides since the last sync, the newer value was kept: "
-                     + ", ".join(fields.label(f) for f in sorted(plan.conflicts)) + ".")
+        parts.append(
+            "Changed on both sides since the last sync, the newer value was kept: "
+            + ", ".join(fields.label(f) for f in sorted(plan.conflicts))
+            + "."
+        )
     return f"{what}. " + (" ".join(parts) if parts else "Nothing needed changing.")
 
 
@@ -103,10 +108,14 @@ def left_alone(newer_side: str, changes: dict[str, tuple[str, str]], fields: Fie
     listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
     one = len(names) == 1
     if newer_side == QUICKBOOKS:
-        return (f"QuickBooks has a newer {listed}; left as {'it is' if one else 'they are'} — "
-                f"use Sync to bring {'it' if one else 'them'} in.")
-    return (f"The app has a newer {listed}; left as {'it is' if one else 'they are'} — "
-            f"use Sync to send {'it' if one else 'them'} to QuickBooks.")
+        return (
+            f"QuickBooks has a newer {listed}; left as {'it is' if one else 'they are'} — "
+            f"use Sync to bring {'it' if one else 'them'} in."
+        )
+    return (
+        f"The app has a newer {listed}; left as {'it is' if one else 'they are'} — "
+        f"use Sync to send {'it' if one else 'them'} to QuickBooks."
+    )
 
 
 def hidden_state_note(app: dict[str, str], quickbooks: dict[str, str]) -> str:

@@ -5,6 +5,7 @@ The Import grid and the duplicate checks read this copy instead of QuickBooks, s
 full listing the first time (or when change data capture cannot cover the gap) and by
 change data capture afterwards: one request when nothing much changed.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -56,9 +57,7 @@ def _refresh(gateway: QuickBooksGateway, unless_since: datetime | None) -> int:
     session = state.db.session
     session.commit()  # a new transaction: see what the job that held the lock wrote
     Connection = state.models.Connection
-    connection = session.execute(
-        sa.select(Connection).where(Connection.realm_id == gateway.realm_id)
-    ).scalar_one()
+    connection = session.execute(sa.select(Connection).where(Connection.realm_id == gateway.realm_id)).scalar_one()
     started = utcnow()
     since = aware(connection.customers_refreshed_at)
     if since is not None and unless_since is not None and since >= aware(unless_since):
@@ -96,7 +95,8 @@ def _full_listing(gateway: QuickBooksGateway) -> int:
     gone = [cid for cid in known if cid not in seen]
     if gone:
         state.db.session.execute(
-            sa.update(Customer).where(Customer.realm_id == gateway.realm_id, Customer.customer_id.in_(gone))
+            sa.update(Customer)
+            .where(Customer.realm_id == gateway.realm_id, Customer.customer_id.in_(gone))
             .values(deleted=True)
         )
     return written
@@ -110,10 +110,13 @@ def store(realm_id: str, customers: Iterable[dict]) -> int:
     rows = {str(c["Id"]): _row(realm_id, c) for c in customers}
     if not rows:
         return 0
-    existing = dict(session.execute(
-        sa.select(Customer.customer_id, Customer.id)
-        .where(Customer.realm_id == realm_id, Customer.customer_id.in_(list(rows)))
-    ).all())
+    existing = dict(
+        session.execute(
+            sa.select(Customer.customer_id, Customer.id).where(
+                Customer.realm_id == realm_id, Customer.customer_id.in_(list(rows))
+            )
+        ).all()
+    )
     updates = [{"id": existing[cid], **row} for cid, row in rows.items() if cid in existing]
     inserts = [row for cid, row in rows.items() if cid not in existing]
     if updates:

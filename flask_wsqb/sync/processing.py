@@ -4,6 +4,7 @@ its signals sent once the chunk is committed, a busy database waited out.
 A failed row never stops the others; if QuickBooks stops accepting the connection, the run
 fails once with the reconnect message and its rows not done stay to do, for Retry.
 """
+
 from __future__ import annotations
 
 import os
@@ -168,7 +169,7 @@ def _patiently(step: Callable):
             session.rollback()
             if attempt == BUSY_TRIES or not _busy(exc):
                 raise
-            time.sleep(min(0.05 * 2 ** attempt, 2.0) * random.uniform(0.5, 1.5))
+            time.sleep(min(0.05 * 2**attempt, 2.0) * random.uniform(0.5, 1.5))
 
 
 def _busy(exc: OperationalError) -> bool:

@@ -5,6 +5,7 @@ Auto Match runs as a job: it reads every unlinked contact and every unlinked cus
 answers as proposals. Nothing is linked until a person accepts; a contact without a good
 candidate gets no proposal at all, and an ambiguous one is only offered for review.
 """
+
 from __future__ import annotations
 
 import sqlalchemy as sa
@@ -23,21 +24,40 @@ def auto_match(run, gateway) -> None:
     state = current_state()
     session = state.db.session
     Proposal = state.models.MatchProposal
-    rejected = set(session.execute(sa.select(Proposal.contact_id, Proposal.customer_id).where(
-        Proposal.realm_id == realm_id, Proposal.status == ProposalStatus.REJECTED)).all())
+    rejected = set(
+        session.execute(
+            sa.select(Proposal.contact_id, Proposal.customer_id).where(
+                Proposal.realm_id == realm_id, Proposal.status == ProposalStatus.REJECTED
+            )
+        ).all()
+    )
     result = matching.match_all(_contact_records(realm_id), _customer_records(realm_id))
-    session.execute(sa.delete(Proposal).where(Proposal.realm_id == realm_id, Proposal.status != ProposalStatus.REJECTED))
-    rows = [{"realm_id": realm_id, "contact_id": m.contact_id, "customer_id": m.customer_id,
-             "score": round(float(m.score), 1), "reason": m.reason[:500], "status": status}
-            for status, found in ((ProposalStatus.PROPOSED, result.matches), (ProposalStatus.REVIEW, result.review))
-            for m in found if (m.contact_id, m.customer_id) not in rejected]
+    session.execute(
+        sa.delete(Proposal).where(Proposal.realm_id == realm_id, Proposal.status != ProposalStatus.REJECTED)
+    )
+    rows = [
+        {
+            "realm_id": realm_id,
+            "contact_id": m.contact_id,
+            "customer_id": m.customer_id,
+            "score": round(float(m.score), 1),
+            "reason": m.reason[:500],
+            "status": status,
+        }
+        for status, found in ((ProposalStatus.PROPOSED, result.matches), (ProposalStatus.REVIEW, result.review))
+        for m in found
+        if (m.contact_id, m.customer_id) not in rejected
+    ]
     if rows:
         session.execute(sa.insert(Proposal), rows)
     proposed = sum(1 for r in rows if r["status"] == ProposalStatus.PROPOSED)
     review = len({r["contact_id"] for r in rows if r["status"] == ProposalStatus.REVIEW})
-    runs.finish(run, message=f"Auto Match proposed {proposed} link{'s' * (proposed != 1)}; "
-                             f"{review} contact{'s' * (review != 1)} need{'s' * (review == 1)} your review. "
-                             "Nothing is linked until you accept.")
+    runs.finish(
+        run,
+        message=f"Auto Match proposed {proposed} link{'s' * (proposed != 1)}; "
+        f"{review} contact{'s' * (review != 1)} need{'s' * (review == 1)} your review. "
+        "Nothing is linked until you accept.",
+    )
 
 
 def _contact_records(realm_id: str) -> list[matching.MatchRecord]:
@@ -50,9 +70,17 @@ def _contact_records(realm_id: str) -> list[matching.MatchRecord]:
         if contact_id in linked:
             continue
         f = store.read(contact)
-        records.append(matching.MatchRecord(
-            id=contact_id, display_name=f["display_name"], given_name=f["first_name"],
-            family_name=f["last_name"], company_name=f["company"], email=f["email"], phone=f["phone"]))
+        records.append(
+            matching.MatchRecord(
+                id=contact_id,
+                display_name=f["display_name"],
+                given_name=f["first_name"],
+                family_name=f["last_name"],
+                company_name=f["company"],
+                email=f["email"],
+                phone=f["phone"],
+            )
+        )
     return records
 
 
@@ -61,16 +89,26 @@ def _customer_records(realm_id: str) -> list[matching.MatchRecord]:
     Customer, ContactLink = state.models.Customer, state.models.ContactLink
     rows = state.db.session.execute(
         sa.select(Customer.customer_id, Customer.data)
-        .outerjoin(ContactLink, sa.and_(ContactLink.realm_id == Customer.realm_id,
-                                        ContactLink.customer_id == Customer.customer_id))
+        .outerjoin(
+            ContactLink,
+            sa.and_(ContactLink.realm_id == Customer.realm_id, ContactLink.customer_id == Customer.customer_id),
+        )
         .where(Customer.realm_id == realm_id, Customer.deleted.is_(False), ContactLink.id.is_(None))
     )
     records = []
     for customer_id, data in rows:
         f = state.contacts.fields.from_customer(data or {})
-        records.append(matching.MatchRecord(
-            id=customer_id, display_name=f["display_name"], given_name=f["first_name"],
-            family_name=f["last_name"], company_name=f["company"], email=f["email"], phone=f["phone"]))
+        records.append(
+            matching.MatchRecord(
+                id=customer_id,
+                display_name=f["display_name"],
+                given_name=f["first_name"],
+                family_name=f["last_name"],
+                company_name=f["company"],
+                email=f["email"],
+                phone=f["phone"],
+            )
+        )
     return records
 
 
@@ -78,9 +116,11 @@ def accept(realm_id: str, proposal_ids: list[int], by: str | None) -> tuple[int,
     """Link the proposals' pairs; returns (linked, reasons some were not)."""
     state = current_state()
     Proposal = state.models.MatchProposal
-    proposals = state.db.session.execute(sa.select(Proposal).where(
-        Proposal.realm_id == realm_id, Proposal.id.in_(proposal_ids), Proposal.status != ProposalStatus.REJECTED)
-        .order_by(Proposal.score.desc(), Proposal.id)).scalars()
+    proposals = state.db.session.execute(
+        sa.select(Proposal)
+        .where(Proposal.realm_id == realm_id, Proposal.id.in_(proposal_ids), Proposal.status != ProposalStatus.REJECTED)
+        .order_by(Proposal.score.desc(), Proposal.id)
+    ).scalars()
     linked, problems = 0, []
     for proposal in proposals:
         try:
@@ -102,8 +142,11 @@ def accept_above(realm_id: str, score: float, show_hidden: bool, by: str | None)
 def reject(realm_id: str, proposal_id: int) -> None:
     state = current_state()
     Proposal = state.models.MatchProposal
-    state.db.session.execute(sa.update(Proposal).where(
-        Proposal.realm_id == realm_id, Proposal.id == proposal_id).values(status=ProposalStatus.REJECTED))
+    state.db.session.execute(
+        sa.update(Proposal)
+        .where(Proposal.realm_id == realm_id, Proposal.id == proposal_id)
+        .values(status=ProposalStatus.REJECTED)
+    )
     state.db.session.commit()
 
 
@@ -137,6 +180,10 @@ def link_pair(realm_id: str, contact_id: str, customer_id: str, how: str, by: st
     links.link(realm_id, contact_id, customer_id, how, by)
     state = current_state()
     Proposal = state.models.MatchProposal
-    state.db.session.execute(sa.delete(Proposal).where(
-        Proposal.realm_id == realm_id, Proposal.status != ProposalStatus.REJECTED,
-        sa.or_(Proposal.contact_id == str(contact_id), Proposal.customer_id == str(customer_id))))
+    state.db.session.execute(
+        sa.delete(Proposal).where(
+            Proposal.realm_id == realm_id,
+            Proposal.status != ProposalStatus.REJECTED,
+            sa.or_(Proposal.contact_id == str(contact_id), Proposal.customer_id == str(customer_id)),
+        )
+    )

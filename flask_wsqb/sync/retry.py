@@ -1,4 +1,5 @@
 """Runs that stopped short: stalled ones (no sign of life) and ones with rows to run again."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -36,7 +37,9 @@ def retry(run) -> None:
     """Queue the rows not done, and the failed ones, again (re-running creates nothing twice)."""
     SyncItem = current_state().models.SyncItem
     current_state().db.session.execute(
-        sa.update(SyncItem).where(SyncItem.run_id == run.id, SyncItem.status != ItemStatus.OK)
-        .values(status=ItemStatus.PENDING, message=None, claimed_by=None, claimed_at=None))
+        sa.update(SyncItem)
+        .where(SyncItem.run_id == run.id, SyncItem.status != ItemStatus.OK)
+        .values(status=ItemStatus.PENDING, message=None, claimed_by=None, claimed_at=None)
+    )
     run.state, run.message, run.finished_at, run.heartbeat_at = RunState.QUEUED, None, None, utcnow()
     current_state().db.session.commit()

@@ -4,6 +4,7 @@ Progress lives in the database, not in the job queue, so the page shows the same
 whether a job ran on an RQ worker or in a thread, and after a reload. Working a run's rows is
 :mod:`.processing`; taking them, :mod:`.claims`; Retry, :mod:`.retry`; the JSON, :mod:`.reports`.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -22,8 +23,10 @@ def create(realm_id: str, kind: RunKind, rows: Iterable[tuple[str, str]], create
     run = state.models.SyncRun(realm_id=realm_id, kind=kind, state=RunState.QUEUED, created_by=created_by)
     session.add(run)
     session.flush()
-    items = [{"run_id": run.id, "key": str(key), "label": label[:500], "status": ItemStatus.PENDING, "updated_at": utcnow()}
-             for key, label in dict(rows).items()]
+    items = [
+        {"run_id": run.id, "key": str(key), "label": label[:500], "status": ItemStatus.PENDING, "updated_at": utcnow()}
+        for key, label in dict(rows).items()
+    ]
     if items:  # an empty list would insert one row of defaults
         session.execute(sa.insert(state.models.SyncItem), items)
     session.commit()
@@ -40,9 +43,13 @@ def latest_unfinished(realm_id: str, kind: RunKind):
     state = current_state()
     SyncRun = state.models.SyncRun
     return state.db.session.execute(
-        sa.select(SyncRun).where(SyncRun.realm_id == realm_id, SyncRun.kind == kind,
-                                 SyncRun.state.in_((RunState.QUEUED, RunState.RUNNING)))
-        .order_by(SyncRun.id.desc()).limit(1)).scalar()
+        sa.select(SyncRun)
+        .where(
+            SyncRun.realm_id == realm_id, SyncRun.kind == kind, SyncRun.state.in_((RunState.QUEUED, RunState.RUNNING))
+        )
+        .order_by(SyncRun.id.desc())
+        .limit(1)
+    ).scalar()
 
 
 def held(realm_id: str, kind: RunKind, keys: list[str]) -> dict[str, int]:
@@ -53,9 +60,16 @@ def held(realm_id: str, kind: RunKind, keys: list[str]) -> dict[str, int]:
     state = current_state()
     SyncRun, SyncItem = state.models.SyncRun, state.models.SyncItem
     rows = state.db.session.execute(
-        sa.select(SyncItem.key, SyncItem.run_id).join(SyncRun, SyncRun.id == SyncItem.run_id)
-        .where(SyncRun.realm_id == realm_id, SyncRun.kind == kind, SyncRun.state.in_((RunState.QUEUED, RunState.RUNNING)),
-               SyncItem.status == ItemStatus.PENDING, SyncItem.key.in_(keys)))
+        sa.select(SyncItem.key, SyncItem.run_id)
+        .join(SyncRun, SyncRun.id == SyncItem.run_id)
+        .where(
+            SyncRun.realm_id == realm_id,
+            SyncRun.kind == kind,
+            SyncRun.state.in_((RunState.QUEUED, RunState.RUNNING)),
+            SyncItem.status == ItemStatus.PENDING,
+            SyncItem.key.in_(keys),
+        )
+    )
     return dict(rows.all())
 
 
@@ -79,10 +93,18 @@ def finish(run, *, message: str | None = None, failed: bool = False) -> None:
 
 def counts(run_id: int) -> dict[str, int]:
     SyncItem = current_state().models.SyncItem
-    rows = current_state().db.session.execute(
-        sa.select(SyncItem.status, sa.func.count()).where(SyncItem.run_id == run_id).group_by(SyncItem.status)
-    ).all()
+    rows = (
+        current_state()
+        .db.session.execute(
+            sa.select(SyncItem.status, sa.func.count()).where(SyncItem.run_id == run_id).group_by(SyncItem.status)
+        )
+        .all()
+    )
     by_status = dict(rows)
     total = sum(by_status.values())
-    return {"total": total, "done": total - by_status.get(ItemStatus.PENDING, 0),
-            "ok": by_status.get(ItemStatus.OK, 0), "errors": by_status.get(ItemStatus.ERROR, 0)}
+    return {
+        "total": total,
+        "done": total - by_status.get(ItemStatus.PENDING, 0),
+        "ok": by_status.get(ItemStatus.OK, 0),
+        "errors": by_status.get(ItemStatus.ERROR, 0),
+    }

@@ -3,6 +3,7 @@
 The same job function runs either way, and it keeps progress in the database, so the
 page shows the same thing in both modes.
 """
+
 from __future__ import annotations
 
 import threading
@@ -33,8 +34,7 @@ def enqueue(run_id: int) -> None:
     """Start the run: an RQ job, or a background thread when no Redis is configured."""
     if not setting("REDIS_URL"):
         app = current_app_object()
-        threading.Thread(target=_run_in_thread, args=(app, run_id), name=f"wsqb-run-{run_id}",
-                         daemon=True).start()
+        threading.Thread(target=_run_in_thread, args=(app, run_id), name=f"wsqb-run-{run_id}", daemon=True).start()
         return
     from redis.exceptions import RedisError
 
@@ -42,8 +42,12 @@ def enqueue(run_id: int) -> None:
     try:
         target = queue()
         for number in range(jobs):
-            target.enqueue(run_sync, run_id, job_timeout=JOB_TIMEOUT,
-                           description=f"flask-wsqb run {run_id} ({number + 1} of {jobs})")
+            target.enqueue(
+                run_sync,
+                run_id,
+                job_timeout=JOB_TIMEOUT,
+                description=f"flask-wsqb run {run_id} ({number + 1} of {jobs})",
+            )
     except RedisError as exc:
         raise QueueUnavailableError(
             f"{unreachable(exc)} The run was not started: try again when the job queue is back."

@@ -4,6 +4,7 @@ Under ``flask wsqb worker`` the app context is already there. Under a plain ``rq
 the app is loaded from ``FLASK_APP``, as the ``flask`` command does, once in each process
 that runs jobs (each forked work horse; the worker itself with ``rq.SimpleWorker``).
 """
+
 from __future__ import annotations
 
 import os
@@ -60,5 +61,8 @@ def run_sync(run_id: int) -> None:
             runs.finish(run, message=str(exc), failed=True)
         except Exception as exc:
             current_app.logger.exception("flask-wsqb run %s stopped", run_id)
-            runs.finish(run, message=f"The job stopped unexpectedly ({type(exc).__name__}); "
-                                     "the rows not done yet can be run again.", failed=True)
+            runs.finish(
+                run,
+                message=f"The job stopped unexpectedly ({type(exc).__name__}); the rows not done yet can be run again.",
+                failed=True,
+            )

@@ -5,6 +5,7 @@ database connections pooled in its parent (two processes on one PostgreSQL socke
 each other's conversation), so the parent keeps none while it waits and each horse drops
 the copies it inherited without closing them.
 """
+
 from __future__ import annotations
 
 from rq import Worker

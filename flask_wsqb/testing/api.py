@@ -67,8 +67,7 @@ def _batch(company: Company, body: Any) -> list[dict]:
     if not isinstance(items, list) or not items:
         raise ApiFault(INVALID_REQUEST, "BatchItemRequest is missing or empty")
     if len(items) > MAX_BATCH_ITEMS:
-        raise ApiFault(INVALID_REQUEST, f"Batch size {len(items)} exceeds the maximum of "
-                       f"{MAX_BATCH_ITEMS} items")
+        raise ApiFault(INVALID_REQUEST, f"Batch size {len(items)} exceeds the maximum of {MAX_BATCH_ITEMS} items")
     return [_batch_item(company, item) for item in items]
 
 

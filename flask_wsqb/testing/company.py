@@ -25,32 +25,85 @@ from .faults import (
 )
 
 #: Field limits from Intuit's Customer reference (see QBO_FACTS.md).
-MAX_LENGTH = {"DisplayName": 500, "Title": 16, "Suffix": 16, "GivenName": 100, "MiddleName": 100,
-              "FamilyName": 100, "CompanyName": 100, "PrintOnCheckName": 110, "Notes": 2000}
-SUB_MAX_LENGTH = {"PrimaryEmailAddr": ("Address", 100), "PrimaryPhone": ("FreeFormNumber", 30),
-                  "AlternatePhone": ("FreeFormNumber", 30), "Mobile": ("FreeFormNumber", 30),
-                  "Fax": ("FreeFormNumber", 30), "WebAddr": ("URI", 1000)}
+MAX_LENGTH = {
+    "DisplayName": 500,
+    "Title": 16,
+    "Suffix": 16,
+    "GivenName": 100,
+    "MiddleName": 100,
+    "FamilyName": 100,
+    "CompanyName": 100,
+    "PrintOnCheckName": 110,
+    "Notes": 2000,
+}
+SUB_MAX_LENGTH = {
+    "PrimaryEmailAddr": ("Address", 100),
+    "PrimaryPhone": ("FreeFormNumber", 30),
+    "AlternatePhone": ("FreeFormNumber", 30),
+    "Mobile": ("FreeFormNumber", 30),
+    "Fax": ("FreeFormNumber", 30),
+    "WebAddr": ("URI", 1000),
+}
 NAME_PARTS = ("Title", "GivenName", "MiddleName", "FamilyName", "Suffix")
 NAME_FIELDS = ("DisplayName",) + NAME_PARTS
 FORBIDDEN_CHARS = (":", "\t", "\n")
 
 WRITABLE = NAME_FIELDS + (
-    "CompanyName", "PrintOnCheckName", "PrimaryEmailAddr", "PrimaryPhone", "AlternatePhone",
-    "Mobile", "Fax", "WebAddr", "BillAddr", "ShipAddr", "Notes", "Active", "Taxable", "Job",
-    "BillWithParent", "ParentRef", "Level", "IsProject", "PreferredDeliveryMethod", "ResaleNum",
-    "OpenBalanceDate", "PrimaryTaxIdentifier", "DefaultTaxCodeRef", "SalesTermRef",
-    "PaymentMethodRef", "CurrencyRef", "ARAccountRef", "TaxExemptionReasonId", "GivenNameFilter")
-READ_ONLY = ("Id", "SyncToken", "MetaData", "FullyQualifiedName", "Balance", "BalanceWithJobs",
-             "domain", "sparse")
-DEFAULTS = {"Active": True, "Taxable": True, "Job": False, "BillWithParent": False,
-            "IsProject": False, "PreferredDeliveryMethod": "Print",
-            "CurrencyRef": {"value": "USD", "name": "United States Dollar"}}
+    "CompanyName",
+    "PrintOnCheckName",
+    "PrimaryEmailAddr",
+    "PrimaryPhone",
+    "AlternatePhone",
+    "Mobile",
+    "Fax",
+    "WebAddr",
+    "BillAddr",
+    "ShipAddr",
+    "Notes",
+    "Active",
+    "Taxable",
+    "Job",
+    "BillWithParent",
+    "ParentRef",
+    "Level",
+    "IsProject",
+    "PreferredDeliveryMethod",
+    "ResaleNum",
+    "OpenBalanceDate",
+    "PrimaryTaxIdentifier",
+    "DefaultTaxCodeRef",
+    "SalesTermRef",
+    "PaymentMethodRef",
+    "CurrencyRef",
+    "ARAccountRef",
+    "TaxExemptionReasonId",
+    "GivenNameFilter",
+)
+READ_ONLY = ("Id", "SyncToken", "MetaData", "FullyQualifiedName", "Balance", "BalanceWithJobs", "domain", "sparse")
+DEFAULTS = {
+    "Active": True,
+    "Taxable": True,
+    "Job": False,
+    "BillWithParent": False,
+    "IsProject": False,
+    "PreferredDeliveryMethod": "Print",
+    "CurrencyRef": {"value": "USD", "name": "United States Dollar"},
+}
 QUERYABLE = {
     "Customer": set(WRITABLE + READ_ONLY) | {"MetaData.CreateTime", "MetaData.LastUpdatedTime"},
-    "Vendor": {"Id", "DisplayName", "Active", "SyncToken", "MetaData", "GivenName", "FamilyName",
-               "CompanyName", "PrimaryEmailAddr", "Balance"},
-    "Employee": {"Id", "DisplayName", "Active", "SyncToken", "MetaData", "GivenName", "FamilyName",
-                 "PrimaryEmailAddr"},
+    "Vendor": {
+        "Id",
+        "DisplayName",
+        "Active",
+        "SyncToken",
+        "MetaData",
+        "GivenName",
+        "FamilyName",
+        "CompanyName",
+        "PrimaryEmailAddr",
+        "Balance",
+    },
+    "Employee": {"Id", "DisplayName", "Active", "SyncToken", "MetaData", "GivenName", "FamilyName", "PrimaryEmailAddr"},
     "CompanyInfo": {"Id", "CompanyName", "LegalName", "Country", "MetaData"},
 }
 DELETED_SUFFIX = " (deleted)"
@@ -79,8 +132,9 @@ def _merged(stored: Any, sent: dict) -> dict:
 
 
 class Company:
-    def __init__(self, realm_id: str, name: str, clock: Clock, *, deleted_suffix: bool = False,
-                 nested_sparse: str = "replace") -> None:
+    def __init__(
+        self, realm_id: str, name: str, clock: Clock, *, deleted_suffix: bool = False, nested_sparse: str = "replace"
+    ) -> None:
         self.realm_id = realm_id
         self.name = name
         self.clock = clock
@@ -95,11 +149,23 @@ class Company:
         self.revision = 0  # counts changes, so the emulator saves its state only after one
         created = clock.iso()
         self.info = {
-            "Id": "1", "SyncToken": "0", "CompanyName": name, "LegalName": name, "Country": "US",
-            "CompanyAddr": {"Id": "1", "Line1": "123 Sierra Way", "City": "San Pablo",
-                            "CountrySubDivisionCode": "CA", "PostalCode": "87999"},
-            "Email": {"Address": "noreply@quickbooks.com"}, "SupportedLanguages": "en",
-            "FiscalYearStartMonth": "January", "domain": "QBO", "sparse": False,
+            "Id": "1",
+            "SyncToken": "0",
+            "CompanyName": name,
+            "LegalName": name,
+            "Country": "US",
+            "CompanyAddr": {
+                "Id": "1",
+                "Line1": "123 Sierra Way",
+                "City": "San Pablo",
+                "CountrySubDivisionCode": "CA",
+                "PostalCode": "87999",
+            },
+            "Email": {"Address": "noreply@quickbooks.com"},
+            "SupportedLanguages": "en",
+            "FiscalYearStartMonth": "January",
+            "domain": "QBO",
+            "sparse": False,
             "MetaData": {"CreateTime": created, "LastUpdatedTime": created},
         }
 
@@ -109,9 +175,15 @@ class Company:
             fields = self._checked_fields(body)
             now = self.clock.iso()
             customer = self._with_defaults(fields)
-            customer.update(Id=self._next_id(), SyncToken="0", Balance=0, BalanceWithJobs=0,
-                            domain="QBO", sparse=False,
-                            MetaData={"CreateTime": now, "LastUpdatedTime": now})
+            customer.update(
+                Id=self._next_id(),
+                SyncToken="0",
+                Balance=0,
+                BalanceWithJobs=0,
+                domain="QBO",
+                sparse=False,
+                MetaData={"CreateTime": now, "LastUpdatedTime": now},
+            )
             self._finish(customer, None)
             self._store("Customer", customer)
             return copy.deepcopy(customer)
@@ -123,17 +195,24 @@ class Company:
             current = self._get("Customer", str(body.get("Id", "")))
             if check_sync_token:
                 if _blank(body.get("SyncToken")):
-                    raise ApiFault(REQUIRED_MISSING, "Required parameter SyncToken is missing in "
-                                   "the request", element="SyncToken")
+                    raise ApiFault(
+                        REQUIRED_MISSING, "Required parameter SyncToken is missing in the request", element="SyncToken"
+                    )
                 if str(body["SyncToken"]) != current["SyncToken"]:
-                    raise ApiFault(STALE, "Stale Object Error : You and root were working on the "
-                                   "same thing at the same time. root finished before you did, so "
-                                   "your work was not saved.", element="SyncToken")
+                    raise ApiFault(
+                        STALE,
+                        "Stale Object Error : You and root were working on the "
+                        "same thing at the same time. root finished before you did, so "
+                        "your work was not saved.",
+                        element="SyncToken",
+                    )
             fields = self._checked_fields(body)
             if body.get("sparse") is True:
                 if self.nested_sparse == "merge":
-                    fields = {key: _merged(current.get(key), value) if isinstance(value, dict) else value
-                              for key, value in fields.items()}
+                    fields = {
+                        key: _merged(current.get(key), value) if isinstance(value, dict) else value
+                        for key, value in fields.items()
+                    }
                 updated = {**current, **fields}
                 for key, value in body.items():
                     if key in WRITABLE and _blank(value):
@@ -162,8 +241,7 @@ class Company:
 
     def edit_customer(self, customer_id: str, fields: dict) -> dict:
         """A QuickBooks user's edit: a sparse update that needs no SyncToken."""
-        return self.update_customer({**fields, "Id": str(customer_id), "sparse": True},
-                                    check_sync_token=False)
+        return self.update_customer({**fields, "Id": str(customer_id), "sparse": True}, check_sync_token=False)
 
     def merge_customer(self, customer_id: str, into_id: str) -> dict:
         """A merge in QuickBooks' screens: the merged customer is gone (CDC says Deleted)."""
@@ -173,8 +251,9 @@ class Company:
             del self._entities["Customer"][customer_id]
             self._names.pop(gone["DisplayName"].casefold(), None)
             now = self.clock.iso()
-            self._deleted.append({"Id": customer_id, "status": "Deleted", "domain": "QBO",
-                                  "MetaData": {"LastUpdatedTime": now}})
+            self._deleted.append(
+                {"Id": customer_id, "status": "Deleted", "domain": "QBO", "MetaData": {"LastUpdatedTime": now}}
+            )
             return self.edit_customer(into_id, {})
 
     def _checked_fields(self, body: Any) -> dict:
@@ -182,29 +261,38 @@ class Company:
             raise ApiFault(INVALID_REQUEST, "Request body must be a Customer object")
         for key in body:
             if key not in WRITABLE and key not in READ_ONLY:
-                raise ApiFault(INVALID_REQUEST, f"Property Name:{key} specified is unsupported "
-                               "or invalid", element=key)
+                raise ApiFault(INVALID_REQUEST, f"Property Name:{key} specified is unsupported or invalid", element=key)
         fields = {k: copy.deepcopy(v) for k, v in body.items() if k in WRITABLE and not _blank(v)}
         for key, limit in MAX_LENGTH.items():
             value = fields.get(key)
             if value is not None and not isinstance(value, str):
                 raise ApiFault(INVALID_REQUEST, f"Property Name:{key} has an invalid value", element=key)
             if value is not None and len(value) > limit:
-                raise ApiFault(BAD_LENGTH, f"String length specified does not match the supported "
-                               f"length. Min:0 Max:{limit} supplied length:{len(value)}", element=key)
+                raise ApiFault(
+                    BAD_LENGTH,
+                    f"String length specified does not match the supported "
+                    f"length. Min:0 Max:{limit} supplied length:{len(value)}",
+                    element=key,
+                )
         for key, (inner, limit) in SUB_MAX_LENGTH.items():
             value = fields.get(key)
             if value is not None and not isinstance(value, dict):
                 raise ApiFault(INVALID_REQUEST, f"Property Name:{key} has an invalid value", element=key)
             text = (value or {}).get(inner) or ""
             if len(text) > limit:
-                raise ApiFault(BAD_LENGTH, f"String length specified does not match the supported "
-                               f"length. Min:0 Max:{limit} supplied length:{len(text)}",
-                               element=f"{key}.{inner}")
+                raise ApiFault(
+                    BAD_LENGTH,
+                    f"String length specified does not match the supported "
+                    f"length. Min:0 Max:{limit} supplied length:{len(text)}",
+                    element=f"{key}.{inner}",
+                )
         for key in NAME_FIELDS:
             if any(ch in fields.get(key, "") for ch in FORBIDDEN_CHARS):
-                raise ApiFault(BAD_CHARACTER, f"Invalid character found in {key}: names may not "
-                               "contain ':', tab or newline", element=key)
+                raise ApiFault(
+                    BAD_CHARACTER,
+                    f"Invalid character found in {key}: names may not contain ':', tab or newline",
+                    element=key,
+                )
         return fields
 
     @staticmethod
@@ -217,9 +305,13 @@ class Company:
         if not customer.get("DisplayName"):
             customer["DisplayName"] = self._derived_name(fields) or fallback_name
         if not customer["DisplayName"]:
-            raise ApiFault(REQUIRED_MISSING, "Required parameter Name is missing in the request: "
-                           "supply DisplayName or one of Title, GivenName, MiddleName, FamilyName, "
-                           "Suffix", element="DisplayName")
+            raise ApiFault(
+                REQUIRED_MISSING,
+                "Required parameter Name is missing in the request: "
+                "supply DisplayName or one of Title, GivenName, MiddleName, FamilyName, "
+                "Suffix",
+                element="DisplayName",
+            )
         return customer
 
     def _finish(self, customer: dict, previous: dict | None) -> None:
@@ -240,9 +332,15 @@ class Company:
     def add_name(self, entity: str, display_name: str) -> dict:
         with self._lock:
             record_id = self._next_id()
-            record: dict = {"Id": record_id, "SyncToken": "0", "DisplayName": display_name,
-                      "PrintOnCheckName": display_name, "Active": True, "domain": "QBO",
-                      "sparse": False}
+            record: dict = {
+                "Id": record_id,
+                "SyncToken": "0",
+                "DisplayName": display_name,
+                "PrintOnCheckName": display_name,
+                "Active": True,
+                "domain": "QBO",
+                "sparse": False,
+            }
             if entity == "Vendor":
                 record.update(Balance=0, Vendor1099=False)
             now = self.clock.iso()
@@ -255,9 +353,13 @@ class Company:
         key = name.casefold()
         owner = self._names.get(key)
         if owner is not None and owner != (entity, entity_id):
-            raise ApiFault(DUPLICATE_NAME, f"The name supplied already exists. : Another customer, "
-                           f"vendor or employee is already using this name. Please use a different "
-                           f"name. Id={owner[1]}", element="DisplayName")
+            raise ApiFault(
+                DUPLICATE_NAME,
+                f"The name supplied already exists. : Another customer, "
+                f"vendor or employee is already using this name. Please use a different "
+                f"name. Id={owner[1]}",
+                element="DisplayName",
+            )
         if previous is not None:
             self._names.pop(previous["DisplayName"].casefold(), None)
         self._names[key] = (entity, entity_id)
@@ -267,8 +369,7 @@ class Company:
         parsed = qbo_query.parse(text)
         entity = next((e for e in QUERYABLE if e.lower() == parsed.entity.lower()), None)
         if entity is None:
-            raise ApiFault(QUERY_INVALID, f"QueryValidationError: Entity '{parsed.entity}' is not "
-                           "supported")
+            raise ApiFault(QUERY_INVALID, f"QueryValidationError: Entity '{parsed.entity}' is not supported")
         parsed.entity = entity
         qbo_query.check_fields(parsed, QUERYABLE[entity])
         if entity != "CompanyInfo" and not parsed.constrains("Active"):
@@ -280,8 +381,11 @@ class Company:
     def changed_customers(self, since_text: str, limit: int = 1000) -> list[dict]:
         since = parse_time(since_text)
         with self._lock:
-            changed = [c for c in [*self._rows("Customer"), *self._deleted]
-                       if parse_time(c["MetaData"]["LastUpdatedTime"]) >= since]
+            changed = [
+                c
+                for c in [*self._rows("Customer"), *self._deleted]
+                if parse_time(c["MetaData"]["LastUpdatedTime"]) >= since
+            ]
             changed.sort(key=lambda c: parse_time(c["MetaData"]["LastUpdatedTime"]))
             return copy.deepcopy(changed[:limit])
 
@@ -291,9 +395,12 @@ class Company:
     def _get(self, entity: str, entity_id: str) -> dict:
         found = self._entities[entity].get(entity_id)
         if found is None:
-            raise ApiFault(NOT_FOUND, f"Object Not Found : Something you're trying to use has been "
-                           f"made inactive. Check the fields with accounts, customers, items, "
-                           f"vendors or employees. (Id={entity_id or 'missing'})")
+            raise ApiFault(
+                NOT_FOUND,
+                f"Object Not Found : Something you're trying to use has been "
+                f"made inactive. Check the fields with accounts, customers, items, "
+                f"vendors or employees. (Id={entity_id or 'missing'})",
+            )
         return found
 
     def _store(self, entity: str, record: dict) -> None:
@@ -317,9 +424,17 @@ class Company:
         """What a restarted emulator needs to go on with this company (JSON-ready). The replay
         cache is left out: it only guards against a retry arriving moments after the answer."""
         with self._lock:
-            return copy.deepcopy({"realm_id": self.realm_id, "name": self.name, "info": self.info,
-                                  "entities": self._entities, "names": self._names,
-                                  "last_id": self._last_id, "deleted": self._deleted})
+            return copy.deepcopy(
+                {
+                    "realm_id": self.realm_id,
+                    "name": self.name,
+                    "info": self.info,
+                    "entities": self._entities,
+                    "names": self._names,
+                    "last_id": self._last_id,
+                    "deleted": self._deleted,
+                }
+            )
 
     @classmethod
     def from_state(cls, state: dict, clock: Clock, **options: Any) -> Company:
@@ -333,5 +448,6 @@ class Company:
 
 
 def unsupported_delete() -> ApiFault:
-    return ApiFault(UNSUPPORTED, "Operation Delete is not supported. Make the customer inactive "
-                    "(Active = false) instead.")
+    return ApiFault(
+        UNSUPPORTED, "Operation Delete is not supported. Make the customer inactive (Active = false) instead."
+    )

@@ -48,13 +48,27 @@ class QBOEmulator:
     last run stopped; when the file exists, its realm id and credentials win over the arguments.
     """
 
-    def __init__(self, *, host: str = "127.0.0.1", port: int = 0, realm_id: str | None = None,
-                 company_name: str = "Sandbox Company_US_1", client_id: str | None = None,
-                 client_secret: str | None = None, access_token_ttl: int = 3600,
-                 refresh_token_ttl: int = 100 * 24 * 3600, rotation_grace: int = 24 * 3600,
-                 throttle: bool = False, per_minute: int = 500, concurrent: int = 10,
-                 batch_per_minute: int = 40, deleted_suffix: bool = False, clock_speed: float = 1.0,
-                 nested_sparse: str = "replace", state_file: str | os.PathLike[str] | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        realm_id: str | None = None,
+        company_name: str = "Sandbox Company_US_1",
+        client_id: str | None = None,
+        client_secret: str | None = None,
+        access_token_ttl: int = 3600,
+        refresh_token_ttl: int = 100 * 24 * 3600,
+        rotation_grace: int = 24 * 3600,
+        throttle: bool = False,
+        per_minute: int = 500,
+        concurrent: int = 10,
+        batch_per_minute: int = 40,
+        deleted_suffix: bool = False,
+        clock_speed: float = 1.0,
+        nested_sparse: str = "replace",
+        state_file: str | os.PathLike[str] | None = None,
+    ) -> None:
         self.host = host
         self.port = port
         self.clock = Clock(clock_speed)
@@ -70,8 +84,15 @@ class QBOEmulator:
             client_id, client_secret = saved["client_id"], saved["client_secret"]
         self.client_id = client_id or "AB" + secrets.token_urlsafe(36).replace("-", "x").replace("_", "y")
         self.client_secret = client_secret or secrets.token_urlsafe(30).replace("-", "x").replace("_", "y")
-        self._oauth = OAuthServer(self.clock, self.client_id, self.client_secret, access_token_ttl,
-                                  refresh_token_ttl, rotation_grace, self._realm_names)
+        self._oauth = OAuthServer(
+            self.clock,
+            self.client_id,
+            self.client_secret,
+            access_token_ttl,
+            refresh_token_ttl,
+            rotation_grace,
+            self._realm_names,
+        )
         if saved is None:
             self.realm_id = self.add_company(company_name, realm_id=realm_id)
         else:
@@ -79,8 +100,13 @@ class QBOEmulator:
         self._save_lock = threading.Lock()
         self._saved_revision = self._revision()
         self._faults = FaultPlan()
-        self._throttle = Throttle(self.clock, per_minute=per_minute, concurrent=concurrent,
-                                  batch_per_minute=batch_per_minute, enabled=throttle)
+        self._throttle = Throttle(
+            self.clock,
+            per_minute=per_minute,
+            concurrent=concurrent,
+            batch_per_minute=batch_per_minute,
+            enabled=throttle,
+        )
         self._log: list[tuple[str, str, int]] = []
         self._log_lock = threading.Lock()
         self._stopping = threading.Event()
@@ -92,11 +118,11 @@ class QBOEmulator:
         if self._server is not None:
             raise RuntimeError("The emulator is already running; call stop() first.")
         self._stopping.clear()
-        self._server = make_server(self.host, self.port, self._wsgi, threaded=True,
-                                   request_handler=_QuietHandler)
+        self._server = make_server(self.host, self.port, self._wsgi, threaded=True, request_handler=_QuietHandler)
         self.port = self._server.port
-        self._thread = threading.Thread(target=self._server.serve_forever, name="qbo-emulator",
-                                        kwargs={"poll_interval": 0.05}, daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, name="qbo-emulator", kwargs={"poll_interval": 0.05}, daemon=True
+        )
         self._thread.start()
         return self
 
@@ -162,13 +188,13 @@ class QBOEmulator:
     def customer(self, customer_id: str | int, *, realm_id: str | None = None) -> dict:
         return self.company(realm_id).customer(str(customer_id))
 
-    def edit_customer(self, customer_id: str | int, fields: dict | None = None, *,
-                      realm_id: str | None = None, **more: Any) -> dict:
+    def edit_customer(
+        self, customer_id: str | int, fields: dict | None = None, *, realm_id: str | None = None, **more: Any
+    ) -> dict:
         """Change a customer as a QuickBooks user would: bumps SyncToken and LastUpdatedTime."""
         return self.company(realm_id).edit_customer(str(customer_id), {**(fields or {}), **more})
 
-    def merge_customer(self, customer_id: str | int, into_id: str | int, *,
-                       realm_id: str | None = None) -> dict:
+    def merge_customer(self, customer_id: str | int, into_id: str | int, *, realm_id: str | None = None) -> dict:
         """Merge a customer into another, as QuickBooks' screens do: the first one is deleted
         (reads answer 610, change data capture reports it "Deleted"). Returns the survivor."""
         return self.company(realm_id).merge_customer(str(customer_id), str(into_id))
@@ -179,11 +205,11 @@ class QBOEmulator:
     def add_employee(self, display_name: str, *, realm_id: str | None = None) -> dict:
         return self.company(realm_id).add_name("Employee", display_name)
 
-    def seed_customers(self, n: int, *, inactive_ratio: float = 0.1, seed: int = 0,
-                       realm_id: str | None = None) -> list[dict]:
+    def seed_customers(
+        self, n: int, *, inactive_ratio: float = 0.1, seed: int = 0, realm_id: str | None = None
+    ) -> list[dict]:
         company = self.company(realm_id)
-        return [company.create_customer(body)
-                for body in seeded_customers(n, inactive_ratio=inactive_ratio, seed=seed)]
+        return [company.create_customer(body) for body in seeded_customers(n, inactive_ratio=inactive_ratio, seed=seed)]
 
     # -- time and tokens --------------------------------------------------------------------------
     def advance(self, seconds: float) -> None:
@@ -208,9 +234,19 @@ class QBOEmulator:
         self._oauth.auto_consent = value
 
     # -- faults, throttling, log ------------------------------------------------------------------
-    def fail_next(self, status: int = 500, count: int = 1, *, fault_code: str | int | None = None,
-                  message: str | None = None, detail: str | None = None, path: str | None = None,
-                  method: str | None = None, mode: str = "fault", hang_seconds: float = 5.0) -> None:
+    def fail_next(
+        self,
+        status: int = 500,
+        count: int = 1,
+        *,
+        fault_code: str | int | None = None,
+        message: str | None = None,
+        detail: str | None = None,
+        path: str | None = None,
+        method: str | None = None,
+        mode: str = "fault",
+        hang_seconds: float = 5.0,
+    ) -> None:
         """Make the next ``count`` matching requests fail.
 
         Without ``path`` only API requests match; with it, any request whose path contains it
@@ -218,8 +254,19 @@ class QBOEmulator:
         (a gateway error page), "hang" (answer normally after ``hang_seconds``), "drop" (close
         the connection without an answer).
         """
-        self._faults.add(FaultRule(status, count, None if fault_code is None else str(fault_code),
-                                   message, detail, path, method, mode, hang_seconds))
+        self._faults.add(
+            FaultRule(
+                status,
+                count,
+                None if fault_code is None else str(fault_code),
+                message,
+                detail,
+                path,
+                method,
+                mode,
+                hang_seconds,
+            )
+        )
 
     def clear_faults(self) -> None:
         self._faults.clear()
@@ -281,11 +328,17 @@ class QBOEmulator:
             revision = self._revision()
             if only_if_changed and revision == self._saved_revision:
                 return
-            saved_state.write(self.state_file, {
-                "time": self.clock.time(), "realm_id": self.realm_id, "client_id": self.client_id,
-                "client_secret": self.client_secret,
-                "companies": [company.state() for company in self._all_companies()],
-                "oauth": self._oauth.state()})
+            saved_state.write(
+                self.state_file,
+                {
+                    "time": self.clock.time(),
+                    "realm_id": self.realm_id,
+                    "client_id": self.client_id,
+                    "client_secret": self.client_secret,
+                    "companies": [company.state() for company in self._all_companies()],
+                    "oauth": self._oauth.state(),
+                },
+            )
             self._saved_revision = revision
 
     # -- WSGI -------------------------------------------------------------------------------------
@@ -305,8 +358,7 @@ class QBOEmulator:
             response = Response(rule.html(), rule.status, content_type="text/html")
         else:
             hang = rule.hang_seconds if rule is not None else 0.0
-            response = (self._api(request, match, hang) if match
-                        else self._oauth_endpoint(request, hang))
+            response = self._api(request, match, hang) if match else self._oauth_endpoint(request, hang)
             self._save(only_if_changed=True)  # before the client sees the answer
         self._record(request, response.status_code)
         return response(environ, start_response)
@@ -328,8 +380,7 @@ class QBOEmulator:
             return self._oauth.revoke(request)
         if path == "/op/v1/jwks" and method == "GET":
             return Response(json.dumps({"keys": []}), 200, content_type="application/json")
-        return Response("<html><body><h1>404 Not Found</h1></body></html>", 404,
-                        content_type="text/html")
+        return Response("<html><body><h1>404 Not Found</h1></body></html>", 404, content_type="text/html")
 
     def _api(self, request: Request, match: re.Match[str], hang: float) -> Response:
         realm_id = match["realm"]
@@ -344,8 +395,7 @@ class QBOEmulator:
                 elif len(request_id) > MAX_REQUEST_ID:
                     raise ApiFault(INVALID_REQUEST, f"requestid is longer than {MAX_REQUEST_ID} characters")
                 else:
-                    status, body = company.once(
-                        request_id, lambda: self._answer(company, request, match["rest"]))
+                    status, body = company.once(request_id, lambda: self._answer(company, request, match["rest"]))
         except ApiFault as fault:
             return _fault_response(fault, self.clock)
         return Response(body, status, content_type="application/json;charset=UTF-8")
@@ -362,5 +412,4 @@ class QBOEmulator:
 def _fault_response(fault: ApiFault, clock: Clock) -> Response:
     body = json.dumps({"Fault": fault.fault_json(), "time": clock.iso(millis=True)})
     headers = {"WWW-Authenticate": 'Bearer realm="Intuit"'} if fault.status == 401 else {}
-    return Response(body, fault.status, content_type="application/json;charset=UTF-8",
-                    headers=headers)
+    return Response(body, fault.status, content_type="application/json;charset=UTF-8", headers=headers)

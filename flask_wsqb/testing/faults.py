@@ -28,8 +28,7 @@ _TYPES = {"3200": "AuthenticationFault", "3100": "AuthorizationFault", "10000": 
 class ApiFault(Exception):
     """A QBO Fault: raised anywhere in request handling, answered as JSON by the app."""
 
-    def __init__(self, fault: tuple[str, str], detail: str = "", *, element: str = "",
-                 status: int = 400) -> None:
+    def __init__(self, fault: tuple[str, str], detail: str = "", *, element: str = "", status: int = 400) -> None:
         super().__init__(f"{fault[0]} {fault[1]}: {detail}")
         self.code, self.message = fault
         self.detail = detail
@@ -84,8 +83,10 @@ class FaultRule:
         return ApiFault(fault, self.detail or f"Injected fault (HTTP {self.status})", status=self.status)
 
     def html(self) -> str:
-        return (f"<html><head><title>{self.status} Error</title></head><body><h1>{self.status} "
-                f"{self.message or 'Service Unavailable'}</h1><p>{self.detail or ''}</p></body></html>")
+        return (
+            f"<html><head><title>{self.status} Error</title></head><body><h1>{self.status} "
+            f"{self.message or 'Service Unavailable'}</h1><p>{self.detail or ''}</p></body></html>"
+        )
 
 
 class FaultPlan:

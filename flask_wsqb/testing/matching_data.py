@@ -7,6 +7,7 @@ typos, emails in other case or missing or changed, phones in other formats or mi
 Traps are added on purpose: namesakes (a different person with the same name and other email and
 phone) and families (another first name, same last name and email). Same seed, same set.
 """
+
 from __future__ import annotations
 
 import random
@@ -27,13 +28,37 @@ FIRST_NAMES = (
     "Priya Wei Hiroshi Aisha Omar Fatima Yusuf Mei Arjun Olga Ivan Dmitri Lars Ingrid Sean "
     "Siobhan Declan Tariq Leila Nadia Hugo Elena Marco Giulia Pierre Camille Diego Carmen"
 ).split()
-ACCENTED = {"Jose": "José", "Maria": "María", "Sofia": "Sofía", "Lucia": "Lucía", "Chloe": "Chloé",
-            "Zoe": "Zoë", "Renee": "Renée", "Andre": "André", "Francois": "François",
-            "Soren": "Søren", "Bjorn": "Björn", "Noemi": "Noémi", "Ines": "Inés", "Ramon": "Ramón",
-            "Angel": "Ángel", "Elena": "Eléna", "Garcia": "García", "Muller": "Müller",
-            "Nunez": "Núñez", "Lopez": "López", "Perez": "Pérez", "Gonzalez": "González",
-            "Rodriguez": "Rodríguez", "Hernandez": "Hernández", "Jimenez": "Jiménez",
-            "Bjork": "Björk", "Cote": "Côté", "Lefevre": "Lefèvre", "Schroder": "Schröder"}
+ACCENTED = {
+    "Jose": "José",
+    "Maria": "María",
+    "Sofia": "Sofía",
+    "Lucia": "Lucía",
+    "Chloe": "Chloé",
+    "Zoe": "Zoë",
+    "Renee": "Renée",
+    "Andre": "André",
+    "Francois": "François",
+    "Soren": "Søren",
+    "Bjorn": "Björn",
+    "Noemi": "Noémi",
+    "Ines": "Inés",
+    "Ramon": "Ramón",
+    "Angel": "Ángel",
+    "Elena": "Eléna",
+    "Garcia": "García",
+    "Muller": "Müller",
+    "Nunez": "Núñez",
+    "Lopez": "López",
+    "Perez": "Pérez",
+    "Gonzalez": "González",
+    "Rodriguez": "Rodríguez",
+    "Hernandez": "Hernández",
+    "Jimenez": "Jiménez",
+    "Bjork": "Björk",
+    "Cote": "Côté",
+    "Lefevre": "Lefèvre",
+    "Schroder": "Schröder",
+}
 LAST_NAMES = (
     "Smith Johnson Williams Brown Jones Miller Davis Wilson Anderson Taylor Thomas Moore Martin "
     "Jackson Thompson White Harris Clark Lewis Robinson Walker Young Allen King Wright Scott "
@@ -49,35 +74,99 @@ LAST_NAMES = (
     "Jansen DeVries Svensson Larsen Hansen Nielsen Murray Byrne Quinn Walsh Doyle Ryan"
 ).split()
 NICKNAMES = {
-    "Robert": ["Bob", "Rob", "Bobby"], "William": ["Bill", "Will", "Billy"],
-    "Elizabeth": ["Liz", "Beth", "Betty"], "Michael": ["Mike", "Mick"], "James": ["Jim", "Jimmy"],
-    "Katherine": ["Kate", "Kathy", "Katie"], "Richard": ["Rick", "Dick", "Rich"],
-    "Thomas": ["Tom", "Tommy"], "Joseph": ["Joe", "Joey"], "Charles": ["Charlie", "Chuck"],
-    "Christopher": ["Chris"], "Daniel": ["Dan", "Danny"], "David": ["Dave"],
-    "Edward": ["Ed", "Eddie", "Ted"], "Margaret": ["Maggie", "Peggy", "Meg"],
-    "Patricia": ["Pat", "Patty", "Trish"], "Patrick": ["Pat"], "Anthony": ["Tony"],
-    "Andrew": ["Andy", "Drew"], "Alexander": ["Alex"], "Benjamin": ["Ben"], "Samuel": ["Sam"],
-    "Steven": ["Steve"], "Matthew": ["Matt"], "Nicholas": ["Nick"], "Jennifer": ["Jen", "Jenny"],
-    "Jessica": ["Jess"], "Susan": ["Sue"], "Deborah": ["Deb", "Debbie"], "Rebecca": ["Becky"],
-    "Victoria": ["Vicky"], "Timothy": ["Tim"], "Gregory": ["Greg"], "Jeffrey": ["Jeff"],
-    "Kenneth": ["Ken"], "Ronald": ["Ron"], "Donald": ["Don"], "Lawrence": ["Larry"],
-    "Raymond": ["Ray"], "Douglas": ["Doug"], "Frederick": ["Fred"], "Henry": ["Hank"],
-    "Theodore": ["Ted", "Theo"], "Zachary": ["Zach"], "Joshua": ["Josh"], "Peter": ["Pete"],
-    "Philip": ["Phil"], "Abigail": ["Abby"], "Amanda": ["Mandy"], "Cynthia": ["Cindy"],
-    "Dorothy": ["Dot"], "Kimberly": ["Kim"], "Pamela": ["Pam"], "Judith": ["Judy"],
-    "Valerie": ["Val"], "Stephen": ["Steve"], "Sandra": ["Sandy"],
+    "Robert": ["Bob", "Rob", "Bobby"],
+    "William": ["Bill", "Will", "Billy"],
+    "Elizabeth": ["Liz", "Beth", "Betty"],
+    "Michael": ["Mike", "Mick"],
+    "James": ["Jim", "Jimmy"],
+    "Katherine": ["Kate", "Kathy", "Katie"],
+    "Richard": ["Rick", "Dick", "Rich"],
+    "Thomas": ["Tom", "Tommy"],
+    "Joseph": ["Joe", "Joey"],
+    "Charles": ["Charlie", "Chuck"],
+    "Christopher": ["Chris"],
+    "Daniel": ["Dan", "Danny"],
+    "David": ["Dave"],
+    "Edward": ["Ed", "Eddie", "Ted"],
+    "Margaret": ["Maggie", "Peggy", "Meg"],
+    "Patricia": ["Pat", "Patty", "Trish"],
+    "Patrick": ["Pat"],
+    "Anthony": ["Tony"],
+    "Andrew": ["Andy", "Drew"],
+    "Alexander": ["Alex"],
+    "Benjamin": ["Ben"],
+    "Samuel": ["Sam"],
+    "Steven": ["Steve"],
+    "Matthew": ["Matt"],
+    "Nicholas": ["Nick"],
+    "Jennifer": ["Jen", "Jenny"],
+    "Jessica": ["Jess"],
+    "Susan": ["Sue"],
+    "Deborah": ["Deb", "Debbie"],
+    "Rebecca": ["Becky"],
+    "Victoria": ["Vicky"],
+    "Timothy": ["Tim"],
+    "Gregory": ["Greg"],
+    "Jeffrey": ["Jeff"],
+    "Kenneth": ["Ken"],
+    "Ronald": ["Ron"],
+    "Donald": ["Don"],
+    "Lawrence": ["Larry"],
+    "Raymond": ["Ray"],
+    "Douglas": ["Doug"],
+    "Frederick": ["Fred"],
+    "Henry": ["Hank"],
+    "Theodore": ["Ted", "Theo"],
+    "Zachary": ["Zach"],
+    "Joshua": ["Josh"],
+    "Peter": ["Pete"],
+    "Philip": ["Phil"],
+    "Abigail": ["Abby"],
+    "Amanda": ["Mandy"],
+    "Cynthia": ["Cindy"],
+    "Dorothy": ["Dot"],
+    "Kimberly": ["Kim"],
+    "Pamela": ["Pam"],
+    "Judith": ["Judy"],
+    "Valerie": ["Val"],
+    "Stephen": ["Steve"],
+    "Sandra": ["Sandy"],
 }
-TRADES = ("Plumbing Dental Bakery Consulting Landscaping Construction Electric Roofing Catering "
-          "Accounting Fitness Photography Realty Design Hardware Printing Flooring Painting "
-          "Cleaning Logistics Florist Pharmacy Veterinary Insurance Motors Cafe Studio Salon "
-          "Marketing Engineering Architects Brewing Farms Outfitters Tailors Optical Legal").split()
-ADJECTIVES = ("Blue Green Golden Summit Pioneer Coastal Northern Silver Oak Maple Eagle Liberty "
-              "Evergreen Cedar Bright Prime Apex Harbor River Mountain Red Iron Crystal Sunset "
-              "Heritage Granite Willow Pacific Atlantic Royal Urban Rustic Valley Copper").split()
-NOUNS = ("Ridge Point Creek Star Stone Bridge Field Peak Lake Grove Hollow Crest Gate Meadow "
-         "Harbor Springs Path Forge Works Trail").split()
-SUFFIXES = ("Inc", "Inc.", "Incorporated", "LLC", "L.L.C.", "Co", "Co.", "Company", "Corp",
-            "Corp.", "Corporation", "Ltd", "Ltd.", "Limited", "LLP", "PLLC", "PC", "P.C.")
+TRADES = (
+    "Plumbing Dental Bakery Consulting Landscaping Construction Electric Roofing Catering "
+    "Accounting Fitness Photography Realty Design Hardware Printing Flooring Painting "
+    "Cleaning Logistics Florist Pharmacy Veterinary Insurance Motors Cafe Studio Salon "
+    "Marketing Engineering Architects Brewing Farms Outfitters Tailors Optical Legal"
+).split()
+ADJECTIVES = (
+    "Blue Green Golden Summit Pioneer Coastal Northern Silver Oak Maple Eagle Liberty "
+    "Evergreen Cedar Bright Prime Apex Harbor River Mountain Red Iron Crystal Sunset "
+    "Heritage Granite Willow Pacific Atlantic Royal Urban Rustic Valley Copper"
+).split()
+NOUNS = (
+    "Ridge Point Creek Star Stone Bridge Field Peak Lake Grove Hollow Crest Gate Meadow "
+    "Harbor Springs Path Forge Works Trail"
+).split()
+SUFFIXES = (
+    "Inc",
+    "Inc.",
+    "Incorporated",
+    "LLC",
+    "L.L.C.",
+    "Co",
+    "Co.",
+    "Company",
+    "Corp",
+    "Corp.",
+    "Corporation",
+    "Ltd",
+    "Ltd.",
+    "Limited",
+    "LLP",
+    "PLLC",
+    "PC",
+    "P.C.",
+)
 DOMAINS = ("gmail.com", "yahoo.com", "outlook.com", "icloud.com", "aol.com", "comcast.net")
 
 
@@ -118,8 +207,9 @@ def labelled_set(size: int, seed: int) -> LabelledSet:
             namesake.email_kept = entity.email_kept = True
             entities.append((namesake, _placement(rng)))
         if entity.is_person and entity.email and rng.random() < 0.03:  # a family sharing an email
-            relative = _person(rng, used_emails, rng.choice([n for n in FIRST_NAMES if n != _plain(entity.given)]),
-                               entity.family)
+            relative = _person(
+                rng, used_emails, rng.choice([n for n in FIRST_NAMES if n != _plain(entity.given)]), entity.family
+            )
             relative.email = entity.email
             entities.append((relative, _placement(rng)))
     result = LabelledSet([], [])
@@ -171,14 +261,19 @@ def _business(rng: random.Random, used: set[str]) -> Entity:
     if rng.random() < 0.75:
         email = f"{rng.choice(('info', 'office', 'billing', 'admin'))}@{slug}{rng.randint(1, 999)}.com"
         used.add(email)
-    return Entity(name, company=name, email=email, phone=_phone(rng) if rng.random() < 0.85 else "",
-                  is_person=False)
+    return Entity(name, company=name, email=email, phone=_phone(rng) if rng.random() < 0.85 else "", is_person=False)
 
 
 def _email(rng: random.Random, used: set[str], given: str, family: str) -> str:
     while True:
-        local = rng.choice((f"{given}.{family}", f"{given[0]}{family}", f"{given}{rng.randint(1, 99)}",
-                            f"{family}.{given[0]}{rng.randint(1, 99)}"))
+        local = rng.choice(
+            (
+                f"{given}.{family}",
+                f"{given[0]}{family}",
+                f"{given}{rng.randint(1, 99)}",
+                f"{family}.{given[0]}{rng.randint(1, 99)}",
+            )
+        )
         local = "".join(ch for ch in local.lower() if ch.isascii() and (ch.isalnum() or ch == "."))
         email = f"{local}@{rng.choice(DOMAINS)}"
         if email not in used:
@@ -259,13 +354,13 @@ def _typos(rng: random.Random, name: str) -> str:
         i = rng.choice(letters[1:] or letters)
         kind = rng.choice(("swap", "drop", "double", "replace"))
         if kind == "swap" and i + 1 < len(name) and name[i + 1].isalpha():
-            name = name[:i] + name[i + 1] + name[i] + name[i + 2:]
+            name = name[:i] + name[i + 1] + name[i] + name[i + 2 :]
         elif kind == "drop":
-            name = name[:i] + name[i + 1:]
+            name = name[:i] + name[i + 1 :]
         elif kind == "double":
             name = name[:i] + name[i] + name[i:]
         else:
-            name = name[:i] + rng.choice("abcdefghijklmnopqrstuvwxyz") + name[i + 1:]
+            name = name[:i] + rng.choice("abcdefghijklmnopqrstuvwxyz") + name[i + 1 :]
     return name
 
 
@@ -297,5 +392,14 @@ def _phone_noise(rng: random.Random, phone: str) -> str:
     if not phone or rng.random() < 0.15:
         return ""
     a, b, c = phone[:3], phone[3:6], phone[6:]
-    return rng.choice((f"({a}) {b}-{c}", f"{a}-{b}-{c}", f"{a}.{b}.{c}", f"+1 {a} {b} {c}",
-                       f"1-{a}-{b}-{c}", phone, f"{a}-{b}-{c} x{rng.randint(10, 99)}"))
+    return rng.choice(
+        (
+            f"({a}) {b}-{c}",
+            f"{a}-{b}-{c}",
+            f"{a}.{b}.{c}",
+            f"+1 {a} {b} {c}",
+            f"1-{a}-{b}-{c}",
+            phone,
+            f"{a}-{b}-{c} x{rng.randint(10, 99)}",
+        )
+    )

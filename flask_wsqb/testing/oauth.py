@@ -113,8 +113,9 @@ class OAuthServer:
                 reason = "Token expired" if token and not token.grant.revoked else "Token invalid"
                 raise ApiFault(AUTH_FAILED, f"{reason}: {value[:12]}...", status=401)
             if token.grant.realm_id != realm_id:
-                raise ApiFault(FORBIDDEN, f"Token was issued for realm {token.grant.realm_id}, not "
-                               f"{realm_id}", status=403)
+                raise ApiFault(
+                    FORBIDDEN, f"Token was issued for realm {token.grant.realm_id}, not {realm_id}", status=403
+                )
 
     # -- persistence ------------------------------------------------------------------------------
     def state(self) -> dict:
@@ -125,18 +126,29 @@ class OAuthServer:
             index = {id(grant): number for number, grant in enumerate(grants)}
 
             def table(tokens: dict[str, Token]) -> dict[str, dict]:
-                return {value: {"grant": index[id(token.grant)], "expires_at": token.expires_at,
-                                "rotated_at": token.rotated_at} for value, token in tokens.items()}
+                return {
+                    value: {
+                        "grant": index[id(token.grant)],
+                        "expires_at": token.expires_at,
+                        "rotated_at": token.rotated_at,
+                    }
+                    for value, token in tokens.items()
+                }
 
-            return {"grants": [asdict(grant) for grant in grants], "access": table(self._access),
-                    "refresh": table(self._refresh)}
+            return {
+                "grants": [asdict(grant) for grant in grants],
+                "access": table(self._access),
+                "refresh": table(self._refresh),
+            }
 
     def restore(self, state: dict) -> None:
         grants = [Grant(**grant) for grant in state["grants"]]
 
         def table(tokens: dict[str, dict]) -> dict[str, Token]:
-            return {value: Token(grants[token["grant"]], token["expires_at"], token["rotated_at"])
-                    for value, token in tokens.items()}
+            return {
+                value: Token(grants[token["grant"]], token["expires_at"], token["rotated_at"])
+                for value, token in tokens.items()
+            }
 
         with self._lock:
             self._access, self._refresh = table(state["access"]), table(state["refresh"])
@@ -163,8 +175,7 @@ class OAuthServer:
         if args.get("client_id") != self.client_id:
             return _page("Error: invalid client_id", "The application is not known to Intuit.", 400)
         if urlsplit(redirect_uri).scheme not in ("http", "https") or not urlsplit(redirect_uri).netloc:
-            return _page("Error: invalid redirect_uri",
-                         "The redirect_uri query parameter value is invalid.", 400)
+            return _page("Error: invalid redirect_uri", "The redirect_uri query parameter value is invalid.", 400)
         state = args.get("state", "")
         if args.get("response_type") != "code":
             return _redirect(redirect_uri, error="unsupported_response_type", state=state)
@@ -187,21 +198,27 @@ class OAuthServer:
         return _redirect(redirect_uri, code=code, state=state, realmId=realm_id)
 
     def _consent_page(self, request: Request, realms: dict[str, str]) -> Response:
-        hidden = "".join(f'<input type="hidden" name="{html.escape(k)}" value="{html.escape(v)}">'
-                         for k, v in request.args.items())
-        options = "".join(f'<option value="{html.escape(r)}">{html.escape(n)}</option>'
-                          for r, n in realms.items())
-        body = (f'<form method="post" action="{AUTHORIZE_PATH}">{hidden}'
-                f'<label>Company <select name="realmId" id="realmId">{options}</select></label>'
-                '<button type="submit" name="action" value="connect" id="connect">Connect</button>'
-                '<button type="submit" name="action" value="cancel" id="cancel">Cancel</button>'
-                "</form>")
+        hidden = "".join(
+            f'<input type="hidden" name="{html.escape(k)}" value="{html.escape(v)}">' for k, v in request.args.items()
+        )
+        options = "".join(f'<option value="{html.escape(r)}">{html.escape(n)}</option>' for r, n in realms.items())
+        body = (
+            f'<form method="post" action="{AUTHORIZE_PATH}">{hidden}'
+            f'<label>Company <select name="realmId" id="realmId">{options}</select></label>'
+            '<button type="submit" name="action" value="connect" id="connect">Connect</button>'
+            '<button type="submit" name="action" value="cancel" id="cancel">Cancel</button>'
+            "</form>"
+        )
         return _page("Connect to QuickBooks", body, 200, raw=True)
 
     def token(self, request: Request) -> Response:
         auth = request.authorization
-        if (auth is None or auth.type != "basic" or auth.username != self.client_id
-                or auth.password != self.client_secret):
+        if (
+            auth is None
+            or auth.type != "basic"
+            or auth.username != self.client_id
+            or auth.password != self.client_secret
+        ):
             return _json({"error": "invalid_client"}, 401)
         grant_type = request.form.get("grant_type")
         with self._lock:
@@ -215,13 +232,15 @@ class OAuthServer:
             if grant is None:
                 return _json({"error": "invalid_grant"}, 400)
             now = self.clock.time()
-            return _json({
-                "token_type": "bearer",
-                "access_token": self._new_access(grant),
-                "refresh_token": refresh,
-                "expires_in": self.access_token_ttl,
-                "x_refresh_token_expires_in": int(self._refresh[refresh].expires_at - now),
-            })
+            return _json(
+                {
+                    "token_type": "bearer",
+                    "access_token": self._new_access(grant),
+                    "refresh_token": refresh,
+                    "expires_in": self.access_token_ttl,
+                    "x_refresh_token_expires_in": int(self._refresh[refresh].expires_at - now),
+                }
+            )
 
     def _redeem(self, code_value: str, redirect_uri: str) -> Grant | None:
         code = self._codes.get(code_value)
@@ -261,8 +280,9 @@ class OAuthServer:
 
 
 def _json(document: dict, status: int = 200) -> Response:
-    return Response(json.dumps(document), status, content_type="application/json",
-                    headers={"Cache-Control": "no-store"})
+    return Response(
+        json.dumps(document), status, content_type="application/json", headers={"Cache-Control": "no-store"}
+    )
 
 
 def _redirect(redirect_uri: str, **params: str) -> Response:
@@ -272,6 +292,9 @@ def _redirect(redirect_uri: str, **params: str) -> Response:
 
 def _page(title: str, body: str, status: int, *, raw: bool = False) -> Response:
     content = body if raw else f"<p>{html.escape(body)}</p>"
-    return Response(f"<!doctype html><html><head><title>{html.escape(title)}</title></head><body>"
-                    f"<h1>{html.escape(title)}</h1>{content}</body></html>", status,
-                    content_type="text/html; charset=utf-8")
+    return Response(
+        f"<!doctype html><html><head><title>{html.escape(title)}</title></head><body>"
+        f"<h1>{html.escape(title)}</h1>{content}</body></html>",
+        status,
+        content_type="text/html; charset=utf-8",
+    )

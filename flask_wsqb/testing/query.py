@@ -24,14 +24,17 @@ from .faults import QUERY_INVALID, QUERY_PARSE, ApiFault
 MAX_RESULTS = 1000
 DEFAULT_RESULTS = 100
 
-_TOKEN = re.compile(r"""
+_TOKEN = re.compile(
+    r"""
     (?P<space>\s+)
   | (?P<string>'(?:\\.|[^'\\])*')
   | (?P<number>-?\d+(?:\.\d+)?)
   | (?P<word>[A-Za-z_][A-Za-z0-9_.]*)
   | (?P<op><=|>=|!=|<>|=|<|>)
   | (?P<punct>[(),*])
-""", re.VERBOSE)
+""",
+    re.VERBOSE,
+)
 
 _OPERATORS = {"=", "<", ">", "<=", ">=", "LIKE", "IN"}
 
@@ -206,8 +209,10 @@ class _Parser:
 def parse(text: str) -> Query:
     query = _Parser(text).parse()
     if query.max_results > MAX_RESULTS:
-        raise ApiFault(QUERY_INVALID, f"QueryValidationError: value {query.max_results} for "
-                       f"MAXRESULTS exceeds the maximum of {MAX_RESULTS}")
+        raise ApiFault(
+            QUERY_INVALID,
+            f"QueryValidationError: value {query.max_results} for MAXRESULTS exceeds the maximum of {MAX_RESULTS}",
+        )
     return query
 
 
@@ -267,8 +272,13 @@ def _holds(row: dict, condition: Condition) -> bool:
         return bool(_like(str(condition.value).casefold()).fullmatch(str(value)))
     other = _literal(condition.value, value)
     try:
-        return {"=": value == other, "<": value < other, ">": value > other,
-                "<=": value <= other, ">=": value >= other}[condition.op]
+        return {
+            "=": value == other,
+            "<": value < other,
+            ">": value > other,
+            "<=": value <= other,
+            ">=": value >= other,
+        }[condition.op]
     except TypeError:
         return False
 
@@ -296,7 +306,7 @@ def run(query: Query, rows: list[dict]) -> dict:
     order_by = query.order_by
     if order_by:
         matched.sort(key=lambda row: _sort_key(row, order_by), reverse=query.descending)
-    page = matched[query.start_position - 1:query.start_position - 1 + query.max_results]
+    page = matched[query.start_position - 1 : query.start_position - 1 + query.max_results]
     if not page:
         return {}
     return {query.entity: page, "startPosition": query.start_position, "maxResults": len(page)}

@@ -5,26 +5,60 @@ from __future__ import annotations
 import random
 from collections.abc import Iterator
 
-GIVEN = ("James Mary John Patricia Robert Jennifer Michael Linda William Elizabeth David Barbara "
-         "Richard Susan Joseph Jessica Thomas Sarah Charles Karen Daniel Nancy Matthew Lisa "
-         "Anthony Betty Mark Sandra Donald Ashley Steven Emily Paul Donna Andrew Michelle Joshua "
-         "Carol Kenneth Amanda Kevin Melissa Brian Deborah George Stephanie Timothy Rebecca "
-         "Siobhan Zoë José Chloé Liam Priya Wei Aoife Mateo Fatima").split()
-FAMILY = ("Smith Johnson Williams Brown Jones Garcia Miller Davis Rodriguez Martinez Hernandez "
-          "Lopez Gonzalez Wilson Anderson Thomas Taylor Moore Jackson Martin Lee Perez Thompson "
-          "White Harris Sanchez Clark Ramirez Lewis Robinson Walker Young Allen King Wright Scott "
-          "Torres Nguyen Hill Flores Green Adams Nelson Baker Hall Rivera Campbell Mitchell Carter "
-          "O'Brien O'Neill McAllister Müller Østergaard D'Angelo Vanderberg Kowalski").split()
-BUSINESS_WORDS = ("Acme Summit Harbor Pioneer Cedar Granite Bright Blue Northwind Evergreen Atlas "
-                  "Redwood Silver Maple Keystone Lakeside Ironwood Sterling Coastal Prairie").split()
-BUSINESS_KINDS = ("Plumbing", "Landscaping", "Dental", "Bakery", "Consulting", "Auto Repair",
-                  "Design Studio", "Law Group", "Roofing", "Catering", "Veterinary Clinic")
+GIVEN = (
+    "James Mary John Patricia Robert Jennifer Michael Linda William Elizabeth David Barbara "
+    "Richard Susan Joseph Jessica Thomas Sarah Charles Karen Daniel Nancy Matthew Lisa "
+    "Anthony Betty Mark Sandra Donald Ashley Steven Emily Paul Donna Andrew Michelle Joshua "
+    "Carol Kenneth Amanda Kevin Melissa Brian Deborah George Stephanie Timothy Rebecca "
+    "Siobhan Zoë José Chloé Liam Priya Wei Aoife Mateo Fatima"
+).split()
+FAMILY = (
+    "Smith Johnson Williams Brown Jones Garcia Miller Davis Rodriguez Martinez Hernandez "
+    "Lopez Gonzalez Wilson Anderson Thomas Taylor Moore Jackson Martin Lee Perez Thompson "
+    "White Harris Sanchez Clark Ramirez Lewis Robinson Walker Young Allen King Wright Scott "
+    "Torres Nguyen Hill Flores Green Adams Nelson Baker Hall Rivera Campbell Mitchell Carter "
+    "O'Brien O'Neill McAllister Müller Østergaard D'Angelo Vanderberg Kowalski"
+).split()
+BUSINESS_WORDS = (
+    "Acme Summit Harbor Pioneer Cedar Granite Bright Blue Northwind Evergreen Atlas "
+    "Redwood Silver Maple Keystone Lakeside Ironwood Sterling Coastal Prairie"
+).split()
+BUSINESS_KINDS = (
+    "Plumbing",
+    "Landscaping",
+    "Dental",
+    "Bakery",
+    "Consulting",
+    "Auto Repair",
+    "Design Studio",
+    "Law Group",
+    "Roofing",
+    "Catering",
+    "Veterinary Clinic",
+)
 BUSINESS_FORMS = ("LLC", "Inc.", "& Sons", "Co.", "Ltd", "Partners")
-STREETS = ("Main St", "Oak Ave", "Maple Dr", "Cedar Ln", "Pine St", "Elm St", "Washington Blvd",
-           "Lake Rd", "Hillcrest Ave", "Sunset Blvd")
-CITIES = (("Oakland", "CA", "946"), ("Austin", "TX", "787"), ("Denver", "CO", "802"),
-          ("Portland", "OR", "972"), ("Madison", "WI", "537"), ("Raleigh", "NC", "276"),
-          ("Tucson", "AZ", "857"), ("Boise", "ID", "837"))
+STREETS = (
+    "Main St",
+    "Oak Ave",
+    "Maple Dr",
+    "Cedar Ln",
+    "Pine St",
+    "Elm St",
+    "Washington Blvd",
+    "Lake Rd",
+    "Hillcrest Ave",
+    "Sunset Blvd",
+)
+CITIES = (
+    ("Oakland", "CA", "946"),
+    ("Austin", "TX", "787"),
+    ("Denver", "CO", "802"),
+    ("Portland", "OR", "972"),
+    ("Madison", "WI", "537"),
+    ("Raleigh", "NC", "276"),
+    ("Tucson", "AZ", "857"),
+    ("Boise", "ID", "837"),
+)
 
 
 def customers(count: int, *, inactive_ratio: float, seed: int) -> Iterator[dict]:
@@ -74,8 +108,12 @@ def _contact(rng: random.Random, body: dict, mailbox: str, domain: str) -> None:
         body["Mobile"] = {"FreeFormNumber": f"({rng.randint(201, 989)}) 555-{rng.randint(0, 9999):04d}"}
     if rng.random() < 0.7:
         city, state, zip_prefix = rng.choice(CITIES)
-        body["BillAddr"] = {"Line1": f"{rng.randint(1, 9999)} {rng.choice(STREETS)}", "City": city,
-                            "CountrySubDivisionCode": state,
-                            "PostalCode": f"{zip_prefix}{rng.randint(0, 99):02d}", "Country": "USA"}
+        body["BillAddr"] = {
+            "Line1": f"{rng.randint(1, 9999)} {rng.choice(STREETS)}",
+            "City": city,
+            "CountrySubDivisionCode": state,
+            "PostalCode": f"{zip_prefix}{rng.randint(0, 99):02d}",
+            "Country": "USA",
+        }
     if rng.random() < 0.1:
         body["Notes"] = "Prefers email. Net 30."

@@ -13,8 +13,9 @@ from .faults import THROTTLED, ApiFault
 
 
 class Throttle:
-    def __init__(self, clock: Clock, *, per_minute: int, concurrent: int, enabled: bool,
-                 batch_per_minute: int = 40) -> None:
+    def __init__(
+        self, clock: Clock, *, per_minute: int, concurrent: int, enabled: bool, batch_per_minute: int = 40
+    ) -> None:
         self.clock = clock
         self.per_minute = per_minute
         self.batch_per_minute = batch_per_minute

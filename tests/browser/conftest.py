@@ -4,6 +4,7 @@ per session (tests/browser/helpers.py drives the pages).
 Offline only: Selenium Manager is never asked for anything (explicit chromedriver and
 Chromium paths), and the app talks only to the ``qbo`` emulator.
 """
+
 from __future__ import annotations
 
 import shutil
@@ -50,9 +51,18 @@ def browser():
     profile = tempfile.mkdtemp(prefix="wsqb-chromium-")
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--no-first-run", "--window-size=1280,1000", f"--user-data-dir={profile}"):
+    for flag in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--window-size=1280,1000",
+        f"--user-data-dir={profile}",
+    ):
         options.add_argument(flag)
     driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
     driver.implicitly_wait(0)

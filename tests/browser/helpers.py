@@ -1,5 +1,6 @@
 """Helpers of the browser tests: the example host app served on a live port, and driving the
 QuickBooks pages the way a user does."""
+
 from __future__ import annotations
 
 import re
@@ -44,8 +45,9 @@ def wait(driver, condition, timeout: float = WAIT, message: str = ""):
     from selenium.common.exceptions import StaleElementReferenceException
     from selenium.webdriver.support.ui import WebDriverWait
 
-    return WebDriverWait(driver, timeout, poll_frequency=0.05,
-                         ignored_exceptions=(StaleElementReferenceException,)).until(condition, message)
+    return WebDriverWait(
+        driver, timeout, poll_frequency=0.05, ignored_exceptions=(StaleElementReferenceException,)
+    ).until(condition, message)
 
 
 def css(driver, selector: str):
@@ -94,8 +96,11 @@ def connect(driver, qbo) -> None:
     qbo.auto_consent = True
     driver.get(driver.base_url + CONNECTION)
     click_and_load(driver, button(driver, "Connect to QuickBooks"))
-    wait(driver, lambda d: d.current_url.startswith(d.base_url + CONNECTION) and css_all(d, "#wsqb-company-name"),
-         message="did not come back to the Connection page, connected")
+    wait(
+        driver,
+        lambda d: d.current_url.startswith(d.base_url + CONNECTION) and css_all(d, "#wsqb-company-name"),
+        message="did not come back to the Connection page, connected",
+    )
     if css_all(driver, "#wsqb-run"):  # connecting loads the customer list; let it finish
         assert "Completed!" in wait_for_run(driver)
 
@@ -113,8 +118,12 @@ def checked_ids(driver) -> list[str]:
 
 def wait_for_run(driver, timeout: float = WAIT) -> str:
     """Wait until the progress bar is full and the run's final message shows; return it."""
-    wait(driver, lambda d: css(d, "#wsqb-run").get_attribute("data-finished") == "yes"
-         or css(d, "#wsqb-run-status .wsqb-alert"), timeout, "the run did not finish")
+    wait(
+        driver,
+        lambda d: css(d, "#wsqb-run").get_attribute("data-finished") == "yes" or css(d, "#wsqb-run-status .wsqb-alert"),
+        timeout,
+        "the run did not finish",
+    )
     wait(driver, lambda d: bar_percent(d) >= 99.5, timeout, "the progress bar did not reach 100%")
     return css(driver, "#wsqb-run-status").text.strip()
 
@@ -123,7 +132,8 @@ def bar_percent(driver) -> float:
     """The progress bar's rendered width as a share of its track (after the CSS transition)."""
     return driver.execute_script(
         "var b = document.getElementById('wsqb-progress-bar');"
-        "return 100 * b.getBoundingClientRect().width / b.parentNode.getBoundingClientRect().width;")
+        "return 100 * b.getBoundingClientRect().width / b.parentNode.getBoundingClientRect().width;"
+    )
 
 
 def background_rgb(driver, element) -> tuple[int, int, int]:
@@ -132,7 +142,9 @@ def background_rgb(driver, element) -> tuple[int, int, int]:
         "var el = arguments[0], cell = el.cells && el.cells[1];"
         "var c = cell ? getComputedStyle(cell).backgroundColor : '';"
         "if (!c || c === 'rgba(0, 0, 0, 0)' || c === 'transparent') c = getComputedStyle(el).backgroundColor;"
-        "return c;", element)
+        "return c;",
+        element,
+    )
     r, g, b = (int(v) for v in re.findall(r"\d+", colour)[:3])
     return r, g, b
 

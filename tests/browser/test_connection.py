@@ -1,5 +1,6 @@
 """The Connection page in a real browser: the whole OAuth round trip through the emulator's
 consent screen, landing back on the Connection page with the company shown."""
+
 from __future__ import annotations
 
 import pytest

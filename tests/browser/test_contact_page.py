@@ -1,4 +1,5 @@
 """The contact page's QuickBooks Sync menu entries, clicked in a real browser."""
+
 from __future__ import annotations
 
 import pytest
@@ -27,8 +28,13 @@ def test_pull_and_sync_from_the_contact_menu(page, qbo, live_app):
         db.session.add(contact)
         db.session.commit()
         contact_id = contact.id
-    customer = qbo.add_customer({"DisplayName": "Cedar Bakery", "PrimaryPhone": {"FreeFormNumber": "555-0199"},
-                                 "PrimaryEmailAddr": {"Address": "hello@cedar.example"}})
+    customer = qbo.add_customer(
+        {
+            "DisplayName": "Cedar Bakery",
+            "PrimaryPhone": {"FreeFormNumber": "555-0199"},
+            "PrimaryEmailAddr": {"Address": "hello@cedar.example"},
+        }
+    )
     connect(page, qbo)
 
     page.get(f"{page.base_url}/contacts/{contact_id}")

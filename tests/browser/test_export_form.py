@@ -1,4 +1,5 @@
 """Setup › QuickBooks › Contacts › Export to QuickBooks, driven in a real browser."""
+
 from __future__ import annotations
 
 import pytest
@@ -35,11 +36,13 @@ def search_for(page, text: str) -> None:
 
 def test_search_select_all_visible_and_export(page, qbo, live_app):
     ids = add_contacts_by_name(
-        live_app, {"display_name": "Harbor Dental", "email": "desk@harbor.example"},
+        live_app,
+        {"display_name": "Harbor Dental", "email": "desk@harbor.example"},
         {"display_name": "Harbor Lights Cafe", "phone": "555-0111"},
         {"display_name": "Prairie Farms", "company": "Prairie Holdings"},
         {"display_name": "Willow Yoga", "email": "om@willow.example"},
-        {"display_name": "Zed Zimmerman"})
+        {"display_name": "Zed Zimmerman"},
+    )
     connect(page, qbo)
     page.get(page.base_url + EXPORT)
     assert set(row_ids(page)) == set(ids.values())
@@ -80,7 +83,7 @@ def test_search_select_all_visible_and_export(page, qbo, live_app):
     assert by_name["Prairie Farms"]["CompanyName"] == "Prairie Holdings"
     for cid in wanted:
         row = css(page, f'tr[data-id="{cid}"]')
-        wait(page, lambda d: "wsqb-row-ok" in row.get_attribute("class"))
+        wait(page, lambda d, row=row: "wsqb-row-ok" in row.get_attribute("class"))
         assert row.text.endswith("Linked")
     css(page, f'tr[data-id="{ids["Harbor Dental"]}"] td:nth-child(2)').click()
     assert css(page, "#wsqb-row-message").text == "Harbor Dental: Created in QuickBooks."
@@ -88,9 +91,11 @@ def test_search_select_all_visible_and_export(page, qbo, live_app):
 
 def test_a_bad_contact_turns_red_and_explains_itself(page, qbo, live_app):
     ids = add_contacts_by_name(
-        live_app, {"display_name": "Good Co", "email": "hello@good.example"},
+        live_app,
+        {"display_name": "Good Co", "email": "hello@good.example"},
         {"display_name": "Bad: Name"},
-        *({"display_name": f"Client {i:02}", "email": f"c{i}@example.com"} for i in range(6)))
+        *({"display_name": f"Client {i:02}", "email": f"c{i}@example.com"} for i in range(6)),
+    )
     connect(page, qbo)
     page.get(page.base_url + EXPORT)
     button(page, "Select All").click()

@@ -1,4 +1,5 @@
 """Setup › QuickBooks › Contacts › Import from QuickBooks, driven in a real browser."""
+
 from __future__ import annotations
 
 import pytest
@@ -93,9 +94,12 @@ def test_a_failed_row_turns_red_and_explains_itself(page, qbo, live_app):
     qbo.seed_customers(4, inactive_ratio=0.0, seed=7)
     # the host's database refuses one contact (as PostgreSQL refuses a too-long name)
     with live_app.app_context():
-        db.session.execute(sa.text(
-            "CREATE TRIGGER refuse_client BEFORE INSERT ON contact WHEN NEW.display_name = 'Refused Client' "
-            "BEGIN SELECT RAISE(ABORT, 'no new contacts named Refused Client'); END"))
+        db.session.execute(
+            sa.text(
+                "CREATE TRIGGER refuse_client BEFORE INSERT ON contact WHEN NEW.display_name = 'Refused Client' "
+                "BEGIN SELECT RAISE(ABORT, 'no new contacts named Refused Client'); END"
+            )
+        )
         db.session.commit()
     connect(page, qbo)  # connecting loads the list
     page.get(page.base_url + IMPORT)

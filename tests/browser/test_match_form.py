@@ -1,4 +1,5 @@
 """Match Contacts in a real browser: Auto Match → accept → gone from the Import form."""
+
 from __future__ import annotations
 
 import pytest
@@ -14,8 +15,9 @@ MATCH = "/setup/quickbooks/contacts/match"
 
 def test_auto_match_accept_then_import_form_no_longer_shows_it(page, qbo, live_app):
     with live_app.app_context():
-        contact = Contact(display_name="Robert Smith", first_name="Robert", last_name="Smith",
-                          email="bob@smith.example")
+        contact = Contact(
+            display_name="Robert Smith", first_name="Robert", last_name="Smith", email="bob@smith.example"
+        )
         db.session.add(contact)
         db.session.add(Contact(display_name="Zebulon Quaxley"))
         db.session.commit()
@@ -30,8 +32,11 @@ def test_auto_match_accept_then_import_form_no_longer_shows_it(page, qbo, live_a
     page.get(page.base_url + MATCH)
     click_and_load(page, button(page, "Auto Match"))
     # when the run ends the page loads itself again, showing the proposals under "Completed!"
-    wait(page, lambda d: css_all(d, f'tr[data-contact-id="{contact_id}"][data-state="proposed"]'),
-         message="the proposals did not appear without a reload by the user")
+    wait(
+        page,
+        lambda d: css_all(d, f'tr[data-contact-id="{contact_id}"][data-state="proposed"]'),
+        message="the proposals did not appear without a reload by the user",
+    )
     assert "Completed!" in wait_for_run(page)
     proposal = css(page, f'tr[data-contact-id="{contact_id}"][data-state="proposed"]')
     assert proposal.get_attribute("data-customer-id") == bob["Id"]

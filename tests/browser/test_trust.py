@@ -2,6 +2,7 @@
 keeps every tick, a run left behind is shown again when the user comes back from the menu
 (and is not started twice), Match reloads itself when a per-row Export ends, and Match's
 bulk Accept acts on exactly the rows the page shows."""
+
 from __future__ import annotations
 
 from urllib.parse import parse_qs, urlsplit
@@ -29,7 +30,7 @@ from tests.browser.helpers import (
     wait,
     wait_for_run,
 )
-from tests.helpers import EXPORT
+from tests.helpers import EXPORT, linked_pairs
 
 pytestmark = pytest.mark.browser
 
@@ -37,6 +38,7 @@ MATCH = "/setup/quickbooks/contacts/match"
 
 
 # -- helpers -----------------------------------------------------------------------------------
+
 
 def tick(driver, contact_id: str) -> None:
     box = css(driver, f'input[name="selected"][value="{contact_id}"]')
@@ -86,12 +88,6 @@ def runs_of(app, kind: str) -> list:
         return list(db.session.execute(sa.select(SyncRun.id).where(SyncRun.kind == kind)).scalars())
 
 
-def linked_pairs(app) -> set[tuple[str, str]]:
-    with app.app_context():
-        Link = app.extensions["wsqb"].models.ContactLink
-        return {(l.contact_id, l.customer_id) for l in db.session.execute(sa.select(Link)).scalars()}
-
-
 def hover(driver, element) -> None:
     ActionChains(driver, duration=50).move_to_element(element).perform()
 
@@ -106,11 +102,14 @@ def open_from_menu(driver, *path: str) -> None:
     wait(driver, lambda d: dropdown.is_displayed(), 5, f"hovering {path[0]} did not open its menu")
     scope = dropdown
     for label in path[1:-1]:
-        [item] = [el for el in scope.find_elements(By.CSS_SELECTOR, "li.wsqb-menu-parent > .wsqb-menu-label")
-                  if el.is_displayed() and el.text.strip() == label]
+        [item] = [
+            el
+            for el in scope.find_elements(By.CSS_SELECTOR, "li.wsqb-menu-parent > .wsqb-menu-label")
+            if el.is_displayed() and el.text.strip() == label
+        ]
         hover(driver, item)
         scope = item.find_element(By.XPATH, "./../ul")
-        wait(driver, lambda d: scope.is_displayed(), 5, f"hovering {label} did not open its fly-out")
+        wait(driver, lambda d, scope=scope: scope.is_displayed(), 5, f"hovering {label} did not open its fly-out")
     [link] = [a for a in scope.find_elements(By.CSS_SELECTOR, "a") if a.is_displayed() and a.text.strip() == path[-1]]
     hover(driver, link)
     click_and_load(driver, link)
@@ -118,11 +117,13 @@ def open_from_menu(driver, *path: str) -> None:
 
 # -- 1. Enter in Export's Search box keeps every tick ------------------------------------------
 
-EXPORT_CONTACTS = ({"display_name": "Harbor Dental", "email": "desk@harbor.example"},
-                   {"display_name": "Harbor Lights Cafe", "phone": "555-0111"},
-                   {"display_name": "Prairie Farms", "company": "Prairie Holdings"},
-                   {"display_name": "Willow Yoga", "email": "om@willow.example"},
-                   {"display_name": "Zed Zimmerman"})
+EXPORT_CONTACTS = (
+    {"display_name": "Harbor Dental", "email": "desk@harbor.example"},
+    {"display_name": "Harbor Lights Cafe", "phone": "555-0111"},
+    {"display_name": "Prairie Farms", "company": "Prairie Holdings"},
+    {"display_name": "Willow Yoga", "email": "om@willow.example"},
+    {"display_name": "Zed Zimmerman"},
+)
 
 
 def test_enter_in_search_keeps_ticks_and_export_sends_exactly_them(page, qbo, live_app):
@@ -209,9 +210,11 @@ HANG = 4.0
 def start_slow_export(page, qbo, live_app) -> tuple[dict[str, str], str]:
     """Tick two contacts and Export Selected with QuickBooks answering slowly; the run's id."""
     ids = add_contacts_by_name(
-        live_app, {"display_name": "Slow Lane Bakery", "email": "hi@slowlane.example"},
+        live_app,
+        {"display_name": "Slow Lane Bakery", "email": "hi@slowlane.example"},
         {"display_name": "Tortoise Tax", "phone": "555-0199"},
-        {"display_name": "Not Ticked Ltd"})
+        {"display_name": "Not Ticked Ltd"},
+    )
     connect(page, qbo)
     qbo.fail_next(count=1, path="/batch", mode="hang", hang_seconds=HANG)
     page.get(page.base_url + EXPORT)
@@ -269,6 +272,7 @@ def test_export_selected_again_during_the_run_starts_no_second_run(page, qbo, li
 
 # -- 3. Match reloads itself when a per-row Export ends ----------------------------------------
 
+
 def test_match_row_export_shows_the_new_link_without_a_reload(page, qbo, live_app):
     ids = add_contacts_by_name(live_app, {"display_name": "Only In The App", "email": "only@app.example"})
     contact_id = ids["Only In The App"]
@@ -302,6 +306,7 @@ def test_match_row_export_shows_the_new_link_without_a_reload(page, qbo, live_ap
 
 
 # -- 4. Bulk Accept acts on exactly the rows shown ---------------------------------------------
+
 
 def proposal_rows(driver) -> dict[str, tuple[str, str, int]]:
     """{contact id: (customer id, state, score)} of the proposal rows the Match grid shows."""
@@ -345,19 +350,30 @@ def test_bulk_accept_links_exactly_the_proposals_shown(page, qbo, live_app):
         live_app,
         {"display_name": "Harbor Dental", "email": "desk@harbor.example"},
         {"display_name": "Prairie Farms", "email": "hello@prairie.example"},
-        {"display_name": "Old Client", "email": "old@client.example", "hidden": True},    # hidden contact
-        {"display_name": "Cedar Bakery", "email": "bread@cedar.example"},                  # inactive customer
+        {"display_name": "Old Client", "email": "old@client.example", "hidden": True},  # hidden contact
+        {"display_name": "Cedar Bakery", "email": "bread@cedar.example"},  # inactive customer
         {"display_name": "Gone Partners", "email": "gone@partners.example", "hidden": True},  # both
     )
-    customers = {c["DisplayName"]: c["Id"] for c in (
-        qbo.add_customer({"DisplayName": "Harbor Dental", "PrimaryEmailAddr": {"Address": "desk@harbor.example"}}),
-        qbo.add_customer({"DisplayName": "Prairie Farms", "PrimaryEmailAddr": {"Address": "hello@prairie.example"}}),
-        qbo.add_customer({"DisplayName": "Old Client", "PrimaryEmailAddr": {"Address": "old@client.example"}}),
-        qbo.add_customer({"DisplayName": "Cedar Bakery", "Active": False,
-                          "PrimaryEmailAddr": {"Address": "bread@cedar.example"}}),
-        qbo.add_customer({"DisplayName": "Gone Partners", "Active": False,
-                          "PrimaryEmailAddr": {"Address": "gone@partners.example"}}),
-    )}
+    customers = {
+        c["DisplayName"]: c["Id"]
+        for c in (
+            qbo.add_customer({"DisplayName": "Harbor Dental", "PrimaryEmailAddr": {"Address": "desk@harbor.example"}}),
+            qbo.add_customer(
+                {"DisplayName": "Prairie Farms", "PrimaryEmailAddr": {"Address": "hello@prairie.example"}}
+            ),
+            qbo.add_customer({"DisplayName": "Old Client", "PrimaryEmailAddr": {"Address": "old@client.example"}}),
+            qbo.add_customer(
+                {"DisplayName": "Cedar Bakery", "Active": False, "PrimaryEmailAddr": {"Address": "bread@cedar.example"}}
+            ),
+            qbo.add_customer(
+                {
+                    "DisplayName": "Gone Partners",
+                    "Active": False,
+                    "PrimaryEmailAddr": {"Address": "gone@partners.example"},
+                }
+            ),
+        )
+    }
     connect(page, qbo)
     page.get(page.base_url + MATCH)
     click_and_load(page, button(page, "Auto Match"))
@@ -370,7 +386,9 @@ def test_bulk_accept_links_exactly_the_proposals_shown(page, qbo, live_app):
     wait(page, lambda d: query(d).get("show_hidden") == ["1"], message="Show Hidden did not apply")
     wait(page, lambda d: d.execute_script("return document.readyState") == "complete")
     everything = proposal_rows(page)
-    assert everything == {ids[name]: (customers[name], "proposed", everything[ids[name]][2]) for name in ids}, everything
+    assert everything == {ids[name]: (customers[name], "proposed", everything[ids[name]][2]) for name in ids}, (
+        everything
+    )
     assert accept_button(page).text == f"Accept ({sum(score >= 90 for *_x, score in everything.values())})"
     screenshot(page, "trust-match-bulk-accept-show-hidden.png")
     css(page, 'input[name="show_hidden"]').click()
@@ -388,8 +406,10 @@ def test_bulk_accept_links_exactly_the_proposals_shown(page, qbo, live_app):
     before = customer_names(qbo)
     click_and_load(page, accept_button(page))
     assert "Linked 2 contacts." in flashes(page)
-    assert linked_pairs(live_app) == {(ids["Harbor Dental"], customers["Harbor Dental"]),
-                                      (ids["Prairie Farms"], customers["Prairie Farms"])}
+    assert linked_pairs(live_app) == {
+        (ids["Harbor Dental"], customers["Harbor Dental"]),
+        (ids["Prairie Farms"], customers["Prairie Farms"]),
+    }
     for name in ("Harbor Dental", "Prairie Farms"):
         row = css(page, f'tr[data-contact-id="{ids[name]}"]')
         assert row.get_attribute("data-state") == "linked"

@@ -51,8 +51,13 @@ def raw(qbo, qbo_tokens):
 
     class Raw:
         def post(self, path, data, content_type="application/json", **params):
-            return session.post(base + path, data=data, params={"minorversion": 75, **params},
-                                headers={"Content-Type": content_type}, timeout=10)
+            return session.post(
+                base + path,
+                data=data,
+                params={"minorversion": 75, **params},
+                headers={"Content-Type": content_type},
+                timeout=10,
+            )
 
         def get(self, path, **params):
             return session.get(base + path, params={"minorversion": 75, **params}, timeout=10)

@@ -1,4 +1,5 @@
 """Helpers of the emulator tests."""
+
 from __future__ import annotations
 
 #: Where the emulator's consent sends the browser back: the redirect URI of the tests' app.

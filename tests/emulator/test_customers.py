@@ -3,8 +3,12 @@ from __future__ import annotations
 import json
 
 import pytest
-from quickbooks.exceptions import (ObjectNotFoundException, QuickbooksException,
-                                   UnsupportedException, ValidationException)
+from quickbooks.exceptions import (
+    ObjectNotFoundException,
+    QuickbooksException,
+    UnsupportedException,
+    ValidationException,
+)
 from quickbooks.objects.base import EmailAddress
 from quickbooks.objects.customer import Customer
 
@@ -78,8 +82,9 @@ def test_update_sync_token_and_stale_5010(qbo, qbo_client):
 
 
 def test_full_update_nulls_omitted_fields_sparse_keeps_them(qbo, qbo_client):
-    created = qbo.add_customer({"DisplayName": "Sparse Co", "Notes": "keep me",
-                                "PrimaryPhone": {"FreeFormNumber": "555-0100"}})
+    created = qbo.add_customer(
+        {"DisplayName": "Sparse Co", "Notes": "keep me", "PrimaryPhone": {"FreeFormNumber": "555-0100"}}
+    )
     body = {"Id": created["Id"], "SyncToken": "0", "sparse": True, "CompanyName": "Sparse Inc"}
     result = qbo_client.update_object("Customer", json.dumps(body))["Customer"]
     assert result["Notes"] == "keep me" and result["CompanyName"] == "Sparse Inc"

@@ -79,8 +79,11 @@ def test_requests_per_minute_limit_per_company():
 
         def count(realm_id):
             access = limited.issue_tokens(realm_id)[0]
-            return requests.post(url.format(realm_id), data="select count(*) from Customer",
-                                 headers={"Authorization": f"Bearer {access}"})
+            return requests.post(
+                url.format(realm_id),
+                data="select count(*) from Customer",
+                headers={"Authorization": f"Bearer {access}"},
+            )
 
         assert [count(limited.realm_id).status_code for _ in range(6)] == [200] * 5 + [429]
         assert "ThrottleExceeded" in count(limited.realm_id).json()["Fault"]["Error"][0]["Message"]
@@ -97,9 +100,12 @@ def test_concurrent_requests_limit():
         url = f"{limited.api_url}/company/{limited.realm_id}/query"
         headers = {"Authorization": f"Bearer {access}", "Content-Type": "application/text"}
         limited.fail_next(mode="hang", count=2, hang_seconds=2.0)
-        slow = [threading.Thread(target=requests.post, args=(url,),
-                                 kwargs={"data": "select * from Customer", "headers": headers})
-                for _ in range(2)]
+        slow = [
+            threading.Thread(
+                target=requests.post, args=(url,), kwargs={"data": "select * from Customer", "headers": headers}
+            )
+            for _ in range(2)
+        ]
         for thread in slow:
             thread.start()
         time.sleep(0.5)  # both slow requests are now in flight
@@ -125,8 +131,11 @@ def test_batch_requests_per_minute_limit():
 
         assert [batch().status_code for _ in range(3)] == [200, 200, 429]
         assert "batch" in batch().json()["Fault"]["Error"][0]["Detail"]
-        query = requests.post(base + "/query", data="select count(*) from Customer",
-                              headers={**headers, "Content-Type": "application/text"})
+        query = requests.post(
+            base + "/query",
+            data="select count(*) from Customer",
+            headers={**headers, "Content-Type": "application/text"},
+        )
         assert query.status_code == 200
         limited.advance(61)
         assert batch().status_code == 200

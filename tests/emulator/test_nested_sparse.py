@@ -1,5 +1,6 @@
 """``nested_sparse``: how a sparse update treats part of a nested object (Intuit leaves it
 undocumented, so the emulator can play it either way)."""
+
 from __future__ import annotations
 
 import json
@@ -9,10 +10,13 @@ from quickbooks.objects.customer import Customer
 
 from flask_wsqb.testing import QBOEmulator
 
-STORED = {"DisplayName": "Nested Co", "Notes": "kept",
-          "BillAddr": {"Line1": "12 Wharf St", "City": "Portland", "PostalCode": "97201"},
-          "PrimaryEmailAddr": {"Address": "desk@nested.example"},
-          "PrimaryPhone": {"FreeFormNumber": "(503) 555-0100"}}
+STORED = {
+    "DisplayName": "Nested Co",
+    "Notes": "kept",
+    "BillAddr": {"Line1": "12 Wharf St", "City": "Portland", "PostalCode": "97201"},
+    "PrimaryEmailAddr": {"Address": "desk@nested.example"},
+    "PrimaryPhone": {"FreeFormNumber": "(503) 555-0100"},
+}
 
 
 def sparse_update(qbo_client, customer: dict, **fields) -> dict:
@@ -37,12 +41,20 @@ def test_merge_keeps_the_parts_not_sent_and_the_nested_id(clients):
         client = clients(qbo, qbo.issue_tokens()[0])
         stored = qbo.add_customer(STORED)
 
-        answer = sparse_update(client, stored, BillAddr={"City": "Salem", "PostalCode": "97301"},
-                               PrimaryEmailAddr={"Address": "books@nested.example"})
+        answer = sparse_update(
+            client,
+            stored,
+            BillAddr={"City": "Salem", "PostalCode": "97301"},
+            PrimaryEmailAddr={"Address": "books@nested.example"},
+        )
 
         read = Customer.get(stored["Id"], qb=client)
-    assert answer["BillAddr"] == {**STORED["BillAddr"], "City": "Salem", "PostalCode": "97301",
-                                  "Id": stored["BillAddr"]["Id"]}
+    assert answer["BillAddr"] == {
+        **STORED["BillAddr"],
+        "City": "Salem",
+        "PostalCode": "97301",
+        "Id": stored["BillAddr"]["Id"],
+    }
     assert (read.BillAddr.Line1, read.BillAddr.City, read.BillAddr.PostalCode) == ("12 Wharf St", "Salem", "97301")
     assert read.BillAddr.Id == stored["BillAddr"]["Id"]
     assert read.PrimaryEmailAddr.Address == "books@nested.example"

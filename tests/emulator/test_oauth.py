@@ -41,15 +41,20 @@ def test_consent_screen_then_code_exchange(qbo, auth_client, make_client):
 
 def test_auto_consent_and_bad_requests(qbo, auth_client):
     qbo.auto_consent = True
-    params = _callback(requests.get(auth_client.get_authorization_url([Scopes.ACCOUNTING], "s"),
-                                    allow_redirects=False))
+    params = _callback(requests.get(auth_client.get_authorization_url([Scopes.ACCOUNTING], "s"), allow_redirects=False))
     assert params["code"] and params["realmId"] == qbo.realm_id
-    bad_client = requests.get(qbo.base_url + "/connect/oauth2", allow_redirects=False, params={
-        "client_id": "nope", "redirect_uri": REDIRECT_URI, "response_type": "code",
-        "scope": "com.intuit.quickbooks.accounting"})
+    bad_client = requests.get(
+        qbo.base_url + "/connect/oauth2",
+        allow_redirects=False,
+        params={
+            "client_id": "nope",
+            "redirect_uri": REDIRECT_URI,
+            "response_type": "code",
+            "scope": "com.intuit.quickbooks.accounting",
+        },
+    )
     assert bad_client.status_code == 400 and "text/html" in bad_client.headers["Content-Type"]
-    no_scope = _callback(requests.get(auth_client.get_authorization_url([Scopes.OPENID], "s"),
-                                      allow_redirects=False))
+    no_scope = _callback(requests.get(auth_client.get_authorization_url([Scopes.OPENID], "s"), allow_redirects=False))
     assert no_scope["error"] == "invalid_scope"
     other = AuthClient(qbo.client_id, qbo.client_secret, "http://localhost/other", qbo.discovery_url)
     with pytest.raises(AuthClientError):  # redirect_uri must match the authorize request
@@ -105,8 +110,7 @@ def test_revoke_kills_the_whole_grant(qbo, qbo_tokens, auth_client, make_client)
 
 def test_auth_faults_are_qbo_shaped(qbo, qbo_tokens, make_client):
     other_realm = qbo.add_company("Second Company")
-    response = requests.get(f"{qbo.api_url}/company/{qbo.realm_id}/customer/1",
-                            params={"minorversion": 75})
+    response = requests.get(f"{qbo.api_url}/company/{qbo.realm_id}/customer/1", params={"minorversion": 75})
     assert response.status_code == 401
     assert response.json()["Fault"]["Error"][0]["code"] == "3200"
     # A token for another company: HTTP 403, code 3100, which python-quickbooks files under
@@ -124,8 +128,7 @@ def test_library_oauth2session_refreshes_on_start(qbo, qbo_tokens, monkeypatch):
     from quickbooks import QuickBooks
 
     auth_client = AuthClient(qbo.client_id, qbo.client_secret, REDIRECT_URI, qbo.discovery_url)
-    client = QuickBooks(auth_client=auth_client, refresh_token=qbo_tokens[1],
-                        company_id=qbo.realm_id, minorversion=75)
+    client = QuickBooks(auth_client=auth_client, refresh_token=qbo_tokens[1], company_id=qbo.realm_id, minorversion=75)
     client.api_url_v3 = qbo.api_url
     assert client.refresh_token != qbo_tokens[1]  # rotated: the caller must save it
     assert Customer.count(qb=client) == 0

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 from quickbooks.exceptions import ValidationException
-from quickbooks.objects.customer import Customer
 from quickbooks.objects.company_info import CompanyInfo
+from quickbooks.objects.customer import Customer
 from quickbooks.objects.vendor import Vendor
 
 
@@ -52,8 +52,12 @@ def test_escaped_quote_and_backslash(qbo, qbo_client):
 def test_operators_ordering_and_whitespace(qbo, qbo_client):
     for name in ("Charlie", "alpha", "Bravo"):
         qbo.add_customer({"DisplayName": name, "PrimaryEmailAddr": {"Address": f"{name}@x.com"}})
-    names = [c.DisplayName for c in Customer.query(
-        "select  *  from customer\n where Id >= '1'  orderby DisplayName desc maxresults 2", qb=qbo_client)]
+    names = [
+        c.DisplayName
+        for c in Customer.query(
+            "select  *  from customer\n where Id >= '1'  orderby DisplayName desc maxresults 2", qb=qbo_client
+        )
+    ]
     assert names == ["Charlie", "Bravo"]
     assert len(Customer.choose(["alpha", "BRAVO"], field="DisplayName", qb=qbo_client)) == 2
     assert Customer.filter(PrimaryEmailAddr="bravo@x.com", qb=qbo_client)[0].DisplayName == "Bravo"
@@ -62,8 +66,11 @@ def test_operators_ordering_and_whitespace(qbo, qbo_client):
 
 
 def test_malformed_and_invalid_queries(raw):
-    for text in ("SELEKT * FROM Customer", "SELECT * FROM Customer WHERE DisplayName = 'open",
-                 "SELECT * FROM Customer WHERE Id = 1 OR Id = 2"):
+    for text in (
+        "SELEKT * FROM Customer",
+        "SELECT * FROM Customer WHERE DisplayName = 'open",
+        "SELECT * FROM Customer WHERE Id = 1 OR Id = 2",
+    ):
         response = raw.post("/query", text, "application/text")
         assert response.status_code == 400, text
         error = response.json()["Fault"]["Error"][0]

@@ -1,5 +1,6 @@
 """``QBOEmulator(state_file=...)``: a company, its credentials and the tokens an app holds
 survive a restart, through the unmodified python-quickbooks and intuit-oauth clients."""
+
 from __future__ import annotations
 
 import json
@@ -35,8 +36,7 @@ def connect(qbo: QBOEmulator) -> AuthClient:
     """An intuit-oauth client holding tokens from the real authorization-code flow."""
     qbo.auto_consent = True
     auth = AuthClient(qbo.client_id, qbo.client_secret, REDIRECT_URI, qbo.discovery_url)
-    consent = requests.get(auth.get_authorization_url([Scopes.ACCOUNTING], "s"), allow_redirects=False,
-                           timeout=5)
+    consent = requests.get(auth.get_authorization_url([Scopes.ACCOUNTING], "s"), allow_redirects=False, timeout=5)
     params = parse_qs(urlsplit(consent.headers["Location"]).query)
     auth.get_bearer_token(params["code"][0], realm_id=params["realmId"][0])
     return auth
@@ -61,12 +61,14 @@ def test_customers_credentials_and_tokens_survive_a_restart(tmp_path, clients):
         first.merge_customer(gone.Id, ada.Id)
         first.add_vendor("Paper Supplier")
         since = first.clock.now() - timedelta(minutes=1)
-        before = {"realm_id": first.realm_id, "client_id": first.client_id,
-                  "client_secret": first.client_secret}
+        before = {"realm_id": first.realm_id, "client_id": first.client_id, "client_secret": first.client_secret}
     with QBOEmulator(state_file=path) as second:  # on another free port
         assert second.restored
         assert (second.realm_id, second.client_id, second.client_secret) == (
-            before["realm_id"], before["client_id"], before["client_secret"])
+            before["realm_id"],
+            before["client_id"],
+            before["client_secret"],
+        )
         client = clients(second, auth.access_token)  # the access token still works
         read = Customer.get(ada.Id, qb=client)
         assert (read.Notes, read.SyncToken) == ("edited before the restart", "2")
@@ -156,8 +158,9 @@ def command():
     processes = []
 
     def start(*args: str) -> dict:
-        process = subprocess.Popen([sys.executable, "-m", "flask_wsqb.testing", *args],
-                                   stdout=subprocess.PIPE, text=True)
+        process = subprocess.Popen(
+            [sys.executable, "-m", "flask_wsqb.testing", *args], stdout=subprocess.PIPE, text=True
+        )
         processes.append(process)
         printed: dict = {"process": process}
         for line in process.stdout:
@@ -184,8 +187,11 @@ def test_command_line_flags(tmp_path, command):
     session.headers.update(Authorization=f"Bearer {printed['Access token']}", Accept="application/json")
     customers_url = f"{printed['API URL']}/company/{printed['Realm id']}/customer"
     first = session.get(customers_url + "/1", timeout=5).json()["Customer"]
-    answer = session.post(customers_url, timeout=5, json={
-        "Id": "1", "SyncToken": first["SyncToken"], "sparse": True, "BillAddr": {"City": "Salem"}})
+    answer = session.post(
+        customers_url,
+        timeout=5,
+        json={"Id": "1", "SyncToken": first["SyncToken"], "sparse": True, "BillAddr": {"City": "Salem"}},
+    )
     assert answer.json()["Customer"]["BillAddr"] == {**first["BillAddr"], "City": "Salem"}
     printed["process"].send_signal(signal.SIGINT)
     assert printed["process"].wait(timeout=10) == 0
@@ -198,4 +204,3 @@ def test_command_line_flags(tmp_path, command):
     assert "restored" in again["State file"]
     customers = json.loads(path.read_text())["companies"][0]["entities"]["Customer"]
     assert len(customers) == 3 and customers["1"]["BillAddr"]["City"] == "Salem"
-

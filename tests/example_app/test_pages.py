@@ -1,4 +1,5 @@
 """The example host's own pages, through the test client, with CSRF on as in production."""
+
 from __future__ import annotations
 
 import re
@@ -21,10 +22,18 @@ CONFIG = {
     "WTF_CSRF_ENABLED": True,
 }
 NEW_CONTACT = {
-    "display_name": "Harbor Light Bakery LLC", "first_name": "Ada", "last_name": "Quinlan",
-    "company": "Harbor Light Bakery LLC", "email": "ada@harborlight.example", "phone": "(503) 555-0177",
-    "street": "12 Wharf St", "city": "Portland", "state": "OR", "postal_code": "97201",
-    "country": "USA", "notes": "Sales tax filed monthly.",
+    "display_name": "Harbor Light Bakery LLC",
+    "first_name": "Ada",
+    "last_name": "Quinlan",
+    "company": "Harbor Light Bakery LLC",
+    "email": "ada@harborlight.example",
+    "phone": "(503) 555-0177",
+    "street": "12 Wharf St",
+    "city": "Portland",
+    "state": "OR",
+    "postal_code": "97201",
+    "country": "USA",
+    "notes": "Sales tax filed monthly.",
 }
 
 
@@ -41,8 +50,9 @@ def client(app: Flask) -> FlaskClient:
 def csrf_token(client: FlaskClient, url: str) -> str:
     page = client.get(url)
     assert page.status_code == 200
-    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page.text) or \
-        re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page.text) or re.search(
+        r'name="csrf_token" value="([^"]+)"', page.text
+    )
     assert match, "the form carries no CSRF token"
     return match.group(1)
 
@@ -111,8 +121,7 @@ def test_hidden_contacts_only_with_show_hidden(app: Flask, client: FlaskClient) 
 def test_create_contact_through_the_form(app: Flask, client: FlaskClient) -> None:
     token = csrf_token(client, "/contacts/new")
 
-    response = client.post("/contacts/new", data={**NEW_CONTACT, "csrf_token": token},
-                           follow_redirects=True)
+    response = client.post("/contacts/new", data={**NEW_CONTACT, "csrf_token": token}, follow_redirects=True)
 
     assert response.status_code == 200
     assert "Contact “Harbor Light Bakery LLC” created." in response.text
@@ -143,8 +152,14 @@ def test_display_name_is_required(app: Flask, client: FlaskClient) -> None:
 
 
 def test_edit_contact_through_the_form(app: Flask, client: FlaskClient) -> None:
-    contact_id = add_contact(app, display_name="Marta Ilves", first_name="Marta", last_name="Ilves",
-                             email="marta@old.example", phone="(208) 555-0101")
+    contact_id = add_contact(
+        app,
+        display_name="Marta Ilves",
+        first_name="Marta",
+        last_name="Ilves",
+        email="marta@old.example",
+        phone="(208) 555-0101",
+    )
     with app.app_context():
         before = db.session.get(Contact, contact_id).updated_at
     edit_url = f"/contacts/{contact_id}/edit"
@@ -152,17 +167,29 @@ def test_edit_contact_through_the_form(app: Flask, client: FlaskClient) -> None:
     assert 'value="marta@old.example"' in form
     token = csrf_token(client, edit_url)
 
-    response = client.post(edit_url, data={"display_name": "Marta Ilves-Kask", "first_name": "Marta",
-                                           "last_name": "Ilves-Kask", "email": "marta@new.example",
-                                           "phone": "", "hidden": "y", "csrf_token": token},
-                           follow_redirects=True)
+    response = client.post(
+        edit_url,
+        data={
+            "display_name": "Marta Ilves-Kask",
+            "first_name": "Marta",
+            "last_name": "Ilves-Kask",
+            "email": "marta@new.example",
+            "phone": "",
+            "hidden": "y",
+            "csrf_token": token,
+        },
+        follow_redirects=True,
+    )
 
     assert response.status_code == 200
     assert "Contact “Marta Ilves-Kask” saved." in response.text
     with app.app_context():
         contact = db.session.get(Contact, contact_id)
         assert (contact.display_name, contact.last_name, contact.email) == (
-            "Marta Ilves-Kask", "Ilves-Kask", "marta@new.example")
+            "Marta Ilves-Kask",
+            "Ilves-Kask",
+            "marta@new.example",
+        )
         assert contact.phone is None and contact.hidden is True
         assert contact.updated_at > before
 

@@ -1,5 +1,6 @@
 """The demo survives a restart: its secret key and its emulated QuickBooks company are kept in the
 instance folder, so the connection and the links made before still work afterwards."""
+
 from __future__ import annotations
 
 import os
@@ -16,8 +17,12 @@ from tests.helpers import CONNECTION, EXPORT, add_contact, connect_quickbooks, i
 
 def demo_config(instance, **overrides) -> dict:
     """The demo's settings, with its files in ``instance`` instead of the repository's."""
-    return {"TESTING": True, "EXAMPLE_SEED": False, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{instance / 'example.db'}",
-            **overrides}
+    return {
+        "TESTING": True,
+        "EXAMPLE_SEED": False,
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{instance / 'example.db'}",
+        **overrides,
+    }
 
 
 @pytest.fixture
@@ -35,8 +40,14 @@ def fresh_emulator():
 
 def build(instance, **overrides):
     """The app without QuickBooks: all that is looked at is its configuration."""
-    config = demo_config(instance, EXAMPLE_EMULATOR=False, WSQB_CLIENT_ID="x", WSQB_CLIENT_SECRET="y",
-                         WSQB_ENVIRONMENT="http://127.0.0.1:9/discovery", **overrides)
+    config = demo_config(
+        instance,
+        EXAMPLE_EMULATOR=False,
+        WSQB_CLIENT_ID="x",
+        WSQB_CLIENT_SECRET="y",
+        WSQB_ENVIRONMENT="http://127.0.0.1:9/discovery",
+        **overrides,
+    )
     return create_app(config, instance_path=str(instance))
 
 
@@ -119,5 +130,6 @@ def test_main_says_where_to_open_the_demo(monkeypatch, capsys):
     main(["--port", "5123"])
 
     assert capsys.readouterr().out.strip() == (
-        "Open http://127.0.0.1:5123/ — then Setup → QuickBooks → Connection → Connect to QuickBooks")
+        "Open http://127.0.0.1:5123/ — then Setup → QuickBooks → Connection → Connect to QuickBooks"
+    )
     assert started["port"] == 5123 and started["use_reloader"] is False

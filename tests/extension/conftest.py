@@ -1,4 +1,5 @@
 """Fixtures of the extension's tests: narrowing what the host's access check allows."""
+
 from __future__ import annotations
 
 import pytest

@@ -2,6 +2,7 @@
 missing, huge and malformed ids, junk query strings and junk form fields, and records each 5xx
 answer and each exception escaping a view (TESTING=True lets them propagate through the test
 client) instead of stopping at the first, so one run lists everything that breaks."""
+
 from __future__ import annotations
 
 import re
@@ -21,13 +22,27 @@ MALFORMED = ("001", " 1", "1_0", "abc", "-1", "\x00")
 #: A search of 5,000 characters made of LIKE's wildcards and its escape character.
 LONG_SEARCH = ("%_\\" * 1667)[:5000]
 GET_QUERIES = (
-    f"run={HUGE}", "run=abc", "run=8&run_id=1", "_method=DELETE", "_external=1&_anchor=x",
-    f"selected={HUGE}", "q=" + quote("%_\\'\"\x00"), "q=" + quote(LONG_SEARCH), "contact=001",
-    "contact=%00", "show_hidden=1&show_synced=1&hide_synced=1", "items=none&source=%00&side=%00",
+    f"run={HUGE}",
+    "run=abc",
+    "run=8&run_id=1",
+    "_method=DELETE",
+    "_external=1&_anchor=x",
+    f"selected={HUGE}",
+    "q=" + quote("%_\\'\"\x00"),
+    "q=" + quote(LONG_SEARCH),
+    "contact=001",
+    "contact=%00",
+    "show_hidden=1&show_synced=1&hide_synced=1",
+    "items=none&source=%00&side=%00",
 )
 #: A POST's query string only travels on into its redirect (the form's filters, kept).
-POST_QUERIES = (f"run={HUGE}", "run=8&run_id=1", "_method=DELETE", "_external=1&_anchor=x",
-                "show_hidden=1&show_synced=1&hide_synced=1")
+POST_QUERIES = (
+    f"run={HUGE}",
+    "run=8&run_id=1",
+    "_method=DELETE",
+    "_external=1&_anchor=x",
+    "show_hidden=1&show_synced=1&hide_synced=1",
+)
 SCORES = ("abc", "1e309", "-5", "101", "", "nan", "-1e309")
 #: Within a state, the POSTs that change the connection go last, disconnecting the very last.
 LAST = ("wsqb.connection_connect", "wsqb.connection_switch_confirm", "wsqb.connection_disconnect")
@@ -44,10 +59,20 @@ class Variants:
     junk_forms: int = 0  # 0: enough for every junk customer id and every junk score
 
 
-QUICK = Variants(malformed=("\x00", "abc", " 1", "001"),
-                 get_queries=(f"run={HUGE}", "run=8&run_id=1", "_method=DELETE", "q=" + quote("%_\\'\"\x00"),
-                              "q=" + quote(LONG_SEARCH), "contact=%00", "items=none&source=%00&side=%00"),
-                 post_queries=(f"run={HUGE}", "_method=DELETE"), junk_forms=5)
+QUICK = Variants(
+    malformed=("\x00", "abc", " 1", "001"),
+    get_queries=(
+        f"run={HUGE}",
+        "run=8&run_id=1",
+        "_method=DELETE",
+        "q=" + quote("%_\\'\"\x00"),
+        "q=" + quote(LONG_SEARCH),
+        "contact=%00",
+        "items=none&source=%00&side=%00",
+    ),
+    post_queries=(f"run={HUGE}", "_method=DELETE"),
+    junk_forms=5,
+)
 
 
 @dataclass(frozen=True)
@@ -86,8 +111,11 @@ def first_line(exc: BaseException | None) -> str:
 
 
 def extension_rules(app) -> list:
-    return [rule for rule in app.url_map.iter_rules()
-            if rule.endpoint.startswith("wsqb.") and rule.endpoint != "wsqb.static"]
+    return [
+        rule
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint.startswith("wsqb.") and rule.endpoint != "wsqb.static"
+    ]
 
 
 def all_routes(app) -> set[str]:
@@ -106,9 +134,13 @@ def valid_ids(app) -> dict[str, list[str]]:
 
     state = app.extensions["wsqb"]
     models = state.models
-    columns = {"contact_id": Contact.id, "customer_id": models.Customer.customer_id,
-               "proposal_id": models.MatchProposal.id, "event_id": models.LinkEvent.id,
-               "run_id": models.SyncRun.id}
+    columns = {
+        "contact_id": Contact.id,
+        "customer_id": models.Customer.customer_id,
+        "proposal_id": models.MatchProposal.id,
+        "event_id": models.LinkEvent.id,
+        "run_id": models.SyncRun.id,
+    }
     with app.app_context():
         found = {}
         for name, column in columns.items():
@@ -146,8 +178,7 @@ class Crawler:
 
     def thread_failed(self, args) -> None:
         """threading.excepthook while crawling: a background run's crash is a failure too."""
-        self.fail(*self.last, f"exception in a background run: {args.exc_type.__name__}: "
-                              f"{first_line(args.exc_value)}")
+        self.fail(*self.last, f"exception in a background run: {args.exc_type.__name__}: {first_line(args.exc_value)}")
 
     # -- asking --------------------------------------------------------------------------
     def request(self, method: str, url: str, form: dict | None = None):
@@ -199,16 +230,19 @@ class Crawler:
 
     @staticmethod
     def valid_form(valid: dict[str, list[str]]) -> dict:
-        return {"selected": list(dict.fromkeys(valid["contact_id"] + valid["customer_id"])),
-                "customer_id": (valid["customer_id"] or [MISSING])[-1], "score": "90", "choice": "switch"}
+        return {
+            "selected": list(dict.fromkeys(valid["contact_id"] + valid["customer_id"])),
+            "customer_id": (valid["customer_id"] or [MISSING])[-1],
+            "score": "90",
+            "choice": "switch",
+        }
 
     def forms(self, valid: dict[str, list[str]]) -> list[dict]:
         """No field, valid fields, then junk: each junk customer id with a junk score, the first
         two with a junk selection (valid ids among malformed ones, then malformed ones alone)."""
         customers = self.ids(valid["customer_id"])
         count = self.variants.junk_forms or max(len(customers), len(SCORES))
-        junk = [{"customer_id": customers[i % len(customers)], "score": SCORES[i % len(SCORES)]}
-                for i in range(count)]
+        junk = [{"customer_id": customers[i % len(customers)], "score": SCORES[i % len(SCORES)]} for i in range(count)]
         mixed = [*self.valid_form(valid)["selected"][:2], MISSING, HUGE, *MALFORMED]
         junk[0]["selected"], junk[1]["selected"] = mixed, mixed[2:]
         return [{}, self.valid_form(valid), *junk]
@@ -224,8 +258,10 @@ class Crawler:
                 self.get(url)
             for query in (self.variants.get_queries + runs) if base else ():
                 self.get(f"{base}?{query}")
-        posts = sorted((r for r in rules if "POST" in r.methods),
-                       key=lambda r: LAST.index(r.endpoint) + 1 if r.endpoint in LAST else 0)
+        posts = sorted(
+            (r for r in rules if "POST" in r.methods),
+            key=lambda r: LAST.index(r.endpoint) + 1 if r.endpoint in LAST else 0,
+        )
         for rule in posts:
             base, variants = self.urls(rule, valid)
             for url in variants:

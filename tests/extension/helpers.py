@@ -1,4 +1,5 @@
 """Helpers of the extension's tests."""
+
 from __future__ import annotations
 
 #: Every action the extension asks the host's access check about.

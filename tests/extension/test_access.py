@@ -1,6 +1,7 @@
 """Every action past the host's access check needs the action of what it acts on: a run needs
 its kind's action, Match's per-row Import and Export need import and export too, and the
 contact page's history shows nothing to users denied history."""
+
 from __future__ import annotations
 
 import pytest

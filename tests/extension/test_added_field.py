@@ -1,6 +1,7 @@
 """A synced field of the host's own is one registry line plus the host's attribute: a mobile
 phone, added in a small host app, goes out on Export, comes back on Sync and Pull, is checked
 before sending and recorded in the history like the built-in fields."""
+
 from __future__ import annotations
 
 from datetime import datetime, timezone
@@ -41,10 +42,27 @@ def app(db_url, qbo):
     app.config.update(host_config(db_url, qbo))
     db.init_app(app)
     CSRFProtect(app)
-    wsqb = WSQuickBooks(app, db=db, contacts=ContactStore(
-        Client, fields=CONTACT_FIELDS.plus(MOBILE), display_name="name", mobile="mobile",  # and the host's attribute
-        first_name=None, last_name=None, company=None, phone=None, street=None, city=None, state=None,
-        postal_code=None, country=None, modified_at="changed", hidden=None))
+    wsqb = WSQuickBooks(
+        app,
+        db=db,
+        contacts=ContactStore(
+            Client,
+            fields=CONTACT_FIELDS.plus(MOBILE),
+            display_name="name",
+            mobile="mobile",  # and the host's attribute
+            first_name=None,
+            last_name=None,
+            company=None,
+            phone=None,
+            street=None,
+            city=None,
+            state=None,
+            postal_code=None,
+            country=None,
+            modified_at="changed",
+            hidden=None,
+        ),
+    )
     wsqb.access_check(lambda action: True)
     with app.app_context():
         db.create_all()
@@ -65,8 +83,10 @@ def test_an_added_field_is_exported_synced_pulled_and_checked(app, qbo):
     web = app.test_client()
     connect_quickbooks(web, qbo)
     with app.app_context():
-        rows = [Client(name="Mobile Dental", email="desk@mobile.example", mobile="555-0100"),
-                Client(name="Too Long Mobile", mobile="5" * 31)]
+        rows = [
+            Client(name="Mobile Dental", email="desk@mobile.example", mobile="555-0100"),
+            Client(name="Too Long Mobile", mobile="5" * 31),
+        ]
         db.session.add_all(rows)
         db.session.commit()
         ok_id, long_id = rows[0].id, rows[1].id

@@ -1,5 +1,6 @@
 """The Connection page: OAuth connect → callback → tokens at rest → refresh → disconnect,
 against the emulator over real HTTP, through the Flask test client."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
@@ -51,10 +52,16 @@ def test_connect_stores_tokens_encrypted_then_refresh_and_disconnect(app, client
     # the revoked grant is dead at QuickBooks too
     with app.app_context():
         assert current_connection() is None
-    dead = requests.post(f"{qbo.api_url}/company/{qbo.realm_id}/query?minorversion=75",
-                         data="select * from Customer", timeout=5,
-                         headers={"Authorization": f"Bearer {rotated.access_token}",
-                                  "Content-Type": "application/text", "Accept": "application/json"})
+    dead = requests.post(
+        f"{qbo.api_url}/company/{qbo.realm_id}/query?minorversion=75",
+        data="select * from Customer",
+        timeout=5,
+        headers={
+            "Authorization": f"Bearer {rotated.access_token}",
+            "Content-Type": "application/text",
+            "Accept": "application/json",
+        },
+    )
     assert dead.status_code == 401
 
 
@@ -64,8 +71,11 @@ def test_forged_state_is_refused(app, client, qbo):
     consent = requests.get(answer.headers["Location"], allow_redirects=False, timeout=5)
     callback = urlsplit(consent.headers["Location"])
     query = parse_qs(callback.query)
-    forged = client.get(callback.path, query_string={"code": query["code"][0], "realmId": query["realmId"][0],
-                                                     "state": "forged"}, follow_redirects=True)
+    forged = client.get(
+        callback.path,
+        query_string={"code": query["code"][0], "realmId": query["realmId"][0], "state": "forged"},
+        follow_redirects=True,
+    )
     assert "could not be verified" in forged.get_data(as_text=True)
     with app.app_context():
         assert current_connection() is None
@@ -80,8 +90,9 @@ def test_user_declining_consent_connects_nothing(app, client, qbo):
     post_form(client, PAGE, PAGE + "/connect")
     with client.session_transaction() as session:
         state = session["wsqb_oauth_state"]
-    answer = client.get(PAGE + "/callback", query_string={"error": "access_denied", "state": state},
-                        follow_redirects=True)
+    answer = client.get(
+        PAGE + "/callback", query_string={"error": "access_denied", "state": state}, follow_redirects=True
+    )
     assert "did not grant access" in answer.get_data(as_text=True)
 
 

@@ -6,6 +6,7 @@ needed (before and after the app noticed), undecryptable tokens — and in each 
 every route of the extension with valid, missing, huge and malformed ids, junk query strings
 and junk form fields (see crawl_helpers). Every 5xx answer and every exception is collected,
 and the test lists them all at the end, grouped by route and cause."""
+
 from __future__ import annotations
 
 import itertools
@@ -34,8 +35,12 @@ def app_config(db_url, qbo) -> dict:
 
 def seed(app, qbo) -> None:
     """Contacts and customers that give Import, Export and Sync something to do."""
-    add_contacts(app, {"display_name": "Zebulon Quaxley"}, {"display_name": "Pull Target", "phone": "555-0100"},
-                 {"display_name": "Quiet Archive", "hidden": True})
+    add_contacts(
+        app,
+        {"display_name": "Zebulon Quaxley"},
+        {"display_name": "Pull Target", "phone": "555-0100"},
+        {"display_name": "Quiet Archive", "hidden": True},
+    )
     qbo.add_customer({"DisplayName": "Cedar Bakery"})
     qbo.add_customer({"DisplayName": "Pull Target", "PrimaryPhone": {"FreeFormNumber": "555-0199"}})
     qbo.add_customer({"DisplayName": "Old Ledger", "Active": False})
@@ -83,9 +88,12 @@ def sign_in_to_another_company(crawler: Crawler, qbo) -> None:
     answer = crawler.post(PREFIX + "/connection/connect")
     if answer is not None and answer.status_code == 302:
         authorize = urlsplit(answer.headers["Location"])
-        consent = requests.post(qbo.base_url + authorize.path, allow_redirects=False, timeout=5,
-                                data={**{k: v[0] for k, v in parse_qs(authorize.query).items()},
-                                      "realmId": realm_id, "action": "connect"})
+        consent = requests.post(
+            qbo.base_url + authorize.path,
+            allow_redirects=False,
+            timeout=5,
+            data={**{k: v[0] for k, v in parse_qs(authorize.query).items()}, "realmId": realm_id, "action": "connect"},
+        )
         callback = urlsplit(consent.headers["Location"])
         answer = crawler.get(f"{callback.path}?{callback.query}")
     if answer is None or not answer.headers.get("Location", "").endswith("/connection/switch"):

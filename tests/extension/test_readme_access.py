@@ -1,5 +1,6 @@
 """The README's access table is the truth: it lists every URL of the extension, and each URL
 refuses a user missing one of the actions it names and lets in a user holding just those."""
+
 from __future__ import annotations
 
 import re
@@ -21,8 +22,13 @@ from tests.helpers import (
 README = Path(__file__).resolve().parents[2] / "README.md"
 PREFIX = "/setup/quickbooks"
 #: How the README writes each URL parameter.
-PLACEHOLDERS = {"run_id": "<id>", "proposal_id": "<id>", "event_id": "<id>", "contact_id": "<contact id>",
-                "customer_id": "<customer id>"}
+PLACEHOLDERS = {
+    "run_id": "<id>",
+    "proposal_id": "<id>",
+    "event_id": "<id>",
+    "contact_id": "<contact id>",
+    "customer_id": "<customer id>",
+}
 ROW = re.compile(r"^\s*\| (GET|POST|GET, POST) \| `([^`]+)` \| (.+) \|\s*$")
 
 
@@ -64,18 +70,23 @@ def test_each_url_needs_exactly_the_actions_the_table_names(app, client, qbo, al
         url = PREFIX + re.sub(r"<[^>]+>", lambda m: ids[m.group(0)], path)
         required, mode = needs(path, cell)
         for method in methods:
-            def call(actions):
-                allowed.clear()
-                allowed.update(actions)
-                if method == "GET":
-                    return client.get(url).status_code
-                return client.post(url, data={"csrf_token": token}).status_code
             missing = [required] if mode == "any" else [{action} for action in required]
             for absent in missing:
-                assert call(EVERY_ACTION - absent) == 403, (method, url, "without", absent)
-            assert call(required if mode == "all" else {sorted(required)[0]}) != 403, (method, url)
+                status = answer(client, allowed, EVERY_ACTION - absent, method, url, token)
+                assert status == 403, (method, url, "without", absent)
+            held = required if mode == "all" else {sorted(required)[0]}
+            assert answer(client, allowed, held, method, url, token) != 403, (method, url)
     allowed.update(EVERY_ACTION)
     _wait_for_every_run(client, run_id)
+
+
+def answer(client, allowed: set, actions: set, method: str, url: str, token: str) -> int:
+    """The status ``url`` answers a user allowed just ``actions``."""
+    allowed.clear()
+    allowed.update(actions)
+    if method == "GET":
+        return client.get(url).status_code
+    return client.post(url, data={"csrf_token": token}).status_code
 
 
 def _wait_for_every_run(client, first: int) -> None:

@@ -2,6 +2,7 @@
 of another company, tokens that no longer decrypt — every page shows one banner saying
 QuickBooks must be reconnected, every action says the same instead of trying (no 500), the
 contact page's menu shows it, and a run fails once with that message."""
+
 from __future__ import annotations
 
 from urllib.parse import urlsplit
@@ -65,8 +66,7 @@ BREAKS = {"revoked": revoked, "refresh expired": refresh_expired, "other company
 
 def notice(client, app, contact_id: str) -> None:
     """Let the app meet the rejection through a public door: a Sync of a contact."""
-    page = post_form(client, f"/contacts/{contact_id}", f"{PREFIX}/contacts/{contact_id}/sync",
-                     follow_redirects=True)
+    page = post_form(client, f"/contacts/{contact_id}", f"{PREFIX}/contacts/{contact_id}/sync", follow_redirects=True)
     assert page.status_code == 200
     text = page.get_data(as_text=True)
     assert f"Nothing was changed: {MUST}" in text
@@ -82,13 +82,16 @@ def assert_everything_says_reconnect(client, qbo, contact_id: str, customer_id: 
     contact_page = client.get(f"/contacts/{contact_id}").get_data(as_text=True)
     assert f'<a href="{PREFIX}/connection">{MUST}</a>' in contact_page  # the contact menu's notice
     for action in ("pull", "sync"):
-        answer = post_form(client, f"/contacts/{contact_id}", f"{PREFIX}/contacts/{contact_id}/{action}",
-                           follow_redirects=True)
+        answer = post_form(
+            client, f"/contacts/{contact_id}", f"{PREFIX}/contacts/{contact_id}/{action}", follow_redirects=True
+        )
         assert answer.status_code == 200 and f"Nothing was changed: {MUST}" in answer.get_data(as_text=True)
     qbo.reset_log()
-    for page, action, data in ((EXPORT, EXPORT, {"selected": [contact_id]}),
-                               (IMPORT, IMPORT, {"selected": [customer_id]}),
-                               (MATCH, MATCH + "/auto", {})):
+    for page, action, data in (
+        (EXPORT, EXPORT, {"selected": [contact_id]}),
+        (IMPORT, IMPORT, {"selected": [customer_id]}),
+        (MATCH, MATCH + "/auto", {}),
+    ):
         answer = post_form(client, page, action, data)
         assert answer.status_code == 302 and "run=" not in answer.headers["Location"], action
         assert MUST in client.get(answer.headers["Location"]).get_data(as_text=True), action
@@ -138,8 +141,12 @@ def test_a_run_under_way_fails_once_with_the_reconnect_message(app, client, qbo)
     assert report["retryable"] and report["done"] < report["total"]
     assert qbo.customers() == []
     with app.app_context():
-        assert "Reconnect on the Connection page" in app.extensions["wsqb"].db.session.execute(
-            sa.select(app.extensions["wsqb"].models.Connection.auth_error)).scalar_one()
+        assert (
+            "Reconnect on the Connection page"
+            in app.extensions["wsqb"]
+            .db.session.execute(sa.select(app.extensions["wsqb"].models.Connection.auth_error))
+            .scalar_one()
+        )
     token = csrf_token(client, EXPORT)
     retried = client.post(f"{PREFIX}/runs/{report['id']}/retry", data={"csrf_token": token}, follow_redirects=True)
     assert MUST in retried.get_data(as_text=True)  # Retry says so too, instead of trying

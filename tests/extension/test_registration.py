@@ -1,4 +1,5 @@
 """Registering the extension on a host app: start-up errors say what to fix."""
+
 from __future__ import annotations
 
 import pytest
@@ -20,15 +21,34 @@ class Client(db.Model):
 
 
 def store() -> ContactStore:
-    return ContactStore(Client, display_name="name", first_name=None, last_name=None, company=None,
-                        phone=None, street=None, city=None, state=None, postal_code=None,
-                        country=None, modified_at="changed", hidden=None)
+    return ContactStore(
+        Client,
+        display_name="name",
+        first_name=None,
+        last_name=None,
+        company=None,
+        phone=None,
+        street=None,
+        city=None,
+        state=None,
+        postal_code=None,
+        country=None,
+        modified_at="changed",
+        hidden=None,
+    )
 
 
 def make_app(**config) -> Flask:
     app = Flask(__name__)
-    app.config.update({"SECRET_KEY": "s", "SQLALCHEMY_DATABASE_URI": "sqlite://",
-                       "WSQB_CLIENT_ID": "id", "WSQB_CLIENT_SECRET": "secret", **config})
+    app.config.update(
+        {
+            "SECRET_KEY": "s",
+            "SQLALCHEMY_DATABASE_URI": "sqlite://",
+            "WSQB_CLIENT_ID": "id",
+            "WSQB_CLIENT_SECRET": "secret",
+            **config,
+        }
+    )
     db.init_app(app)
     CSRFProtect(app)
     return app
@@ -61,8 +81,7 @@ def test_missing_credentials_fail_at_start_up(missing):
 
 def test_missing_csrf_protection_fails_at_start_up():
     app = Flask(__name__)
-    app.config.update(SECRET_KEY="s", SQLALCHEMY_DATABASE_URI="sqlite://", WSQB_CLIENT_ID="i",
-                      WSQB_CLIENT_SECRET="s")
+    app.config.update(SECRET_KEY="s", SQLALCHEMY_DATABASE_URI="sqlite://", WSQB_CLIENT_ID="i", WSQB_CLIENT_SECRET="s")
     db.init_app(app)
     with pytest.raises(RuntimeError, match="CSRFProtect"):
         WSQuickBooks(app, db=db, contacts=store())

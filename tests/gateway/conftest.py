@@ -15,5 +15,9 @@ def token_store(qbo) -> MemoryTokenStore:
 @pytest.fixture
 def gateway(qbo, token_store) -> QuickBooksGateway:
     # Real waits, made short: the behaviour under test is whether and how often we retry.
-    return QuickBooksGateway(realm_id=qbo.realm_id, settings=gateway_settings(qbo), token_store=token_store,
-                             retry=RetryPolicy(attempts=4, backoff=0.01, max_wait=0.05))
+    return QuickBooksGateway(
+        realm_id=qbo.realm_id,
+        settings=gateway_settings(qbo),
+        token_store=token_store,
+        retry=RetryPolicy(attempts=4, backoff=0.01, max_wait=0.05),
+    )

@@ -1,4 +1,5 @@
 """Helpers of the gateway tests: the tokens and settings a gateway to the emulator starts from."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
@@ -25,6 +26,11 @@ def count_customers(gateway: QuickBooksGateway, *, include_inactive: bool = True
 
 def gateway_settings(qbo) -> OAuthSettings:
     """The OAuth settings of an app registered with ``qbo``."""
-    return OAuthSettings(client_id=qbo.client_id, client_secret=qbo.client_secret,
-                         redirect_uri="http://127.0.0.1/callback", environment=qbo.discovery_url,
-                         api_url=qbo.api_url, timeout=1.0)
+    return OAuthSettings(
+        client_id=qbo.client_id,
+        client_secret=qbo.client_secret,
+        redirect_uri="http://127.0.0.1/callback",
+        environment=qbo.discovery_url,
+        api_url=qbo.api_url,
+        timeout=1.0,
+    )

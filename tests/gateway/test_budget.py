@@ -1,4 +1,5 @@
 """The in-process request budget, measured in real time over short windows."""
+
 from __future__ import annotations
 
 import threading
@@ -36,7 +37,7 @@ def test_rate_holds_in_every_sliding_window():
     in_threads(8, send_ten)
     started.sort()
     assert len(started) == 80
-    assert min(later - earlier for earlier, later in zip(started, started[20:])) >= 0.5
+    assert min(later - earlier for earlier, later in zip(started, started[20:], strict=False)) >= 0.5
     assert started[-1] - started[0] < 2.5  # waits no longer than the windows need
 
 
@@ -103,8 +104,9 @@ def test_gateways_sharing_a_budget_are_never_throttled():
         tokens = memory_tokens(qbo)
 
         def count_ten():
-            gateway = QuickBooksGateway(realm_id=qbo.realm_id, settings=gateway_settings(qbo),
-                                        token_store=tokens, budget=budget)
+            gateway = QuickBooksGateway(
+                realm_id=qbo.realm_id, settings=gateway_settings(qbo), token_store=tokens, budget=budget
+            )
             for _ in range(10):
                 count_customers(gateway)
 
@@ -120,9 +122,13 @@ def test_a_429_pauses_every_gateway_sharing_the_budget():
         finished: list[float] = []
 
         def count_until(stop: float):
-            gateway = QuickBooksGateway(realm_id=qbo.realm_id, settings=gateway_settings(qbo),
-                                        token_store=tokens, budget=budget,
-                                        retry=RetryPolicy(max_wait=0.4))
+            gateway = QuickBooksGateway(
+                realm_id=qbo.realm_id,
+                settings=gateway_settings(qbo),
+                token_store=tokens,
+                budget=budget,
+                retry=RetryPolicy(max_wait=0.4),
+            )
             while time.monotonic() < stop:
                 count_customers(gateway)
                 finished.append(time.monotonic())
@@ -138,4 +144,4 @@ def test_a_429_pauses_every_gateway_sharing_the_budget():
         finished.sort()
         assert [status for _, _, status in qbo.request_log].count(429) == 1
         # Nothing finished for the pause, less what was already in flight (without it: ms apart).
-        assert max(later - earlier for earlier, later in zip(finished, finished[1:])) >= 0.3
+        assert max(later - earlier for earlier, later in zip(finished, finished[1:], strict=False)) >= 0.3

@@ -1,4 +1,5 @@
 """The gateway's customer operations against the emulator, over real HTTP."""
+
 from __future__ import annotations
 
 import pytest
@@ -51,8 +52,9 @@ def test_duplicate_names_include_vendors_and_inactive_customers(qbo, gateway):
 
 def test_sparse_update_keeps_other_fields_and_stale_token_is_typed(qbo, gateway):
     stored = qbo.add_customer({"DisplayName": "Cedar Bakery", "PrimaryPhone": {"FreeFormNumber": "555-0100"}})
-    updated = gateway.update_customer({"Id": stored["Id"], "SyncToken": stored["SyncToken"],
-                                       "PrimaryEmailAddr": {"Address": "hello@cedar.example"}})
+    updated = gateway.update_customer(
+        {"Id": stored["Id"], "SyncToken": stored["SyncToken"], "PrimaryEmailAddr": {"Address": "hello@cedar.example"}}
+    )
     assert updated["PrimaryPhone"]["FreeFormNumber"] == "555-0100"
     assert updated["PrimaryEmailAddr"]["Address"] == "hello@cedar.example"
     assert int(updated["SyncToken"]) == int(stored["SyncToken"]) + 1
@@ -75,8 +77,10 @@ def test_over_long_name_is_refused_with_reason(gateway):
 
 def test_batch_reports_each_item(qbo, gateway):
     qbo.add_customer({"DisplayName": "Taken"})
-    items = [BatchItem(f"c{i}", "create", {"DisplayName": name})
-             for i, name in enumerate(["Alpha LLC", "Taken", "Gamma Inc", "Bad: Name"])]
+    items = [
+        BatchItem(f"c{i}", "create", {"DisplayName": name})
+        for i, name in enumerate(["Alpha LLC", "Taken", "Gamma Inc", "Bad: Name"])
+    ]
     results = gateway.batch(items, request_id="batch-1")
     assert results["c0"]["DisplayName"] == "Alpha LLC"
     assert isinstance(results["c1"], DuplicateNameError)

@@ -1,4 +1,5 @@
 """The gateway's session: token refresh and rotation, retries, throttling, outages."""
+
 from __future__ import annotations
 
 import pytest

@@ -1,4 +1,5 @@
 """Auto Match against labelled sets with every kind of noise and trap, over several seeds."""
+
 from __future__ import annotations
 
 import pytest

@@ -1,5 +1,6 @@
 """Real Redis and real worker processes: the web side is the test client, the jobs run in
 ``flask wsqb worker`` or ``rq worker`` subprocesses that reach the emulator over HTTP."""
+
 from __future__ import annotations
 
 import itertools

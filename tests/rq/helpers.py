@@ -1,5 +1,6 @@
 """Helpers of the RQ tests: worker subprocesses that are always stopped, and waiting for
 what they do without hanging."""
+
 from __future__ import annotations
 
 import subprocess
@@ -25,18 +26,19 @@ class Workers:
     def start(self, *argv: str, **env: str) -> subprocess.Popen:
         log = self.log_dir / f"worker-{len(self.started)}.log"
         with log.open("wb") as out:
-            process = subprocess.Popen(argv, env={**self.env, **env}, cwd=ROOT, stdout=out,
-                                       stderr=subprocess.STDOUT)
+            process = subprocess.Popen(argv, env={**self.env, **env}, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
         self.started.append((process, log))
         return process
 
     def flask_worker(self, *options: str) -> subprocess.Popen:
-        return self.start(sys.executable, "-m", "flask", "--app", "tests.rq.host:create_app",
-                          "wsqb", "worker", *options)
+        return self.start(
+            sys.executable, "-m", "flask", "--app", "tests.rq.host:create_app", "wsqb", "worker", *options
+        )
 
     def log(self, process: subprocess.Popen | None = None) -> str:
-        return "\n".join(f"--- {log.name}\n{log.read_text(errors='replace')}"
-                         for p, log in self.started if process in (None, p))
+        return "\n".join(
+            f"--- {log.name}\n{log.read_text(errors='replace')}" for p, log in self.started if process in (None, p)
+        )
 
     def wait(self, process: subprocess.Popen) -> int:
         try:
@@ -73,5 +75,9 @@ def wait_until(condition, what: str, timeout: float = WAIT, log=lambda: ""):
 def finished(client, run_id: int, workers: Workers, timeout: float = 60) -> dict:
     """The run's report once a worker has finished it, polled as the progress bar does; the
     workers' logs if it does not."""
-    return wait_until(lambda: (r := report_of(client, run_id))["finished"] and r, f"run {run_id} finished",
-                      timeout=timeout, log=workers.log)
+    return wait_until(
+        lambda: (r := report_of(client, run_id))["finished"] and r,
+        f"run {run_id} finished",
+        timeout=timeout,
+        log=workers.log,
+    )

@@ -4,6 +4,7 @@ The example app reads its QuickBooks and database settings from the environment 
 ``WSQB_REDIS_URL``, and it seeds demo contacts into an empty table; a worker of a real
 host is configured like its web process, which in these tests is a mapping.
 """
+
 from __future__ import annotations
 
 import os
@@ -12,5 +13,6 @@ from example_app import create_app as create_example_app
 
 
 def create_app():
-    return create_example_app({"EXAMPLE_SEED": False, "EXAMPLE_EMULATOR": False,
-                               "WSQB_REDIS_URL": os.environ["WSQB_REDIS_URL"]})
+    return create_example_app(
+        {"EXAMPLE_SEED": False, "EXAMPLE_EMULATOR": False, "WSQB_REDIS_URL": os.environ["WSQB_REDIS_URL"]}
+    )

@@ -4,6 +4,7 @@ RedisBudget: for the budget's multi-process tests and ``benchmarks/bench_through
 Started with multiprocessing's "spawn" (a fresh interpreter, as on another machine); each
 waits at a barrier so all start together, and reports on a queue.
 """
+
 from __future__ import annotations
 
 import multiprocessing
@@ -36,8 +37,7 @@ class Company:
 
     @classmethod
     def of(cls, qbo) -> Company:
-        return cls(qbo.api_url, qbo.discovery_url, qbo.client_id, qbo.client_secret, qbo.realm_id,
-                   *qbo.issue_tokens())
+        return cls(qbo.api_url, qbo.discovery_url, qbo.client_id, qbo.client_secret, qbo.realm_id, *qbo.issue_tokens())
 
 
 @dataclass(frozen=True)
@@ -49,24 +49,36 @@ class Report:
 
 def gateway(company: Company, budget, retry: RetryPolicy) -> QuickBooksGateway:
     now = datetime.now(timezone.utc)
-    tokens = Tokens(company.access_token, company.refresh_token, now + timedelta(hours=1),
-                    now + timedelta(days=100))
-    settings = OAuthSettings(client_id=company.client_id, client_secret=company.client_secret,
-                             redirect_uri="http://127.0.0.1/callback",
-                             environment=company.discovery_url, api_url=company.api_url, timeout=5.0)
-    return QuickBooksGateway(realm_id=company.realm_id, settings=settings,
-                             token_store=MemoryTokenStore(tokens), retry=retry, budget=budget)
+    tokens = Tokens(company.access_token, company.refresh_token, now + timedelta(hours=1), now + timedelta(days=100))
+    settings = OAuthSettings(
+        client_id=company.client_id,
+        client_secret=company.client_secret,
+        redirect_uri="http://127.0.0.1/callback",
+        environment=company.discovery_url,
+        api_url=company.api_url,
+        timeout=5.0,
+    )
+    return QuickBooksGateway(
+        realm_id=company.realm_id, settings=settings, token_store=MemoryTokenStore(tokens), retry=retry, budget=budget
+    )
 
 
 def budget(redis_url: str, limits: Limits, **options) -> RedisBudget:
     from redis import Redis
 
-    return RedisBudget(Redis.from_url(redis_url, socket_connect_timeout=5, socket_timeout=10), limits,
-                       **options)
+    return RedisBudget(Redis.from_url(redis_url, socket_connect_timeout=5, socket_timeout=10), limits, **options)
 
 
-def send_queries(company: Company, redis_url: str, limits: Limits, retry: RetryPolicy,
-                 count: int | None, seconds: float | None, barrier, reports) -> None:
+def send_queries(
+    company: Company,
+    redis_url: str,
+    limits: Limits,
+    retry: RetryPolicy,
+    count: int | None,
+    seconds: float | None,
+    barrier,
+    reports,
+) -> None:
     """Send ``count`` queries, or as many as ``seconds`` allow, then report."""
     finished: list[float] = []
     try:
@@ -82,9 +94,17 @@ def send_queries(company: Company, redis_url: str, limits: Limits, retry: RetryP
         reports.put(Report(os.getpid(), finished))
 
 
-def run_senders(processes: int, company: Company, redis_url: str, limits: Limits, *,
-                retry: RetryPolicy = RetryPolicy(), count: int | None = None,
-                seconds: float | None = None, after_start=None) -> tuple[list[Report], float]:
+def run_senders(
+    processes: int,
+    company: Company,
+    redis_url: str,
+    limits: Limits,
+    *,
+    retry: RetryPolicy | None = None,
+    count: int | None = None,
+    seconds: float | None = None,
+    after_start=None,
+) -> tuple[list[Report], float]:
     """Run ``processes`` senders together; their reports and the seconds from start to last report.
 
     ``after_start`` is called in this process once all of them have started sending.
@@ -92,9 +112,14 @@ def run_senders(processes: int, company: Company, redis_url: str, limits: Limits
     context = multiprocessing.get_context("spawn")
     barrier = context.Barrier(processes + 1)
     reports = context.Queue()
-    started = [context.Process(target=send_queries, daemon=True,
-                               args=(company, redis_url, limits, retry, count, seconds, barrier, reports))
-               for _ in range(processes)]
+    started = [
+        context.Process(
+            target=send_queries,
+            daemon=True,
+            args=(company, redis_url, limits, retry or RetryPolicy(), count, seconds, barrier, reports),
+        )
+        for _ in range(processes)
+    ]
     for process in started:
         process.start()
     try:

@@ -1,5 +1,6 @@
 """One request budget in Redis shared by worker processes, against a throttled emulator on a clock
 where an emulated minute passes in a real second (so the budget's window is one second)."""
+
 from __future__ import annotations
 
 import multiprocessing
@@ -7,9 +8,9 @@ import time
 
 import pytest
 
+from flask_wsqb.quickbooks.budget import Limits
 from flask_wsqb.quickbooks.errors import ThrottledError
 from flask_wsqb.quickbooks.gateway import RetryPolicy
-from flask_wsqb.quickbooks.budget import Limits
 from flask_wsqb.testing import QBOEmulator
 from tests.rq.senders import WAIT, Company, budget, run_senders
 
@@ -21,8 +22,7 @@ LIMITS = Limits(requests=480, batches=38, concurrent=8, window=1.0)
 
 @pytest.fixture
 def throttled_qbo():
-    with QBOEmulator(throttle=True, clock_speed=60, per_minute=500, concurrent=10,
-                     access_token_ttl=10**7) as qbo:
+    with QBOEmulator(throttle=True, clock_speed=60, per_minute=500, concurrent=10, access_token_ttl=10**7) as qbo:
         yield qbo
 
 
@@ -62,14 +62,18 @@ def test_a_killed_workers_slot_frees_itself_when_its_lease_ends(redis_url):
 def test_a_429_pauses_every_process(redis_url):
     with QBOEmulator(access_token_ttl=10**7) as qbo:
         reports, _ = run_senders(
-            4, Company.of(qbo), redis_url, LIMITS, seconds=2.5,
+            4,
+            Company.of(qbo),
+            redis_url,
+            LIMITS,
+            seconds=2.5,
             retry=RetryPolicy(max_wait=1.0),  # no Retry-After: the budget pauses this long
             after_start=lambda: (time.sleep(0.5), qbo.fail_next(429)),
         )
         assert [report.error for report in reports] == [""] * 4
         assert [status for _, _, status in qbo.request_log].count(429) == 1
     finished = sorted(moment for report in reports for moment in report.finished)
-    gap, resumed = max((later - earlier, later) for earlier, later in zip(finished, finished[1:]))
+    gap, resumed = max((later - earlier, later) for earlier, later in zip(finished, finished[1:], strict=False))
     # Nothing finished for the pause, less what was already in flight (without it: ms apart).
     assert gap >= 0.8
     # ... in any process: each sent both before and after the pause.

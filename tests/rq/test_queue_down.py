@@ -1,5 +1,6 @@
 """Redis missing or down: a clear message on the page and from ``flask wsqb worker``, a
 failed run saying why, and nothing else changed. Nothing listens on port 1."""
+
 from __future__ import annotations
 
 import time

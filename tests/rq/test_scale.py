@@ -1,5 +1,6 @@
 """Big runs shared by several real workers; a worker SIGKILLed mid-export; Redis lost with
 the queued jobs: every row ends exported exactly once, and a stuck run says so and retries."""
+
 from __future__ import annotations
 
 import os
@@ -116,7 +117,8 @@ def own_redis():
 
 
 def test_redis_lost_with_the_queued_jobs_gives_a_clear_error_and_a_retryable_run(
-        app_config, db_url, qbo, own_redis, worker_env, tmp_path):
+    app_config, db_url, qbo, own_redis, worker_env, tmp_path
+):
     from example_app import create_app
 
     app = create_app({**app_config, "WSQB_REDIS_URL": own_redis.url})

@@ -1,5 +1,6 @@
 """Import and Export Selected through HTTP, queued on a real Redis and run by real worker
 processes (``flask wsqb worker`` and plain ``rq worker``), on SQLite and PostgreSQL."""
+
 from __future__ import annotations
 
 import sys
@@ -64,8 +65,16 @@ def test_plain_rq_worker_loads_the_example_app_from_flask_app(app, client, qbo, 
     # first: the example app seeds demo contacts into an empty table
     ids = add_contacts(app, {"display_name": "Willow Yoga"})
     rq = str(Path(sys.executable).with_name("rq"))
-    workers.start(rq, "worker", "--url", redis_url, "--worker-class", worker_class, app.config["WSQB_QUEUE"],
-                  FLASK_APP="example_app:create_app")
+    workers.start(
+        rq,
+        "worker",
+        "--url",
+        redis_url,
+        "--worker-class",
+        worker_class,
+        app.config["WSQB_QUEUE"],
+        FLASK_APP="example_app:create_app",
+    )
     connect_quickbooks(client, qbo)
     report = finished(client, run_id_of(post_form(client, EXPORT, EXPORT, {"selected": ids})), workers)
     assert (report["state"], report["ok"]) == ("done", 1), (report, workers.log())

@@ -1,6 +1,7 @@
 """The package's shape, as the README's "How the code is laid out" describes it: no import
 cycle inside the package (imports inside functions included, ``TYPE_CHECKING`` imports aside),
 and no function longer than 60 lines outside ``flask_wsqb/testing/``."""
+
 from __future__ import annotations
 
 import ast
@@ -20,8 +21,11 @@ def modules() -> dict[str, Path]:
 
 
 def _type_checking_only(node: ast.If) -> bool:
-    return isinstance(node.test, ast.Name) and node.test.id == "TYPE_CHECKING" or (
-        isinstance(node.test, ast.Attribute) and node.test.attr == "TYPE_CHECKING")
+    return (
+        isinstance(node.test, ast.Name)
+        and node.test.id == "TYPE_CHECKING"
+        or (isinstance(node.test, ast.Attribute) and node.test.attr == "TYPE_CHECKING")
+    )
 
 
 def _imports(tree: ast.AST):

@@ -1,4 +1,5 @@
 """Pull and Sync on the contact page, through HTTP, against the emulator."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone

@@ -1,4 +1,5 @@
 """Export to QuickBooks, through HTTP, against the emulator, on SQLite and PostgreSQL."""
+
 from __future__ import annotations
 
 import re
@@ -14,12 +15,17 @@ def by_name(qbo) -> dict[str, dict]:
 
 
 def test_search_filters_the_grid(linked_app, client):
-    add_contacts(linked_app, {"display_name": "Harbor Dental", "email": "desk@harbor.example"},
-                 {"display_name": "Prairie Farms", "company": "Prairie Holdings"},
-                 {"display_name": "Zed <script>alert(1)</script>"})
+    add_contacts(
+        linked_app,
+        {"display_name": "Harbor Dental", "email": "desk@harbor.example"},
+        {"display_name": "Prairie Farms", "company": "Prairie Holdings"},
+        {"display_name": "Zed <script>alert(1)</script>"},
+    )
+
     def names(query):
         html = client.get(EXPORT + query).get_data(as_text=True)
         return re.findall(r'aria-label="Select ([^"]*)"', html)
+
     assert names("?q=harbor") == ["Harbor Dental"]
     assert names("?q=HOLDINGS") == ["Prairie Farms"]
     assert names("?q=desk@") == ["Harbor Dental"]
@@ -28,8 +34,10 @@ def test_search_filters_the_grid(linked_app, client):
 
 
 def test_export_creates_in_batches_and_hidden_become_inactive(linked_app, client, qbo):
-    ids = add_contacts(linked_app, *({"display_name": f"Client {i:03}", "email": f"c{i}@example.com",
-                                      "hidden": i == 7} for i in range(70)))
+    ids = add_contacts(
+        linked_app,
+        *({"display_name": f"Client {i:03}", "email": f"c{i}@example.com", "hidden": i == 7} for i in range(70)),
+    )
     qbo.reset_log()
     report = submit(client, EXPORT, ids)
     assert report["state"] == "done" and report["ok"] == 70 and report["errors"] == 0
@@ -56,9 +64,13 @@ def test_export_creates_in_batches_and_hidden_become_inactive(linked_app, client
 
 
 def test_bad_rows_fail_alone_without_a_request(linked_app, client, qbo):
-    ids = add_contacts(linked_app, {"display_name": "Good Co"}, {"display_name": "Bad: Name"},
-                       {"display_name": "No Mail", "email": "nomail.example.com"},
-                       {"display_name": "Long", "company": "C" * 101})
+    ids = add_contacts(
+        linked_app,
+        {"display_name": "Good Co"},
+        {"display_name": "Bad: Name"},
+        {"display_name": "No Mail", "email": "nomail.example.com"},
+        {"display_name": "Long", "company": "C" * 101},
+    )
     qbo.reset_log()
     report = submit(client, EXPORT, ids)
     items = items_by_key(report)

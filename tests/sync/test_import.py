@@ -1,4 +1,5 @@
 """Import from QuickBooks, through HTTP, against the emulator, on SQLite and PostgreSQL."""
+
 from __future__ import annotations
 
 import re
@@ -34,11 +35,21 @@ def test_filters_show_syncd_and_show_hidden(linked_app, client, qbo):
 
 
 def test_import_creates_contacts_inactive_become_hidden(linked_app, client, qbo):
-    person = qbo.add_customer({"DisplayName": "Maria Garcia", "GivenName": "Maria", "FamilyName": "Garcia",
-                               "PrimaryEmailAddr": {"Address": "maria@example.com"},
-                               "PrimaryPhone": {"FreeFormNumber": "(503) 555-0142"},
-                               "BillAddr": {"Line1": "12 Oak St", "City": "Portland",
-                                            "CountrySubDivisionCode": "OR", "PostalCode": "97201"}})
+    person = qbo.add_customer(
+        {
+            "DisplayName": "Maria Garcia",
+            "GivenName": "Maria",
+            "FamilyName": "Garcia",
+            "PrimaryEmailAddr": {"Address": "maria@example.com"},
+            "PrimaryPhone": {"FreeFormNumber": "(503) 555-0142"},
+            "BillAddr": {
+                "Line1": "12 Oak St",
+                "City": "Portland",
+                "CountrySubDivisionCode": "OR",
+                "PostalCode": "97201",
+            },
+        }
+    )
     gone = qbo.add_customer({"DisplayName": "Closed Shop LLC", "Active": False})
     refresh_list(client)
     report = submit(client, IMPORT + "?show_hidden=1", [person["Id"], gone["Id"]], IMPORT + "?show_hidden=1")
@@ -53,8 +64,13 @@ def test_same_name_links_fills_empty_fields_and_never_duplicates(linked_app, cli
     with linked_app.app_context():
         db.session.add(Contact(display_name="  riverbend   plumbing ", phone="555-0001"))
         db.session.commit()
-    customer = qbo.add_customer({"DisplayName": "Riverbend Plumbing", "PrimaryPhone": {"FreeFormNumber": "555-9999"},
-                                 "PrimaryEmailAddr": {"Address": "office@riverbend.example"}})
+    customer = qbo.add_customer(
+        {
+            "DisplayName": "Riverbend Plumbing",
+            "PrimaryPhone": {"FreeFormNumber": "555-9999"},
+            "PrimaryEmailAddr": {"Address": "office@riverbend.example"},
+        }
+    )
     refresh_list(client)
     report = submit(client, IMPORT, [customer["Id"]])
     item = items_by_key(report)[customer["Id"]]

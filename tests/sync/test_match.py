@@ -1,12 +1,10 @@
 """Match Contacts through HTTP, against the emulator, on SQLite and PostgreSQL."""
+
 from __future__ import annotations
 
 import re
 
-import sqlalchemy as sa
-
-from example_app.models import db
-from tests.helpers import IMPORT, add_contact, post_form, refresh_list, run_id_of, wait_for_run
+from tests.helpers import IMPORT, add_contact, linked_pairs, post_form, refresh_list, run_id_of, wait_for_run
 
 MATCH = "/setup/quickbooks/contacts/match"
 
@@ -16,7 +14,8 @@ def rows(client, query: str = "") -> dict[str, list[tuple[str, str]]]:
     html = client.get(MATCH + query).get_data(as_text=True)
     found: dict[str, list[tuple[str, str]]] = {}
     for contact_id, customer_id, state in re.findall(
-            r'data-contact-id="([^"]+)"(?: data-customer-id="([^"]*)")? data-state="([^"]+)"', html):
+        r'data-contact-id="([^"]+)"(?: data-customer-id="([^"]*)")? data-state="([^"]+)"', html
+    ):
         found.setdefault(contact_id, []).append((customer_id, state))
     return found
 
@@ -30,18 +29,19 @@ def proposal_ids(client) -> list[str]:
     return re.findall(r"/contacts/match/proposals/(\d+)/accept", client.get(MATCH).get_data(as_text=True))
 
 
-def linked_pairs(app) -> set[tuple[str, str]]:
-    with app.app_context():
-        Link = app.extensions["wsqb"].models.ContactLink
-        return {(l.contact_id, l.customer_id) for l in db.session.execute(sa.select(Link)).scalars()}
-
-
 def test_auto_match_proposes_and_accepting_hides_it_from_import(linked_app, client, qbo):
-    robert = add_contact(linked_app, display_name="Robert Smith", first_name="Robert", last_name="Smith",
-                         email="bob@smith.example")
+    robert = add_contact(
+        linked_app, display_name="Robert Smith", first_name="Robert", last_name="Smith", email="bob@smith.example"
+    )
     loner = add_contact(linked_app, display_name="Zebulon Quaxley")
-    bob = qbo.add_customer({"DisplayName": "Bob Smith", "GivenName": "Bob", "FamilyName": "Smith",
-                            "PrimaryEmailAddr": {"Address": "BOB@smith.example"}})
+    bob = qbo.add_customer(
+        {
+            "DisplayName": "Bob Smith",
+            "GivenName": "Bob",
+            "FamilyName": "Smith",
+            "PrimaryEmailAddr": {"Address": "BOB@smith.example"},
+        }
+    )
     other = qbo.add_customer({"DisplayName": "Cedar Bakery"})
     report = auto_match(client)
     assert report["state"] == "done" and "Nothing is linked until you accept" in report["message"]
@@ -80,8 +80,9 @@ def test_reject_is_remembered_and_accept_above_links_the_rest(linked_app, client
     pr = qbo.add_customer({"DisplayName": "Prairie Farms", "PrimaryEmailAddr": {"Address": "hello@prairie.example"}})
     auto_match(client)
     html = client.get(MATCH).get_data(as_text=True)
-    reject_harbor = re.search(rf'data-contact-id="{a}" data-customer-id="{ha["Id"]}".*?proposals/(\d+)/reject',
-                              html, re.S).group(1)
+    reject_harbor = re.search(
+        rf'data-contact-id="{a}" data-customer-id="{ha["Id"]}".*?proposals/(\d+)/reject', html, re.S
+    ).group(1)
     post_form(client, MATCH, f"{MATCH}/proposals/{reject_harbor}/reject")
     auto_match(client)  # a rejected pair is not proposed again
     assert rows(client)[a] == [("", "unmatched")]
@@ -92,12 +93,21 @@ def test_reject_is_remembered_and_accept_above_links_the_rest(linked_app, client
 
 def test_bulk_accept_links_exactly_the_rows_the_page_shows(linked_app, client, qbo):
     pairs = {}
-    for name, hidden, active in (("Shown Bakery", False, True), ("Hidden Bakery", True, True),
-                                 ("Inactive Bakery", False, False)):
-        contact = add_contact(linked_app, display_name=name, email=f"{name.split()[0].lower()}@bakery.example",
-                              hidden=hidden)
-        customer = qbo.add_customer({"DisplayName": name, "Active": active,
-                                     "PrimaryEmailAddr": {"Address": f"{name.split()[0].lower()}@bakery.example"}})
+    for name, hidden, active in (
+        ("Shown Bakery", False, True),
+        ("Hidden Bakery", True, True),
+        ("Inactive Bakery", False, False),
+    ):
+        contact = add_contact(
+            linked_app, display_name=name, email=f"{name.split()[0].lower()}@bakery.example", hidden=hidden
+        )
+        customer = qbo.add_customer(
+            {
+                "DisplayName": name,
+                "Active": active,
+                "PrimaryEmailAddr": {"Address": f"{name.split()[0].lower()}@bakery.example"},
+            }
+        )
         pairs[name] = (contact, customer["Id"])
     auto_match(client)
     assert "Accept (1)" in client.get(MATCH).get_data(as_text=True)
@@ -105,8 +115,9 @@ def test_bulk_accept_links_exactly_the_rows_the_page_shows(linked_app, client, q
     answer = post_form(client, MATCH, MATCH + "/accept-above", {"score": "90"}, follow_redirects=True)
     assert "Linked 1 contact." in answer.get_data(as_text=True)
     assert linked_pairs(linked_app) == {pairs["Shown Bakery"]}
-    answer = post_form(client, MATCH + "?show_hidden=1", MATCH + "/accept-above?show_hidden=1", {"score": "90"},
-                       follow_redirects=True)
+    answer = post_form(
+        client, MATCH + "?show_hidden=1", MATCH + "/accept-above?show_hidden=1", {"score": "90"}, follow_redirects=True
+    )
     assert "Linked 2 contacts." in answer.get_data(as_text=True)
     assert linked_pairs(linked_app) == set(pairs.values())
 
@@ -117,13 +128,16 @@ def test_manual_link_unlink_and_undo_are_recorded(linked_app, client, qbo):
     refresh_list(client)
     picker = client.get(f"{MATCH}/contacts/{contact}/link?q=krg").get_data(as_text=True)
     assert f'value="{customer["Id"]}"' in picker
-    post_form(client, f"{MATCH}/contacts/{contact}/link", f"{MATCH}/contacts/{contact}/link",
-              {"customer_id": customer["Id"]})
+    post_form(
+        client, f"{MATCH}/contacts/{contact}/link", f"{MATCH}/contacts/{contact}/link", {"customer_id": customer["Id"]}
+    )
     assert linked_pairs(linked_app) == {(contact, customer["Id"])}
     post_form(client, MATCH, f"{MATCH}/contacts/{contact}/unlink")
     assert linked_pairs(linked_app) == set()
     history = client.get(MATCH).get_data(as_text=True)
-    events = re.findall(r'data-event-id="(\d+)"><td>[^<]*</td>\s*<td>(Linked|Unlinked)[^<]*</td>\s*<td>(\w+)</td>', history)
+    events = re.findall(
+        r'data-event-id="(\d+)"><td>[^<]*</td>\s*<td>(Linked|Unlinked)[^<]*</td>\s*<td>(\w+)</td>', history
+    )
     assert [(what, how) for _id, what, how in events] == [("Unlinked", "manual"), ("Linked", "manual")]
     assert "Linked Keystone Realty Group to QuickBooks customer KRG Holdings" in history
     post_form(client, MATCH, f"{MATCH}/history/{events[0][0]}/undo")  # undo the unlink
@@ -132,8 +146,9 @@ def test_manual_link_unlink_and_undo_are_recorded(linked_app, client, qbo):
 
 def test_show_hidden_includes_hidden_contacts_and_inactive_customers(linked_app, client, qbo):
     hidden = add_contact(linked_app, display_name="Old Client", hidden=True, email="old@client.example")
-    qbo.add_customer({"DisplayName": "Old Client", "Active": False,
-                      "PrimaryEmailAddr": {"Address": "old@client.example"}})
+    qbo.add_customer(
+        {"DisplayName": "Old Client", "Active": False, "PrimaryEmailAddr": {"Address": "old@client.example"}}
+    )
     auto_match(client)
     assert hidden not in rows(client)
     assert [state for _c, state in rows(client, "?show_hidden=1")[hidden]] == ["proposed"]

@@ -23,6 +23,7 @@ exactly the model's A and Q. A final Sync must leave the two sides equal.
 Run against the emulator's two ways of applying a nested object (``BillAddr``, ...) in a sparse
 update: replacing it whole (what QuickBooks does) or merging it into the stored one.
 """
+
 from __future__ import annotations
 
 import html
@@ -66,6 +67,7 @@ Value = str | bool
 
 # -- the system, read as the product compares it ------------------------------------------------
 
+
 @pytest.fixture
 def db_url(tmp_path):
     """SQLite only: this test is about the rules, not the database, and must stay quick."""
@@ -106,6 +108,7 @@ def qb_side(qbo, customer_id: str) -> tuple[dict[str, Value], datetime]:
 
 
 # -- the doors ----------------------------------------------------------------------------------
+
 
 def edit_app(app, contact_id: str, field: str, value: Value, at: datetime) -> None:
     """A bookkeeper's edit in the host app, modified at ``at``."""
@@ -148,8 +151,9 @@ class Browser:
 
     def click(self, action: str) -> str:
         """Pull or Sync on the contact page; the message the page shows."""
-        answer = self.client.post(f"{PREFIX}/contacts/{self.contact_id}/{action}",
-                                  data={"csrf_token": self.token}, follow_redirects=True)
+        answer = self.client.post(
+            f"{PREFIX}/contacts/{self.contact_id}/{action}", data={"csrf_token": self.token}, follow_redirects=True
+        )
         assert answer.status_code == 200
         flashes = _FLASH.findall(answer.get_data(as_text=True))
         return " | ".join(html.unescape(message.strip()) for message in flashes) or "(no message shown)"
@@ -169,6 +173,7 @@ class Browser:
 
 
 # -- the model ----------------------------------------------------------------------------------
+
 
 class Model:
     def __init__(self, values: dict[str, Value]) -> None:
@@ -229,8 +234,11 @@ class Model:
 
 
 def mismatches(side: str, expected: dict[str, Value], found: dict[str, Value]) -> list[str]:
-    return [f"{side} {f}: the rules say {expected[f]!r}, it holds {found[f]!r}"
-            for f in ALL_FIELDS if expected[f] != found[f]]
+    return [
+        f"{side} {f}: the rules say {expected[f]!r}, it holds {found[f]!r}"
+        for f in ALL_FIELDS
+        if expected[f] != found[f]
+    ]
 
 
 # -- the values ---------------------------------------------------------------------------------
@@ -243,10 +251,13 @@ def _one_of(pool: list[str], generated=_WORDS):
     return st.one_of(st.sampled_from(pool), generated)
 
 
-_EMAIL = st.builds("{}@{}.example".format,
-                   st.text(alphabet=string.ascii_lowercase + string.digits + "._+", min_size=1, max_size=12)
-                   .filter(lambda s: not s.startswith(".")),
-                   st.text(alphabet=string.ascii_lowercase, min_size=1, max_size=10))
+_EMAIL = st.builds(
+    "{}@{}.example".format,
+    st.text(alphabet=string.ascii_lowercase + string.digits + "._+", min_size=1, max_size=12).filter(
+        lambda s: not s.startswith(".")
+    ),
+    st.text(alphabet=string.ascii_lowercase, min_size=1, max_size=10),
+)
 
 #: Per field: values valid for QuickBooks and the host (small pools, so that values repeat:
 #: both sides edited to one value, a value edited back to the baseline).
@@ -257,14 +268,17 @@ VALUES = {
     "last_name": _one_of(["", "Lee", "O'Neil"]),
     "company": _one_of(["", "Acme LLC", "Beta & Sons"]),
     "email": _one_of(["", "a@x.example", "b@y.example"], _EMAIL),
-    "phone": _one_of(["", "555-0100", "(503) 555-0142"],
-                     st.text(alphabet=string.digits + "-() +x", min_size=1, max_size=30).map(str.strip)),
+    "phone": _one_of(
+        ["", "555-0100", "(503) 555-0142"],
+        st.text(alphabet=string.digits + "-() +x", min_size=1, max_size=30).map(str.strip),
+    ),
     "street": _one_of(["", "1 Main St", "22 Oak Ave Apt 3"]),
     "city": _one_of(["", "Portland", "Seattle"]),
     "state": _one_of(["", "OR", "WA"]),
-    "postal_code": _one_of(["", "97201", "98101-1234"],
-                           st.text(alphabet=string.digits + string.ascii_uppercase + "- ", min_size=1, max_size=20)
-                           .map(str.strip)),
+    "postal_code": _one_of(
+        ["", "97201", "98101-1234"],
+        st.text(alphabet=string.digits + string.ascii_uppercase + "- ", min_size=1, max_size=20).map(str.strip),
+    ),
     "country": _one_of(["", "US", "Canada"]),
     "active": st.booleans(),
 }
@@ -287,8 +301,7 @@ class Act(NamedTuple):
 
 
 def _edit(kind, third):
-    return st.sampled_from(ALL_FIELDS).flatmap(
-        lambda f: st.builds(kind, st.just(f), VALUES[f], third))
+    return st.sampled_from(ALL_FIELDS).flatmap(lambda f: st.builds(kind, st.just(f), VALUES[f], third))
 
 
 STEP = st.one_of(
@@ -330,9 +343,15 @@ def test_no_value_is_lost_by_sync_export_import_or_pull(nested_sparse, linked_ap
     numbers = itertools.count(1)
     first_failure: list[float] = []
 
-    @settings(max_examples=20, deadline=None, derandomize=True, database=None, report_multiple_bugs=False,
-              phases=[Phase.explicit, Phase.generate, Phase.shrink],
-              suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+    @settings(
+        max_examples=20,
+        deadline=None,
+        derandomize=True,
+        database=None,
+        report_multiple_bugs=False,
+        phases=[Phase.explicit, Phase.generate, Phase.shrink],
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    )
     @given(initial=INITIAL, steps=st.lists(STEP, min_size=1, max_size=8))
     def no_value_is_lost(initial: dict[str, Value], steps: list) -> None:
         if first_failure and time.monotonic() - first_failure[0] > SHRINK_BUDGET and not _final_replay():
@@ -365,8 +384,10 @@ def test_no_value_is_lost_by_sync_export_import_or_pull(nested_sparse, linked_ap
             """Whether the app is newer (a tie: QuickBooks is), and the two times, as the system holds them."""
             _, t_app = app_side(app, contact_id)
             _, t_qb = qb_side(qbo, customer_id)
-            return t_app > t_qb, (f"app modified {t_app.isoformat()}, QuickBooks {t_qb.isoformat()}: "
-                                  f"{'app' if t_app > t_qb else 'QuickBooks'} newer")
+            return t_app > t_qb, (
+                f"app modified {t_app.isoformat()}, QuickBooks {t_qb.isoformat()}: "
+                f"{'app' if t_app > t_qb else 'QuickBooks'} newer"
+            )
 
         check("the first export (customer created)")
         for i, step in enumerate(steps, 1):

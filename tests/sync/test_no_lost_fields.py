@@ -1,6 +1,7 @@
 """No field lost on any path: nested objects go whole whatever QuickBooks does with part of one,
 Export of a linked contact sends only what the app changed since both sides agreed, and a
 link between records in different hidden/inactive states flips neither."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
@@ -11,8 +12,13 @@ from tests.helpers import EXPORT, IMPORT, add_contact, items_by_key, post_form, 
 from tests.sync.test_contact_sync import act, contact, edit_contact
 
 ADDRESS = {"street": "12 Oak St", "city": "Portland", "state": "OR", "postal_code": "97201", "country": "USA"}
-BILL_ADDR = {"Line1": "12 Oak St", "City": "Portland", "CountrySubDivisionCode": "OR", "PostalCode": "97201",
-             "Country": "USA"}
+BILL_ADDR = {
+    "Line1": "12 Oak St",
+    "City": "Portland",
+    "CountrySubDivisionCode": "OR",
+    "PostalCode": "97201",
+    "Country": "USA",
+}
 
 
 def exported(app, client, qbo, **fields) -> tuple[str, str]:
@@ -31,8 +37,9 @@ def past(minutes: int) -> datetime:
 @pytest.mark.parametrize("how", ["sync", "export"])
 def test_changing_one_address_part_keeps_the_others(linked_app, client, qbo, mode, how):
     qbo.nested_sparse = mode
-    cid, customer_id = exported(linked_app, client, qbo, display_name="Address Keeper", email="a@keeper.example",
-                                **ADDRESS)
+    cid, customer_id = exported(
+        linked_app, client, qbo, display_name="Address Keeper", email="a@keeper.example", **ADDRESS
+    )
     edit_contact(linked_app, cid, city="Salem", email="new@keeper.example")
     if how == "sync":
         act(client, cid, "sync")
@@ -45,20 +52,29 @@ def test_changing_one_address_part_keeps_the_others(linked_app, client, qbo, mod
     act(client, cid, "sync")  # and nothing blank comes back into the app
     kept = contact(linked_app, cid)
     assert (kept.street, kept.city, kept.state, kept.postal_code, kept.country) == (
-        "12 Oak St", "Salem", "OR", "97201", "USA")
+        "12 Oak St",
+        "Salem",
+        "OR",
+        "97201",
+        "USA",
+    )
 
 
 def test_export_of_a_linked_contact_leaves_what_changed_only_in_quickbooks(linked_app, client, qbo):
-    cid, customer_id = exported(linked_app, client, qbo, display_name="Harbor Dental", phone="555-0100",
-                                email="desk@harbor.example")
-    qbo.edit_customer(customer_id, {"PrimaryPhone": {"FreeFormNumber": "555-0199"}, "DisplayName": "HARBOR DENTAL",
-                                    "Active": False})
+    cid, customer_id = exported(
+        linked_app, client, qbo, display_name="Harbor Dental", phone="555-0100", email="desk@harbor.example"
+    )
+    qbo.edit_customer(
+        customer_id, {"PrimaryPhone": {"FreeFormNumber": "555-0199"}, "DisplayName": "HARBOR DENTAL", "Active": False}
+    )
     edit_contact(linked_app, cid, email="front@harbor.example", at=past(60))  # older than the QuickBooks edit
     report = submit(client, EXPORT, [cid])
     item = items_by_key(report)[cid]
     assert item["status"] == "ok"
-    assert item["message"] == ("Updated in QuickBooks: email. QuickBooks has a newer Name, Phone and Active/hidden; "
-                               "left as they are — use Sync to bring them in.")
+    assert item["message"] == (
+        "Updated in QuickBooks: email. QuickBooks has a newer Name, Phone and Active/hidden; "
+        "left as they are — use Sync to bring them in."
+    )
     customer = qbo.customer(customer_id)
     assert customer["PrimaryEmailAddr"]["Address"] == "front@harbor.example"  # the app's edit went
     assert customer["PrimaryPhone"]["FreeFormNumber"] == "555-0199"  # QuickBooks' edit stayed
@@ -66,7 +82,11 @@ def test_export_of_a_linked_contact_leaves_what_changed_only_in_quickbooks(linke
     act(client, cid, "sync")  # Sync then brings QuickBooks' edits in, and keeps the app's
     synced = contact(linked_app, cid)
     assert (synced.phone, synced.display_name, synced.hidden, synced.email) == (
-        "555-0199", "HARBOR DENTAL", True, "front@harbor.example")
+        "555-0199",
+        "HARBOR DENTAL",
+        True,
+        "front@harbor.example",
+    )
 
 
 def test_export_changes_active_only_when_the_contact_was_hidden_since(linked_app, client, qbo):
@@ -101,8 +121,11 @@ def test_import_onto_a_same_named_contact_in_another_state_links_and_says_so(lin
     report = submit(client, IMPORT + "?show_hidden=1", [customer["Id"]], IMPORT + "?show_hidden=1")
     message = items_by_key(report)[customer["Id"]]["message"]
     assert "existing contact with the same name" in message
-    expected = ("The customer is inactive in QuickBooks but the contact is not hidden" if not active
-                else "The contact is hidden but the customer is active in QuickBooks")
+    expected = (
+        "The customer is inactive in QuickBooks but the contact is not hidden"
+        if not active
+        else "The contact is hidden but the customer is active in QuickBooks"
+    )
     assert f"{expected}; both were left as they are — use Sync to bring them together." in message
     assert contact(linked_app, cid).hidden is hidden and qbo.customer(customer["Id"])["Active"] is active
     page = post_form(client, f"/contacts/{cid}", f"/setup/quickbooks/contacts/{cid}/pull", follow_redirects=True)

@@ -1,5 +1,6 @@
 """A run keeps going when the user leaves its page: the form, opened again without ?run=, shows
 it, and rows it still holds are not sent again by a second Export Selected."""
+
 from __future__ import annotations
 
 import re

@@ -1,5 +1,6 @@
 """Signals reach hosts once per row, after the row's change is committed: never for a change
 that was rolled back, never twice when a busy database makes a chunk run again."""
+
 from __future__ import annotations
 
 import sqlite3
@@ -50,9 +51,12 @@ def heard(linked_app, db_url):
     def receiver(name):
         def receive(sender, **values):
             with engine.connect() as other:  # another connection sees only what is committed
-                committed = other.execute(sa.text("select count(*) from wsqb_contact_link where contact_id = :c"),
-                                          {"c": values.get("contact_id", "")}).scalar()
+                committed = other.execute(
+                    sa.text("select count(*) from wsqb_contact_link where contact_id = :c"),
+                    {"c": values.get("contact_id", "")},
+                ).scalar()
             received.append((name, values, bool(committed)))
+
         return receive
 
     receivers = {name: receiver(name) for name in ("imported", "exported", "failed")}
@@ -66,10 +70,12 @@ def heard(linked_app, db_url):
     engine.dispose()
 
 
-def test_each_signal_once_after_commit_even_when_a_busy_database_reruns_the_chunk(linked_app, client, qbo,
-                                                                                  heard, db_path):
-    ids = add_contacts(linked_app, {"display_name": "Signal One"}, {"display_name": "Signal Two"},
-                       {"display_name": "Bad: Name"})
+def test_each_signal_once_after_commit_even_when_a_busy_database_reruns_the_chunk(
+    linked_app, client, qbo, heard, db_path
+):
+    ids = add_contacts(
+        linked_app, {"display_name": "Signal One"}, {"display_name": "Signal Two"}, {"display_name": "Bad: Name"}
+    )
     qbo.fail_next(count=1, path="/batch", mode="hang", hang_seconds=1.0)
     run_id = run_id_of(post_form(client, EXPORT, EXPORT, {"selected": ids}))
     while client.get(f"/setup/quickbooks/runs/{run_id}.json").get_json()["state"] != "running":
@@ -95,6 +101,7 @@ def test_contact_imported_is_sent_once_per_imported_row(linked_app, client, qbo,
     refresh_list(client)
     report = submit(client, IMPORT, [first["Id"], second["Id"]])
     assert report["ok"] == 2
-    imported = [(values["customer_id"], values["created"], committed) for name, values, committed in heard
-                if name == "imported"]
+    imported = [
+        (values["customer_id"], values["created"], committed) for name, values, committed in heard if name == "imported"
+    ]
     assert sorted(imported) == sorted([(first["Id"], True, True), (second["Id"], True, True)])
