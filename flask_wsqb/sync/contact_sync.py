@@ -57,6 +57,11 @@ class _Contact:
         ).scalar()
 
     @property
+    def agreed(self) -> merge.Agreement | None:
+        """What both sides last agreed on (None: never synced, or not linked yet)."""
+        return merge.Agreement.stored(self.link.baseline) if self.link is not None else None
+
+    @property
     def fields(self) -> dict[str, str]:
         fields = self.store.read(self.contact)
         fields["display_name"] = compose_display_name(fields)
@@ -96,8 +101,8 @@ class _Contact:
 
     def settle(self, customer: dict, source: str, plan: Plan) -> None:
         """Record the result: what both sides now agree on, history, the local list; then commit."""
-        previous = self.link.baseline if self.link is not None else None
-        agreed = merge.next_baseline(previous, self.values, self.store.fields.customer_values(customer))
+        written = set(plan.to_app) | set(plan.to_quickbooks)
+        agreed = merge.next_agreement(self.agreed, self.values, self.store.fields.customer_values(customer), written)
         links.set_baseline(self.realm_id, self.contact_id, agreed)
         for side, changes in ((APP, plan.to_app), (QUICKBOOKS, plan.to_quickbooks)):
             history.record(
@@ -174,7 +179,7 @@ def sync(one: _Contact) -> Outcome:
         plan = merge.decide(
             one.values,
             one.store.fields.customer_values(customer),
-            one.link.baseline if one.link else None,
+            one.agreed,
             app_is_newer=newer,
         )
         if not plan.to_quickbooks:

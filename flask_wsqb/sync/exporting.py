@@ -45,7 +45,7 @@ class _Row:
     ours: dict[str, str]  # the contact's values as Sync compares them
     body: dict = field(default_factory=dict)
     before: dict[str, str] = field(default_factory=dict)  # the customer's values before (none: a create)
-    baseline: dict[str, str] | None = None  # what both sides agreed on before
+    agreed: merge.Agreement | None = None  # what both sides agreed on before
     app_modified: datetime | None = None  # the contact's modified time, for the merge
     plan: merge.Plan = field(default_factory=merge.Plan)  # what goes to QuickBooks
     left: dict[str, tuple[str, str]] = field(default_factory=dict)  # newer in QuickBooks: left alone
@@ -56,7 +56,7 @@ class _Row:
         newer = merge.app_is_newer(
             self.app_modified, mirror.parse_time((customer.get("MetaData") or {}).get("LastUpdatedTime"))
         )
-        self.plan, self.left = merge.decide(self.ours, self.before, self.baseline, app_is_newer=newer).only(
+        self.plan, self.left = merge.decide(self.ours, self.before, self.agreed, app_is_newer=newer).only(
             merge.QUICKBOOKS
         )
         changes = {f: new for f, (_old, new) in self.plan.to_quickbooks.items()}
@@ -110,7 +110,13 @@ class _Exporter:
             listed = customers.get(link.customer_id)
             if listed is None or listed.deleted:
                 return GONE
-            row = _Row(item, "update", ours, baseline=link.baseline, app_modified=self.store.modified_at(contact))
+            row = _Row(
+                item,
+                "update",
+                ours,
+                agreed=merge.Agreement.stored(link.baseline),
+                app_modified=self.store.modified_at(contact),
+            )
             row.decide(listed.data, self.fields)
             return row
         if same_name := self._listed_customer_named(fields["display_name"]):
@@ -171,7 +177,9 @@ class _Exporter:
             run_id=self.run.id,
             conflicts=row.plan.conflicts,
         )
-        links.set_baseline(self.realm_id, item.key, merge.next_baseline(row.baseline, row.ours, theirs))
+        links.set_baseline(
+            self.realm_id, item.key, merge.next_agreement(row.agreed, row.ours, theirs, row.plan.to_quickbooks)
+        )
         if sent:
             processing.notify(signals.contact_exported, contact_id=item.key, customer_id=customer_id, created=created)
         return _say(created, changed, row.left, self.fields)
@@ -216,7 +224,7 @@ class _Exporter:
         links.link(self.realm_id, contact_id, customer_id, "export", self.run.created_by)
         listed = mirror.get(self.realm_id, [customer_id]).get(customer_id)
         theirs = self.fields.customer_values(listed.data) if listed is not None else {}
-        links.set_baseline(self.realm_id, contact_id, merge.next_baseline(None, ours, theirs))
+        links.set_baseline(self.realm_id, contact_id, merge.next_agreement(None, ours, theirs))
         return " ".join(
             filter(
                 None,

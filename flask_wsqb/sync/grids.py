@@ -97,31 +97,26 @@ def contacts(realm_id: str | None, *, search: str = "", run_id: int | None = Non
     state = current_state()
     store, ContactLink = state.contacts, state.models.ContactLink
     items = _run_items(run_id)
-    id_col = store.column("id")
-    key = sa.cast(id_col, sa.String)
-    hidden = store.column("hidden")
+    key = store.key()
+    hidden = store.sql("hidden")
     columns: list[Any] = [key]
     for field in ("display_name", "company", "email", "phone"):
-        column = store.column(field)
+        column = store.sql(field)
         columns.append(column if column is not None else sa.literal(""))
     columns.append(sa.not_(hidden) if hidden is not None else sa.true())
     columns.append(ContactLink.id.is_not(None))
     if items is not None:
         columns += [items.c.status, items.c.message]
-    query = (
-        sa.select(*columns)
-        .select_from(store.model)
-        .outerjoin(ContactLink, sa.and_(ContactLink.realm_id == (realm_id or ""), ContactLink.contact_id == key))
+    query = store.query(*columns).outerjoin(
+        ContactLink, sa.and_(ContactLink.realm_id == (realm_id or ""), ContactLink.contact_id == key)
     )
     if items is not None:
         query = query.outerjoin(items, items.c.key == key)
     if search.strip():
         query = query.where(
-            _contains(
-                [store.column(f) for f in ("display_name", "company", "email", "first_name", "last_name")], search
-            )
+            _contains([store.sql(f) for f in ("display_name", "company", "email", "first_name", "last_name")], search)
         )
-    query = query.order_by(sa.func.lower(store.column("display_name")), id_col)
+    query = query.order_by(*_by_name(store))
     return [
         Row(
             str(key),
@@ -163,16 +158,15 @@ def match_contacts(realm_id: str, *, hide_synced: bool, show_hidden: bool) -> li
     """Contacts beside their linked customer or Auto Match's proposals (two queries)."""
     state = current_state()
     store, ContactLink, Customer = state.contacts, state.models.ContactLink, state.models.Customer
-    key = sa.cast(store.column("id"), sa.String)
-    hidden = store.column("hidden")
+    key = store.key()
+    hidden = store.sql("hidden")
     columns: list[Any] = [key]
     for field in ("display_name", "company", "email"):
-        column = store.column(field)
+        column = store.sql(field)
         columns.append(column if column is not None else sa.literal(""))
     columns += [hidden if hidden is not None else sa.false(), ContactLink.customer_id, Customer.display_name]
     query = (
-        sa.select(*columns)
-        .select_from(store.model)
+        store.query(*columns)
         .outerjoin(ContactLink, sa.and_(ContactLink.realm_id == realm_id, ContactLink.contact_id == key))
         .outerjoin(Customer, sa.and_(Customer.realm_id == realm_id, Customer.customer_id == ContactLink.customer_id))
     )
@@ -180,7 +174,7 @@ def match_contacts(realm_id: str, *, hide_synced: bool, show_hidden: bool) -> li
         query = query.where(ContactLink.id.is_(None))
     if not show_hidden:
         query = _not_hidden(query)
-    query = query.order_by(sa.func.lower(store.column("display_name")), store.column("id"))
+    query = query.order_by(*_by_name(store))
 
     proposals: dict[str, list[Proposal]] = {}
     Proposal_ = state.models.MatchProposal
@@ -231,7 +225,7 @@ def _open_proposals(realm_id: str, show_hidden: bool) -> sa.Select:
             Proposal_.status,
         )
         .join(Customer, sa.and_(Customer.realm_id == Proposal_.realm_id, Customer.customer_id == Proposal_.customer_id))
-        .join(store.model, sa.cast(store.column("id"), sa.String) == Proposal_.contact_id)
+        .join(store.model, store.key() == Proposal_.contact_id)
         .outerjoin(
             contact_link,
             sa.and_(contact_link.realm_id == Proposal_.realm_id, contact_link.contact_id == Proposal_.contact_id),
@@ -253,9 +247,15 @@ def _open_proposals(realm_id: str, show_hidden: bool) -> sa.Select:
     return query
 
 
+def _by_name(store) -> list:
+    """Contacts in name order (ties by id): what every grid of contacts is sorted by."""
+    name = store.sql("display_name")
+    return [*([sa.func.lower(name)] if name is not None else []), store.sql("id")]
+
+
 def _not_hidden(query: sa.Select) -> sa.Select:
     """Leave out the host's hidden contacts (the query selects from the contact model)."""
-    hidden = current_state().contacts.column("hidden")
+    hidden = current_state().contacts.sql("hidden")
     return query if hidden is None else query.where(sa.or_(hidden.is_(False), hidden.is_(None)))
 
 
@@ -263,9 +263,10 @@ def link_history(realm_id: str, limit: int = 20) -> list:
     """The latest links made and removed, newest first, with both sides' names (one query)."""
     state = current_state()
     store, LinkEvent, Customer = state.contacts, state.models.LinkEvent, state.models.Customer
+    names = store.query(store.key().label("key"), store.sql("display_name").label("name")).subquery()
     query = (
-        sa.select(LinkEvent, store.column("display_name"), Customer.display_name)
-        .outerjoin(store.model, sa.cast(store.column("id"), sa.String) == LinkEvent.contact_id)
+        sa.select(LinkEvent, names.c.name, Customer.display_name)
+        .outerjoin(names, names.c.key == LinkEvent.contact_id)
         .outerjoin(
             Customer, sa.and_(Customer.realm_id == LinkEvent.realm_id, Customer.customer_id == LinkEvent.customer_id)
         )

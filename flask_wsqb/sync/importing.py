@@ -43,12 +43,11 @@ class _Importer:
     def _unlinked_names(self) -> dict[str, str]:
         """Unlinked contacts by compared name; the oldest contact wins a shared name."""
         linked_contacts = set(self.linked.values())
-        id_col, name_col = self.store.column("id"), self.store.column("display_name")
         names: dict[str, str] = {}
-        rows = self.state.db.session.execute(sa.select(id_col, name_col).order_by(id_col.desc()))
-        for contact_id, name in rows:
-            if str(contact_id) not in linked_contacts and name:
-                names[name_key(name)] = str(contact_id)
+        query = self.store.query(self.store.key(), self.store.sql("display_name")).order_by(self.store.sql("id").desc())
+        for contact_id, name in self.state.db.session.execute(query):
+            if contact_id not in linked_contacts and name:
+                names[name_key(name)] = contact_id
         return names
 
     def import_chunk(self, items) -> None:
@@ -110,14 +109,13 @@ class _Importer:
     def _update(self, contact, customer_id: str, row, theirs: dict[str, str]) -> str:
         """A linked contact takes what QuickBooks changed since both sides last agreed."""
         link = self.links.get(customer_id)
+        agreed = merge.Agreement.stored(link.baseline) if link else None
         newer = merge.app_is_newer(self.store.modified_at(contact), aware(row.updated_at))
-        plan, left = merge.decide(
-            self._values(contact), theirs, link.baseline if link else None, app_is_newer=newer
-        ).only(merge.APP)
+        plan, left = merge.decide(self._values(contact), theirs, agreed, app_is_newer=newer).only(merge.APP)
         self.store.write(contact, {f: new for f, (_old, new) in plan.to_app.items() if f != "active"})
         if "active" in plan.to_app:
             self.store.set_hidden(contact, plan.to_app["active"][1] != "yes")
-        self._settle(contact, customer_id, plan, theirs, baseline=link.baseline if link else None)
+        self._settle(contact, customer_id, plan, theirs, agreed=agreed)
         return " ".join(
             filter(
                 None,
@@ -138,7 +136,7 @@ class _Importer:
         plan: merge.Plan,
         theirs: dict[str, str],
         *,
-        baseline: dict[str, str] | None = None,
+        agreed: merge.Agreement | None = None,
         created: bool = False,
     ) -> None:
         """Record what changed in the app, and what both sides now agree on."""
@@ -154,7 +152,9 @@ class _Importer:
             run_id=self.run.id,
             conflicts=plan.conflicts,
         )
-        links.set_baseline(self.realm_id, contact_id, merge.next_baseline(baseline, self._values(contact), theirs))
+        links.set_baseline(
+            self.realm_id, contact_id, merge.next_agreement(agreed, self._values(contact), theirs, plan.to_app)
+        )
         processing.notify(signals.contact_imported, contact_id=contact_id, customer_id=customer_id, created=created)
 
     def _linked_contact(self, customer_id: str):

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 
 from ..clock import utcnow
 from ..state import current_state
+from .merge import Agreement
 
 
 def link(realm_id: str, contact_id: str, customer_id: str, how: str, by: str | None = None):
@@ -58,13 +59,13 @@ def undo(realm_id: str, event_id: int, by: str | None = None) -> str:
     return "Link restored."
 
 
-def set_baseline(realm_id: str, contact_id: str, fields: dict[str, str]) -> None:
+def set_baseline(realm_id: str, contact_id: str, agreed: Agreement) -> None:
     """Remember the values both sides now agree on (see contact_sync)."""
     ContactLink = current_state().models.ContactLink
     current_state().db.session.execute(
         sa.update(ContactLink)
         .where(ContactLink.realm_id == realm_id, ContactLink.contact_id == str(contact_id))
-        .values(baseline=dict(fields), synced_at=utcnow())
+        .values(baseline=agreed.to_store(), synced_at=utcnow())
         # no need to look through every object the session holds: nothing else reads it
         .execution_options(synchronize_session=False)
     )

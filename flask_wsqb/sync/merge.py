@@ -5,7 +5,9 @@ Pure: values in, a plan out; no I/O. Values are the fields as Sync compares them
 
 "Newest wins" loses edits (a phone changed in the app on Monday overwritten by an address
 changed in QuickBooks on Tuesday). So each link keeps the values both sides last agreed on,
-its *baseline*. A field changed on one side only takes that side's value; a field changed on
+its :class:`Agreement` (stored as the link's baseline), as each side holds them: a host that
+stores "Anthony B." when QuickBooks sent "Anthony" agreed on that pair, and neither value counts
+as a change later. A field changed on one side only takes that side's value; a field changed on
 both takes the newer side's value and is a conflict; unchanged fields are left alone. A field
 with no agreed value (a first sync) counts as changed on both sides. **On a tie** (same
 modified time, or the contact has none) QuickBooks wins: it is the firm's books of record.
@@ -17,6 +19,7 @@ won is left as it is and said on the row, for Sync to bring over.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -41,22 +44,43 @@ class Plan:
         return Plan(to_quickbooks=self.to_quickbooks, conflicts=self.conflicts & set(self.to_quickbooks)), self.to_app
 
 
-def decide(
-    app: dict[str, str], quickbooks: dict[str, str], baseline: dict[str, str] | None, *, app_is_newer: bool
-) -> Plan:
+@dataclass(frozen=True)
+class Agreement:
+    """The values both sides last agreed on, field by field, as each side holds them."""
+
+    app: dict[str, str]
+    quickbooks: dict[str, str]
+
+    @classmethod
+    def stored(cls, data: dict | None) -> Agreement | None:
+        """Read a link's baseline (earlier releases kept one value for both sides)."""
+        if data is None:
+            return None
+        if set(data) == {APP, QUICKBOOKS}:
+            return cls(dict(data[APP]), dict(data[QUICKBOOKS]))
+        return cls(dict(data), dict(data))
+
+    def to_store(self) -> dict:
+        return {APP: self.app, QUICKBOOKS: self.quickbooks}
+
+
+def decide(app: dict[str, str], quickbooks: dict[str, str], agreed: Agreement | None, *, app_is_newer: bool) -> Plan:
     """Which side's value each differing field takes."""
     plan = Plan()
     for name, ours in app.items():
         theirs = quickbooks.get(name, "")
         if ours == theirs:
             continue
-        agreed = None if baseline is None else baseline.get(name)
-        app_changed = agreed is None or ours != agreed
-        quickbooks_changed = agreed is None or theirs != agreed
+        app_agreed = None if agreed is None else agreed.app.get(name)
+        quickbooks_agreed = None if agreed is None else agreed.quickbooks.get(name)
+        app_changed = app_agreed is None or ours != app_agreed
+        quickbooks_changed = quickbooks_agreed is None or theirs != quickbooks_agreed
+        if not app_changed and not quickbooks_changed:
+            continue  # the two sides agreed on these two values
         app_wins = app_changed
         if app_changed and quickbooks_changed:
             app_wins = app_is_newer
-            if agreed is not None:
+            if app_agreed is not None:
                 plan.conflicts.add(name)
         if app_wins:
             plan.to_quickbooks[name] = (theirs, ours)
@@ -72,15 +96,21 @@ def app_is_newer(app_modified: datetime | None, quickbooks_modified: datetime | 
     return quickbooks_modified is None or app_modified > quickbooks_modified
 
 
-def next_baseline(previous: dict[str, str] | None, app: dict[str, str], quickbooks: dict[str, str]) -> dict[str, str]:
-    """What both sides agree on now: fields holding the same value on both sides take it; a
-    field left different keeps what was agreed before, so its next merge still knows which
-    side changed it."""
-    agreed = dict(previous or {})
+def next_agreement(
+    previous: Agreement | None, app: dict[str, str], quickbooks: dict[str, str], written: Iterable[str] = ()
+) -> Agreement:
+    """What both sides agree on now. ``app`` is the contact as read back after the write, so a
+    value the host stored differently from what it was given (its own normalisation) is agreed
+    as it stands. Fields holding the same value on both sides, and the ``written`` ones (just
+    copied from one side to the other), take their values now; a field left different keeps
+    what was agreed before, so its next merge still knows which side changed it."""
+    settled = set(written)
+    agreed_app = dict(previous.app) if previous else {}
+    agreed_quickbooks = dict(previous.quickbooks) if previous else {}
     for name, value in app.items():
-        if quickbooks.get(name) == value:
-            agreed[name] = value
-    return agreed
+        if name in settled or quickbooks.get(name) == value:
+            agreed_app[name], agreed_quickbooks[name] = value, quickbooks.get(name, "")
+    return Agreement(agreed_app, agreed_quickbooks)
 
 
 def describe(what: str, plan: Plan, fields: FieldSet) -> str:
