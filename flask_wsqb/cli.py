@@ -25,6 +25,9 @@ def init_db() -> None:
 def status() -> None:
     """Show the QuickBooks connection."""
     current = connection_status.status()
+    if current.not_set_up:
+        click.echo(current.not_set_up, err=True)
+        raise SystemExit(1)
     if not current.connected:
         click.echo("Not connected to QuickBooks.")
         return

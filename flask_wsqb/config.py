@@ -39,15 +39,21 @@ def apply_defaults(app: Flask) -> None:
         app.config.setdefault("WSQB_" + key, value)
 
 
+def missing_credentials(app: Flask | None = None) -> str:
+    """What to set before QuickBooks can be connected ("" when nothing is missing). The app
+    starts without them — the Connection page and ``flask wsqb status`` say this instead."""
+    config = (app or current_app).config
+    missing = [f"WSQB_{key}" for key in _REQUIRED if not config.get("WSQB_" + key)]
+    if not missing:
+        return ""
+    return (
+        f"QuickBooks is not set up: set {' and '.join(missing)} (from your Intuit developer app's Keys & "
+        "credentials page). For offline work, run the emulator: `python -m flask_wsqb.testing` prints values to use."
+    )
+
+
 def check(app: Flask) -> None:
-    """Fail at start-up, saying what to set, rather than at the first click."""
-    missing = [f"WSQB_{k}" for k in _REQUIRED if not app.config.get("WSQB_" + k)]
-    if missing:
-        raise RuntimeError(
-            f"flask-wsqb needs {' and '.join(missing)} (from your Intuit developer app's Keys & "
-            "credentials page). For offline work, run the emulator: "
-            "`python -m flask_wsqb.testing` prints values to use."
-        )
+    """Fail at start-up, saying what to set, for settings that are wrong rather than missing."""
     if not app.config.get("WSQB_ENVIRONMENT"):
         raise RuntimeError("WSQB_ENVIRONMENT must be 'sandbox', 'production' or the URL of a discovery document.")
     if not str(app.config["WSQB_URL_PREFIX"]).startswith("/"):

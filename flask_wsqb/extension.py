@@ -54,6 +54,8 @@ class WSQuickBooks:
             )
         config.apply_defaults(app)
         config.check(app)
+        if missing := config.missing_credentials(app):
+            app.logger.warning("flask-wsqb: %s", missing)  # the app still starts; its pages say so too
         cipher = TokenCipher(encryption_key=app.config["WSQB_ENCRYPTION_KEY"], secret_key=app.config.get("SECRET_KEY"))
         app.extensions["wsqb"] = WSQBState(extension=self, cipher=cipher)
 

@@ -7,6 +7,7 @@ import secrets
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 
+from ..config import missing_credentials
 from ..forms import ActionForm
 from ..models import RunKind
 from ..quickbooks import connection, oauth
@@ -32,6 +33,9 @@ def show():
 
 @guarded("connection")
 def connect():
+    if missing := missing_credentials():
+        flash(missing, "error")
+        return redirect(url_for("wsqb.connection"))
     state = secrets.token_urlsafe(24)
     session[_STATE_KEY] = state
     try:

@@ -45,7 +45,8 @@ def start(kind: RunKind, rows: list[tuple[str, str]], back: str, nothing: str | 
     """
     status = connection_status()
     if not status.connected or status.needs_reconnect:
-        flash(status.reconnect_reason or "QuickBooks is not connected. Connect on the Connection page first.", "error")
+        why = status.not_set_up or status.reconnect_reason
+        flash(why or "QuickBooks is not connected. Connect on the Connection page first.", "error")
         return redirect(url_for(back, **kept_args()))
     if not rows and nothing:
         flash(nothing, "warning")

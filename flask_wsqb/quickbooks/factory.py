@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import has_request_context, url_for
 
-from ..config import setting
+from ..config import missing_credentials, setting
 from . import budget, locks
 from .errors import NotConnectedError
 from .gateway import QuickBooksGateway, RetryPolicy, TokenStore
@@ -49,6 +49,8 @@ def gateway_for(realm_id: str, token_store: TokenStore) -> QuickBooksGateway:
 def gateway() -> QuickBooksGateway:
     """A gateway to the connected company (raises NotConnectedError when there is none, and
     AuthLostError when QuickBooks must be reconnected)."""
+    if missing := missing_credentials():
+        raise NotConnectedError(missing)
     row = current_connection()
     if row is None:
         raise NotConnectedError("QuickBooks is not connected. Connect on the Connection page.")

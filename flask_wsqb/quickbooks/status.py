@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from ..clock import aware, utcnow
-from ..config import setting
+from ..config import missing_credentials, setting
 from ..state import current_state
 from .errors import reconnect_needed
 from .tokens import current_connection
@@ -24,9 +24,14 @@ class Status:
     needs_reconnect: bool = False
     reconnect_reason: str = ""
     refresh_expiring_soon: bool = False
+    #: What must be configured before QuickBooks can be connected at all ("" when nothing).
+    not_set_up: str = ""
 
 
 def status() -> Status:
+    missing = missing_credentials()
+    if missing:
+        return Status(connected=False, not_set_up=missing)
     row = current_connection()
     if row is None:
         return Status(connected=False)

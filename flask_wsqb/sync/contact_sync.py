@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.exc import SQLAlchemyError
 
+from ..contacts import ContactWriteError
 from ..fields import compose_display_name, diff, display_name, name_key
 from ..quickbooks import locks
 from ..quickbooks.errors import DuplicateNameError, NotFoundError, QuickBooksError, StaleObjectError
@@ -134,7 +135,7 @@ def _contact_action(action):
         with locks.factory()(f"contact:{store.contact_id(contact)}"):
             try:
                 return action(_Contact(contact))
-            except QuickBooksError as exc:  # not connected or to reconnect included: nothing tried
+            except (QuickBooksError, ContactWriteError) as exc:  # not connected, to reconnect, a refused value
                 session.rollback()
                 return Outcome(False, f"Nothing was changed: {exc}")
             except SQLAlchemyError as exc:  # the host's model refused the write, or a link raced ours

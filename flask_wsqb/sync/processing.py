@@ -22,6 +22,7 @@ from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from .. import signals
 from ..clock import utcnow
+from ..contacts import ContactWriteError
 from ..models import ItemStatus, RunState
 from ..quickbooks.errors import AuthLostError, QuickBooksError
 from ..state import current_app_object, current_state
@@ -82,7 +83,7 @@ def apply(item, work: Callable[[], str]) -> bool:
 
 def row_message(exc: Exception) -> str:
     """What a bookkeeper reads on a red row; details of the unexpected go to the log."""
-    if isinstance(exc, (RowFailure, QuickBooksError)):
+    if isinstance(exc, (RowFailure, QuickBooksError, ContactWriteError)):
         return str(exc)
     if isinstance(exc, SQLAlchemyError):
         reason = str(getattr(exc, "orig", exc)).strip().splitlines()[0]

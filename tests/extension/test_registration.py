@@ -73,10 +73,16 @@ def test_one_extension_serves_several_apps():
 
 
 @pytest.mark.parametrize("missing", ["WSQB_CLIENT_ID", "WSQB_CLIENT_SECRET"])
-def test_missing_credentials_fail_at_start_up(missing):
+def test_missing_credentials_are_said_by_the_pages_and_the_cli_not_at_start_up(missing):
     app = make_app(**{missing: None})
-    with pytest.raises(RuntimeError, match=missing):
-        WSQuickBooks(app, db=db, contacts=store())
+    ext = WSQuickBooks(app, db=db, contacts=store())  # starts: `flask wsqb init-db` and the pages work
+    ext.access_check(lambda action: True)
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["wsqb", "init-db"]).exit_code == 0
+    page = app.test_client().get("/setup/quickbooks/connection").get_data(as_text=True)
+    assert f"QuickBooks is not set up: set {missing}" in page and "Connect to QuickBooks</button>" not in page
+    status = runner.invoke(args=["wsqb", "status"])
+    assert status.exit_code == 1 and f"set {missing}" in status.output
 
 
 def test_missing_csrf_protection_fails_at_start_up():
