@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
-from flask import Flask
+from flask import Flask, current_app
 
 from . import config
 from .contacts import ContactStore
@@ -39,6 +40,7 @@ class WSQuickBooks:
         self.models = build_models(db)
         self._access_check: AccessCheck | None = None
         self._user_name: Callable[[], str | None] | None = None
+        self._unauthorized: Callable[[], Any] | None = None
         if app is not None:
             self.init_app(app)
 
@@ -61,6 +63,7 @@ class WSQuickBooks:
 
         from .blueprints import create_blueprint
         from .blueprints.menus import menu
+        from .blueprints.page_helpers import assets, contact_url
         from .cli import wsqb_cli
         from .sync.history import for_contact
 
@@ -68,6 +71,8 @@ class WSQuickBooks:
         app.jinja_env.globals["wsqb_menu"] = menu
         app.jinja_env.globals["wsqb_contact_history"] = for_contact
         app.jinja_env.globals["wsqb_allows"] = self.allows
+        app.jinja_env.globals["wsqb_assets"] = assets
+        app.jinja_env.globals["wsqb_contact_url"] = contact_url
         app.cli.add_command(wsqb_cli)
 
     def access_check(self, callback: AccessCheck) -> AccessCheck:
@@ -78,6 +83,19 @@ class WSQuickBooks:
         """
         self._access_check = callback
         return callback
+
+    def unauthorized_handler(self, callback: Callable[[], Any]) -> Callable[[], Any]:
+        """Register what a denied user gets instead of the access-denied page: ``callback()``
+        returns a response (say, a redirect to the host's login page), or None for the page.
+        Without one, an anonymous user of a host with Flask-Login goes to its login view."""
+        self._unauthorized = callback
+        return callback
+
+    def unauthorized(self) -> Any:
+        """The host's answer to a denied request, or None (the extension's 403 page)."""
+        if self._unauthorized is not None:
+            return self._unauthorized()
+        return _flask_login_unauthorized()
 
     def user_name_loader(self, callback: Callable[[], str | None]) -> Callable[[], str | None]:
         """Register how to name the current user in the link and sync history."""
@@ -96,3 +114,14 @@ class WSQuickBooks:
         if self._access_check is None:
             return False
         return bool(self._access_check(action))
+
+
+def _flask_login_unauthorized() -> Any:
+    """Flask-Login's answer for an anonymous user (its login view), when the host uses it."""
+    manager = getattr(current_app, "login_manager", None)
+    if manager is None:
+        return None
+    from flask_login import current_user
+
+    return None if current_user.is_authenticated else manager.unauthorized()
+

@@ -35,6 +35,9 @@ def require(*any_of: str) -> None:
 
 
 def _denied(*, unconfigured: bool):
+    """The host's answer for a denied user (its login page, say), else the access-denied page."""
+    if not unconfigured and (answer := current_state().extension.unauthorized()) is not None:
+        return answer
     return make_response(render_template("wsqb/denied.html", unconfigured=unconfigured), 403)
 
 

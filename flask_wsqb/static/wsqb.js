@@ -78,7 +78,7 @@
     // Clicking a row that carries a result shows it below the grid (Enter does too).
     grid.addEventListener("click", function (event) {
       var tr = event.target.closest("tr.wsqb-row");
-      if (tr && !event.target.matches("input, label")) showMessage(tr);
+      if (tr && !event.target.closest("input, label, a")) showMessage(tr);  // a link opens the contact
     });
     grid.addEventListener("keydown", function (event) {
       var tr = event.target.closest("tr.wsqb-row");

@@ -85,7 +85,7 @@ def test_search_select_all_visible_and_export(page, qbo, live_app):
         row = css(page, f'tr[data-id="{cid}"]')
         wait(page, lambda d, row=row: "wsqb-row-ok" in row.get_attribute("class"))
         assert row.text.endswith("Linked")
-    css(page, f'tr[data-id="{ids["Harbor Dental"]}"] td:nth-child(2)').click()
+    css(page, f'tr[data-id="{ids["Harbor Dental"]}"] td:nth-child(3)').click()
     assert css(page, "#wsqb-row-message").text == "Harbor Dental: Created in QuickBooks."
 
 
@@ -118,7 +118,7 @@ def test_a_bad_contact_turns_red_and_explains_itself(page, qbo, live_app):
     grid = css(page, "#wsqb-grid")
     assert message.location["y"] >= grid.location["y"] + grid.size["height"] - 1  # just under the grid
     # clicking a good row shows its (green) result instead
-    css(page, f'tr[data-id="{ids["Good Co"]}"] td:nth-child(2)').click()
+    css(page, f'tr[data-id="{ids["Good Co"]}"] td:nth-child(3)').click()
     assert message.text == "Good Co: Created in QuickBooks." and "wsqb-alert-success" in message.get_attribute("class")
     bad_row.click()
     screenshot(page, "export-form.png")
