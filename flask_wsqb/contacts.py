@@ -121,7 +121,8 @@ class ContactStore:
         from_clause: Any = self.model
         for relationship in {src.relationship for src in self.sources.values() if isinstance(src, _Attribute)}:
             if relationship is not None:
-                from_clause = orm.outerjoin(from_clause, getattr(self.model, relationship))
+                related = _related_class(self.model, relationship)
+                from_clause = orm.outerjoin(from_clause, related, getattr(self.model, relationship))
         return sa.select(*columns).select_from(from_clause)
 
     # -- reading ---------------------------------------------------------------------------

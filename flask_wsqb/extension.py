@@ -124,4 +124,3 @@ def _flask_login_unauthorized() -> Any:
     from flask_login import current_user
 
     return None if current_user.is_authenticated else manager.unauthorized()
-
