@@ -122,7 +122,8 @@ def user_name() -> str | None:
 
 PAGE = """<!doctype html><html lang="en"><head><title>{% block title %}Clients{% endblock %}</title>
 {{ wsqb_assets() }}</head><body>
-{% for category, message in get_flashed_messages(with_categories=true) %}<p class="flash-{{ category }}">{{ message }}</p>{% endfor %}
+{% for category, message in get_flashed_messages(with_categories=true) %}
+<p class="flash-{{ category }}">{{ message }}</p>{% endfor %}
 <nav>{% from "wsqb/_menu.html" import render_menu %}{{ render_menu(wsqb_menu("setup")) }}</nav>
 <main>{% block content %}{% endblock %}</main></body></html>"""
 

@@ -62,8 +62,7 @@ def add_client(app, address: dict | None = None, **fields) -> str:
 
 def client_row(app, client_id: str) -> Client:
     with app.app_context():
-        row = db.session.get(Client, uuid.UUID(client_id))
-        row.address  # loaded before leaving the session
+        row = db.session.get(Client, uuid.UUID(client_id), options=[sa.orm.joinedload(Client.address)])
         db.session.expunge_all()
         return row
 
