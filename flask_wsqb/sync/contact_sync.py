@@ -15,6 +15,7 @@ QuickBooks accepted, so an error from QuickBooks leaves both sides as they were.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -95,14 +96,19 @@ class _Contact:
         if self.link is None:
             self.link = links.link(self.realm_id, self.contact_id, customer_id, how, self.by)
 
-    def write_app(self, changes: dict[str, tuple[str, str]]) -> None:
+    def write_app(self, plan: Plan) -> Plan:
+        """Write what the plan takes from QuickBooks into the contact; the plan as it turned out in
+        the app, read back (a field the model computes may not take a value; another may follow)."""
+        before = self.values
+        changes = plan.to_app
         self.store.write(self.contact, {f: new for f, (_old, new) in changes.items() if f != "active"})
         if "active" in changes:
             self.store.set_hidden(self.contact, changes["active"][1] != "yes")
+        applied = diff(before, self.values)
+        return Plan(applied, plan.to_quickbooks, plan.conflicts & (set(applied) | set(plan.to_quickbooks)))
 
-    def settle(self, customer: dict, source: str, plan: Plan) -> None:
+    def settle(self, customer: dict, source: str, plan: Plan, written: Iterable[str]) -> None:
         """Record the result: what both sides now agree on, history, the local list; then commit."""
-        written = set(plan.to_app) | set(plan.to_quickbooks)
         agreed = merge.next_agreement(self.agreed, self.values, self.store.fields.customer_values(customer), written)
         links.set_baseline(self.realm_id, self.contact_id, agreed)
         for side, changes in ((APP, plan.to_app), (QUICKBOOKS, plan.to_quickbooks)):
@@ -159,11 +165,10 @@ def pull(one: _Contact) -> Outcome:
         return Outcome(
             False, f"No QuickBooks customer named '{one.fields['display_name']}' was found. Nothing was changed."
         )
-    theirs = one.store.fields.customer_values(customer)
-    plan = Plan(to_app=diff(one.values, theirs))
-    one.write_app(plan.to_app)
+    wanted = Plan(to_app=diff(one.values, one.store.fields.customer_values(customer)))
+    plan = one.write_app(wanted)
     one.ensure_link(str(customer["Id"]), "pull")
-    one.settle(customer, "pull", plan)
+    one.settle(customer, "pull", plan, written=wanted.to_app)
     return Outcome(True, describe("Pulled from QuickBooks", plan, one.store.fields))
 
 
@@ -192,10 +197,10 @@ def sync(one: _Contact) -> Outcome:
             customer = one.gateway.get_customer(customer["Id"])
     else:
         raise QuickBooksError("The customer keeps changing in QuickBooks; try again in a moment.")
-    one.write_app(plan.to_app)
+    applied = one.write_app(plan)
     one.ensure_link(str(customer["Id"]), "sync")
-    one.settle(customer, "sync", plan)
-    return Outcome(True, describe("Synced", plan, one.store.fields))
+    one.settle(customer, "sync", applied, written=set(plan.to_app) | set(plan.to_quickbooks))
+    return Outcome(True, describe("Synced", applied, one.store.fields))
 
 
 def _push(one: _Contact, customer: dict, plan: Plan) -> dict:
@@ -220,7 +225,7 @@ def _create(one: _Contact) -> Outcome:
         )
     plan = Plan(to_quickbooks={f: ("", v) for f, v in one.values.items() if v})
     one.ensure_link(str(customer["Id"]), "sync")
-    one.settle(customer, "sync", plan)
+    one.settle(customer, "sync", plan, written=plan.to_quickbooks)
     return Outcome(True, describe("Created in QuickBooks", plan, one.store.fields))
 
 

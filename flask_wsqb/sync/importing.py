@@ -10,13 +10,14 @@ inactive. Each row runs in its own savepoint, so a failed row never stops the ot
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Set
 from functools import partial
 
 import sqlalchemy as sa
 
 from .. import signals
 from ..clock import aware
-from ..fields import name_key
+from ..fields import diff, name_key
 from ..state import current_state
 from . import history, links, merge, mirror, processing
 from .processing import RowFailure
@@ -74,20 +75,20 @@ class _Importer:
         key = name_key(fields["display_name"])
         if key in self.unlinked_by_name:
             contact = self.store.get(session, self.unlinked_by_name[key])
-            current = self.store.read(contact)
-            filled = {f: v for f, v in fields.items() if v and not current[f]}
+            before = self._values(contact)
+            filled = {f: v for f, v in fields.items() if v and not before[f]}
             self.store.write(contact, filled)
             links.link(self.realm_id, self.store.contact_id(contact), item.key, "import", self.by)
             del self.unlinked_by_name[key]
             self.linked[item.key] = self.store.contact_id(contact)
-            self._settle(contact, item.key, merge.Plan(to_app={f: ("", v) for f, v in filled.items()}), theirs)
+            applied = self._settle(contact, item.key, before, theirs, written=filled)
             return " ".join(
                 filter(
                     None,
                     (
                         _say(
                             "Linked to the existing contact with the same name (nothing duplicated)",
-                            filled,
+                            applied,
                             self.store,
                             verb="filled",
                         ),
@@ -99,9 +100,7 @@ class _Importer:
         contact_id = self.store.contact_id(contact)
         links.link(self.realm_id, contact_id, item.key, "import", self.by)
         self.linked[item.key] = contact_id
-        self._settle(
-            contact, item.key, merge.Plan(to_app={f: ("", v) for f, v in fields.items() if v}), theirs, created=True
-        )
+        self._settle(contact, item.key, {}, theirs, written=theirs, created=True)
         if not row.active:
             return "Imported as a new hidden contact (inactive in QuickBooks)."
         return "Imported as a new contact."
@@ -111,16 +110,19 @@ class _Importer:
         link = self.links.get(customer_id)
         agreed = merge.Agreement.stored(link.baseline) if link else None
         newer = merge.app_is_newer(self.store.modified_at(contact), aware(row.updated_at))
-        plan, left = merge.decide(self._values(contact), theirs, agreed, app_is_newer=newer).only(merge.APP)
+        before = self._values(contact)
+        plan, left = merge.decide(before, theirs, agreed, app_is_newer=newer).only(merge.APP)
         self.store.write(contact, {f: new for f, (_old, new) in plan.to_app.items() if f != "active"})
         if "active" in plan.to_app:
             self.store.set_hidden(contact, plan.to_app["active"][1] != "yes")
-        self._settle(contact, customer_id, plan, theirs, agreed=agreed)
+        applied = self._settle(
+            contact, customer_id, before, theirs, written=plan.to_app, agreed=agreed, conflicts=plan.conflicts
+        )
         return " ".join(
             filter(
                 None,
                 (
-                    _say("Updated the linked contact", plan.to_app, self.store),
+                    _say("Updated the linked contact", applied, self.store),
                     merge.left_alone(merge.APP, left, self.store.fields),
                 ),
             )
@@ -133,29 +135,33 @@ class _Importer:
         self,
         contact,
         customer_id: str,
-        plan: merge.Plan,
+        before: dict[str, str],
         theirs: dict[str, str],
         *,
+        written: Iterable[str],
         agreed: merge.Agreement | None = None,
+        conflicts: Set[str] = frozenset(),
         created: bool = False,
-    ) -> None:
-        """Record what changed in the app, and what both sides now agree on."""
+    ) -> dict[str, tuple[str, str]]:
+        """Record what changed in the app (read back: a field the model computes may not take a
+        value, another may follow from it) and what both sides now agree on; return the changes."""
         contact_id = self.store.contact_id(contact)
+        after = self._values(contact)
+        applied = diff(before, after)
         history.record(
             self.realm_id,
             contact_id,
             customer_id,
-            plan.to_app,
+            applied,
             source="import",
             side=history.APP,
             by=self.by,
             run_id=self.run.id,
-            conflicts=plan.conflicts,
+            conflicts=conflicts,
         )
-        links.set_baseline(
-            self.realm_id, contact_id, merge.next_agreement(agreed, self._values(contact), theirs, plan.to_app)
-        )
+        links.set_baseline(self.realm_id, contact_id, merge.next_agreement(agreed, after, theirs, written))
         processing.notify(signals.contact_imported, contact_id=contact_id, customer_id=customer_id, created=created)
+        return applied
 
     def _linked_contact(self, customer_id: str):
         contact_id = self.linked.get(customer_id)

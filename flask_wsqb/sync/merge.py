@@ -9,7 +9,8 @@ its :class:`Agreement` (stored as the link's baseline), as each side holds them:
 stores "Anthony B." when QuickBooks sent "Anthony" agreed on that pair, and neither value counts
 as a change later. A field changed on one side only takes that side's value; a field changed on
 both takes the newer side's value and is a conflict; unchanged fields are left alone. A field
-with no agreed value (a first sync) counts as changed on both sides. **On a tie** (same
+with no agreed value (a first sync) counts as changed on both sides, except that a value only ever
+fills an empty field then (an empty field was never cleared, so it has nothing to win). **On a tie** (same
 modified time, or the contact has none) QuickBooks wins: it is the firm's books of record.
 
 Sync applies both directions of a plan. Export of a linked contact applies only what goes
@@ -79,9 +80,12 @@ def decide(app: dict[str, str], quickbooks: dict[str, str], agreed: Agreement | 
             continue  # the two sides agreed on these two values
         app_wins = app_changed
         if app_changed and quickbooks_changed:
-            app_wins = app_is_newer
-            if app_agreed is not None:
-                plan.conflicts.add(name)
+            if app_agreed is None and not (ours and theirs):
+                app_wins = bool(ours)  # nothing agreed yet: a value fills an empty field, never the reverse
+            else:
+                app_wins = app_is_newer
+                if app_agreed is not None:
+                    plan.conflicts.add(name)
         if app_wins:
             plan.to_quickbooks[name] = (theirs, ours)
         else:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from flask import Flask
+from flask import Flask, redirect, request
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from sqlalchemy.orm import Mapped, mapped_column
@@ -141,3 +141,16 @@ def test_access_is_denied_until_the_host_registers_a_check():
     with app.app_context():
         db.create_all()
     assert client.get("/setup/quickbooks/connection").status_code == 200
+
+
+def test_a_denied_user_gets_the_hosts_unauthorized_handler():
+    app = make_app()
+    ext = WSQuickBooks(app, db=db, contacts=store())
+    ext.access_check(lambda action: action != "export")
+
+    @ext.unauthorized_handler
+    def to_login():
+        return redirect("/login?next=" + request.path)
+
+    denied = app.test_client().get("/setup/quickbooks/contacts/export")
+    assert denied.status_code == 302 and denied.headers["Location"] == "/login?next=/setup/quickbooks/contacts/export"

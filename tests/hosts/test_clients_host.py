@@ -159,6 +159,10 @@ def test_pull_and_sync_keep_the_hosts_normalisation_and_refused_values(app, web,
         app, first="Grace", last="Hopper", phone="555-0100", email="grace@navy.example", address={"city": "Arlington"}
     )
     act(web, cid, "sync")  # created in QuickBooks, linked
+    client_page = web.get(f"/clients/{cid}").get_data(as_text=True)
+    assert (
+        'id="wsqb-contact-history"' in client_page and "<h2>QuickBooks history</h2>" not in client_page
+    )  # heading=None
     [customer] = qbo.customers()
     qbo.edit_customer(customer["Id"], {"PrimaryPhone": {"FreeFormNumber": "555.0199"}})
     assert "phone" in act(web, cid, "pull")

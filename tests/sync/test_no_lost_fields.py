@@ -130,3 +130,18 @@ def test_import_onto_a_same_named_contact_in_another_state_links_and_says_so(lin
     assert contact(linked_app, cid).hidden is hidden and qbo.customer(customer["Id"])["Active"] is active
     page = post_form(client, f"/contacts/{cid}", f"/setup/quickbooks/contacts/{cid}/pull", follow_redirects=True)
     assert page.status_code == 200 and contact(linked_app, cid).hidden is (not active)  # linked: Pull follows it
+
+
+def test_a_first_sync_fills_empty_fields_and_never_empties_filled_ones(linked_app, client, qbo):
+    cid = add_contact(linked_app, display_name="Newly Matched", phone="555-0100", email="")
+    customer = qbo.add_customer(
+        {"DisplayName": "Newly Matched", "PrimaryEmailAddr": {"Address": "new@matched.example"}}
+    )
+    refresh_list(client)
+    match = "/setup/quickbooks/contacts/match"
+    post_form(client, match, f"{match}/contacts/{cid}/link", {"customer_id": customer["Id"]})  # no agreement yet
+    qbo.edit_customer(customer["Id"], {"Notes": "touched"})  # QuickBooks is the newer side
+    act(client, cid, "sync")
+    synced = contact(linked_app, cid)
+    assert (synced.phone, synced.email) == ("555-0100", "new@matched.example")  # each side's value filled the other
+    assert qbo.customer(customer["Id"])["PrimaryPhone"]["FreeFormNumber"] == "555-0100"
