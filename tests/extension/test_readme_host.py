@@ -57,6 +57,9 @@ def host(tmp_path, monkeypatch, db_url, qbo):
     practice = importlib.import_module("practice")
     yield practice
     sys.modules.pop("practice", None)
+    for app in getattr(practice, "apps", []):
+        with app.app_context():
+            practice.db.engine.dispose()
 
 
 def test_the_readme_host_runs_as_pasted(host, qbo):
@@ -67,6 +70,7 @@ def test_the_readme_host_runs_as_pasted(host, qbo):
         return Admin() if user_id == "admin" else None
 
     app = host.create_app()
+    host.apps = [app]  # closed with the test (the README's host keeps no list of its own)
     app.config["TESTING"] = True
     assert app.test_cli_runner().invoke(args=["wsqb", "init-db"]).exit_code == 0
     with app.app_context():
