@@ -7,7 +7,9 @@ from flask.cli import AppGroup
 
 from . import tasks
 from .quickbooks import status as connection_status
+from .quickbooks.tokens import connected_tenants
 from .state import current_state
+from .tenancy import DEFAULT_TENANT, tenant_scope
 
 wsqb_cli = AppGroup("wsqb", help="QuickBooks Online contact sync (flask-wsqb).")
 
@@ -22,20 +24,32 @@ def init_db() -> None:
 
 
 @wsqb_cli.command("status")
-def status() -> None:
-    """Show the QuickBooks connection."""
-    current = connection_status.status()
+@click.option("--tenant", help="Only this firm's connection (default: every firm's).")
+def status(tenant: str | None) -> None:
+    """Show each firm's QuickBooks connection; exit 1 when one needs reconnecting."""
+    tenants = [tenant] if tenant else connected_tenants() or [DEFAULT_TENANT]
+    healthy = [_status_of(name, named=tenants != [DEFAULT_TENANT]) for name in tenants]
+    if not all(healthy):
+        raise SystemExit(1)
+
+
+def _status_of(tenant: str, *, named: bool) -> bool:
+    """Say how ``tenant``'s connection stands; False when it needs someone's attention."""
+    prefix = f"[{tenant}] " if named else ""
+    with tenant_scope(tenant):
+        current = connection_status.status()
     if current.not_set_up:
-        click.echo(current.not_set_up, err=True)
-        raise SystemExit(1)
+        click.echo(prefix + current.not_set_up, err=True)
+        return False
     if not current.connected:
-        click.echo("Not connected to QuickBooks.")
-        return
-    click.echo(f"Connected to {current.company_name or '(unnamed)'} (realm {current.realm_id}).")
-    click.echo(f"Connection expires {current.refresh_expires_at:%Y-%m-%d %H:%M UTC}.")
+        click.echo(prefix + "Not connected to QuickBooks.")
+        return True
+    click.echo(f"{prefix}Connected to {current.company_name or '(unnamed)'} (realm {current.realm_id}).")
+    click.echo(f"{prefix}Connection expires {current.refresh_expires_at:%Y-%m-%d %H:%M UTC}.")
     if current.needs_reconnect:
-        click.echo(f"Reconnect needed: {current.reconnect_reason}", err=True)
-        raise SystemExit(1)
+        click.echo(f"{prefix}Reconnect needed: {current.reconnect_reason}", err=True)
+        return False
+    return True
 
 
 @wsqb_cli.command("worker")

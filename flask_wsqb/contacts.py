@@ -33,6 +33,7 @@ from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.sql.functions import FunctionElement
 
 from .fields import CONTACT_FIELDS, FieldSet
+from .tenancy import current_tenant
 
 #: The fields the extension queries in SQL, and why (a Computed one cannot serve them).
 _NEEDED_IN_SQL = {
@@ -66,7 +67,9 @@ class ContactStore:
     the primary key; ``modified_at`` an attribute holding a datetime that changes on every edit
     (naive values are read as UTC); ``hidden`` a boolean attribute (or ``None``). ``fields`` is
     the registry of synced fields (:data:`flask_wsqb.fields.CONTACT_FIELDS`, or that
-    ``.plus(Field(...))`` for a field of the host's own).
+    ``.plus(Field(...))`` for a field of the host's own). ``tenant`` names the attribute holding
+    the contact's firm, in an app serving several (see ``@wsqb.tenant_loader``): every read, search
+    and lookup keeps to the current firm's contacts, and imported contacts get it.
     """
 
     def __init__(
@@ -76,6 +79,7 @@ class ContactStore:
         id: str = "id",
         modified_at: str = "updated_at",
         hidden: str | None = "hidden",
+        tenant: str | None = None,
         fields: FieldSet = CONTACT_FIELDS,
         **sources: Any,
     ) -> None:
@@ -90,11 +94,12 @@ class ContactStore:
         self.id_attr = id
         self.modified_attr = modified_at
         self.hidden_attr = hidden
+        self.tenant_attr = tenant
         #: field name -> where it lives (None: the model has no such field)
         self.sources: dict[str, _Source | None] = {
             name: _source(model, name, sources.get(name, name)) for name in fields.names
         }
-        _check_attributes(model, [id, modified_at, hidden])
+        _check_attributes(model, [id, modified_at, hidden, tenant])
         _check_sql(self.sources)
         self._read_by_sql = {name: src for name, src in self.sources.items() if isinstance(src, _Expression)}
         #: values of SQL-only fields loaded with their contacts (dropped when the contact is written)
@@ -116,14 +121,21 @@ class ContactStore:
         """The contact id in SQL, as text written as :meth:`contact_id` writes it (what links hold)."""
         return _IdText(self.sql("id"))
 
+    def in_tenant(self) -> list[Any]:
+        """The WHERE condition keeping to the current firm's contacts (none for a single-firm model)."""
+        if self.tenant_attr is None:
+            return []
+        return [getattr(self.model, self.tenant_attr) == current_tenant()]
+
     def query(self, *columns: Any) -> sa.Select:
-        """``SELECT columns FROM`` the contact model, joined to the related models fields live in."""
+        """``SELECT columns FROM`` the current firm's contacts, joined to the related models fields
+        live in."""
         from_clause: Any = self.model
         for relationship in {src.relationship for src in self.sources.values() if isinstance(src, _Attribute)}:
             if relationship is not None:
                 related = _related_class(self.model, relationship)
                 from_clause = orm.outerjoin(from_clause, related, getattr(self.model, relationship))
-        return sa.select(*columns).select_from(from_clause)
+        return sa.select(*columns).select_from(from_clause).where(*self.in_tenant())
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -235,6 +247,8 @@ class ContactStore:
     def create(self, session: Any, fields: dict[str, str], *, hidden: bool = False) -> Any:
         """A new contact added to ``session`` (flushed so it has an id, not committed)."""
         contact = self.model()
+        if self.tenant_attr is not None:
+            setattr(contact, self.tenant_attr, current_tenant())
         self.write(contact, fields)
         self.set_hidden(contact, hidden)
         session.add(contact)

@@ -41,6 +41,7 @@ class WSQuickBooks:
         self._access_check: AccessCheck | None = None
         self._user_name: Callable[[], str | None] | None = None
         self._unauthorized: Callable[[], Any] | None = None
+        self.tenant_loader_callback: Callable[[], str | None] | None = None
         if app is not None:
             self.init_app(app)
 
@@ -82,6 +83,12 @@ class WSQuickBooks:
         callback is registered every request is denied.
         """
         self._access_check = callback
+        return callback
+
+    def tenant_loader(self, callback: Callable[[], str | None]) -> Callable[[], str | None]:
+        """Register how to tell, during a request, which firm (tenant) it is for: ``callback()``
+        returns the tenant's key. Without one, the app is a single firm."""
+        self.tenant_loader_callback = callback
         return callback
 
     def unauthorized_handler(self, callback: Callable[[], Any]) -> Callable[[], Any]:

@@ -15,9 +15,10 @@ from enum import Enum
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
 from .clock import utcnow
+from .tenancy import DEFAULT_TENANT, MAX_TENANT
 
 
 class _Text(str, Enum):
@@ -73,7 +74,11 @@ _Timestamp = sa.DateTime(timezone=True)
 
 
 class _Record:
-    """The columns of one table, mapped on the host's ``db.Model`` by :func:`build_models`."""
+    """The columns of one table, mapped on the host's ``db.Model`` by :func:`build_models`. Every
+    row belongs to one firm (its ``tenant``): every query is limited to it, every key includes it.
+    Constraints and indexes are made per mapped class (``declared_attr``): one set per ``db``."""
+
+    tenant: Mapped[str] = mapped_column(sa.String(MAX_TENANT), default=DEFAULT_TENANT, server_default=DEFAULT_TENANT)
 
     if TYPE_CHECKING:  # the mapped class takes its columns as keywords (SQLAlchemy's constructor)
 
@@ -93,8 +98,13 @@ class ConnectionRecord(_Tokens):
     """The connected QuickBooks company."""
 
     __tablename__ = "wsqb_connection"
+
+    @declared_attr.directive
+    def __table_args__(cls) -> tuple:  # one company per firm
+        return (sa.UniqueConstraint("tenant", name="uq_wsqb_connection_tenant"),)
+
     id: Mapped[int] = mapped_column(primary_key=True)
-    realm_id: Mapped[str] = mapped_column(sa.String(32), unique=True)
+    realm_id: Mapped[str] = mapped_column(sa.String(32))
     company_name: Mapped[str] = mapped_column(sa.String(500), default="")
     connected_at: Mapped[datetime] = mapped_column(_Timestamp, default=utcnow)
     refreshed_at: Mapped[datetime | None] = mapped_column(_Timestamp)
@@ -109,6 +119,11 @@ class PendingConnectionRecord(_Tokens):
     switching companies or keeps the current one."""
 
     __tablename__ = "wsqb_pending_connection"
+
+    @declared_attr.directive
+    def __table_args__(cls) -> tuple:
+        return (sa.Index("ix_wsqb_pending_connection_tenant", "tenant"),)
+
     id: Mapped[int] = mapped_column(primary_key=True)
     realm_id: Mapped[str] = mapped_column(sa.String(32))
     company_name: Mapped[str] = mapped_column(sa.String(500), default="")
@@ -119,13 +134,20 @@ class CustomerRecord(_Record):
     """The local copy of a QuickBooks customer, so grids of 10,000 rows need no request."""
 
     __tablename__ = "wsqb_customer"
-    __table_args__ = (sa.UniqueConstraint("realm_id", "customer_id", name="uq_wsqb_customer"),)
+
+    @declared_attr.directive
+    def __table_args__(cls) -> tuple:
+        return (
+            sa.UniqueConstraint("tenant", "realm_id", "customer_id", name="uq_wsqb_customer"),
+            sa.Index("ix_wsqb_customer_tenant_name", "tenant", "realm_id", "name_key"),
+        )
+
     id: Mapped[int] = mapped_column(primary_key=True)
     realm_id: Mapped[str] = mapped_column(sa.String(32))
     customer_id: Mapped[str] = mapped_column(sa.String(32))
     display_name: Mapped[str] = mapped_column(sa.String(500), default="")
     #: display_name as compared for duplicates (see fields.name_key)
-    name_key: Mapped[str] = mapped_column(sa.String(500), default="", index=True)
+    name_key: Mapped[str] = mapped_column(sa.String(500), default="")
     # The columns the Import grid shows and searches (the whole customer is in ``data``).
     company: Mapped[str] = mapped_column(sa.String(500), default="")
     email: Mapped[str] = mapped_column(sa.String(500), default="")
@@ -142,10 +164,14 @@ class ContactLinkRecord(_Record):
     """One host contact linked to one QuickBooks customer, unique on both sides."""
 
     __tablename__ = "wsqb_contact_link"
-    __table_args__ = (
-        sa.UniqueConstraint("realm_id", "contact_id", name="uq_wsqb_link_contact"),
-        sa.UniqueConstraint("realm_id", "customer_id", name="uq_wsqb_link_customer"),
-    )
+
+    @declared_attr.directive
+    def __table_args__(cls) -> tuple:
+        return (
+            sa.UniqueConstraint("tenant", "realm_id", "contact_id", name="uq_wsqb_link_contact"),
+            sa.UniqueConstraint("tenant", "realm_id", "customer_id", name="uq_wsqb_link_customer"),
+        )
+
     id: Mapped[int] = mapped_column(primary_key=True)
     realm_id: Mapped[str] = mapped_column(sa.String(32))
     contact_id: Mapped[str] = mapped_column(sa.String(64))
@@ -163,8 +189,13 @@ class LinkEventRecord(_Record):
     """A link made or removed: who, when, how. Undoing one records its opposite."""
 
     __tablename__ = "wsqb_link_event"
+
+    @declared_attr.directive
+    def __table_args__(cls) -> tuple:
+        return (sa.Index("ix_wsqb_link_event_realm", "tenant", "realm_id"),)
+
     id: Mapped[int] = mapped_column(primary_key=True)
-    realm_id: Mapped[str] = mapped_column(sa.String(32), index=True)
+    realm_id: Mapped[str] = mapped_column(sa.String(32))
     contact_id: Mapped[str] = mapped_column(sa.String(64))
     customer_id: Mapped[str] = mapped_column(sa.String(32))
     action: Mapped[str] = mapped_column(sa.String(8))  # "link" or "unlink"
@@ -177,9 +208,17 @@ class ChangeRecord(_Record):
     """One field the extension changed on one side: the history users can read."""
 
     __tablename__ = "wsqb_change"
+
+    @declared_attr.directive
+    def __table_args__(cls) -> tuple:
+        return (
+            sa.Index("ix_wsqb_change_realm", "tenant", "realm_id"),
+            sa.Index("ix_wsqb_change_contact", "tenant", "contact_id"),
+        )
+
     id: Mapped[int] = mapped_column(primary_key=True)
-    realm_id: Mapped[str] = mapped_column(sa.String(32), index=True)
-    contact_id: Mapped[str] = mapped_column(sa.String(64), index=True)
+    realm_id: Mapped[str] = mapped_column(sa.String(32))
+    contact_id: Mapped[str] = mapped_column(sa.String(64))
     customer_id: Mapped[str] = mapped_column(sa.String(32), default="")
     at: Mapped[datetime] = mapped_column(_Timestamp, default=utcnow)
     by: Mapped[str | None] = mapped_column(sa.String(200))
@@ -199,10 +238,17 @@ class MatchProposalRecord(_Record):
     """What Auto Match suggests for a contact, until accepted or rejected."""
 
     __tablename__ = "wsqb_match_proposal"
-    __table_args__ = (sa.UniqueConstraint("realm_id", "contact_id", "customer_id", name="uq_wsqb_proposal"),)
+
+    @declared_attr.directive
+    def __table_args__(cls) -> tuple:
+        return (
+            sa.UniqueConstraint("tenant", "realm_id", "contact_id", "customer_id", name="uq_wsqb_proposal"),
+            sa.Index("ix_wsqb_match_proposal_contact", "tenant", "realm_id", "contact_id"),
+        )
+
     id: Mapped[int] = mapped_column(primary_key=True)
-    realm_id: Mapped[str] = mapped_column(sa.String(32), index=True)
-    contact_id: Mapped[str] = mapped_column(sa.String(64), index=True)
+    realm_id: Mapped[str] = mapped_column(sa.String(32))
+    contact_id: Mapped[str] = mapped_column(sa.String(64))
     customer_id: Mapped[str] = mapped_column(sa.String(32))
     score: Mapped[float] = mapped_column(default=0.0)
     reason: Mapped[str] = mapped_column(sa.String(500), default="")
@@ -214,6 +260,11 @@ class SyncRunRecord(_Record):
     """One bulk job (an Import Selected, an Export Selected, a refresh, an Auto Match)."""
 
     __tablename__ = "wsqb_sync_run"
+
+    @declared_attr.directive
+    def __table_args__(cls) -> tuple:
+        return (sa.Index("ix_wsqb_sync_run_kind", "tenant", "realm_id", "kind", "state"),)
+
     id: Mapped[int] = mapped_column(primary_key=True)
     realm_id: Mapped[str] = mapped_column(sa.String(32))
     kind: Mapped[RunKind] = mapped_column(_text_enum(RunKind))
@@ -231,7 +282,11 @@ class SyncItemRecord(_Record):
     """One selected row of a run and how it ended."""
 
     __tablename__ = "wsqb_sync_item"
-    __table_args__ = (sa.UniqueConstraint("run_id", "key", name="uq_wsqb_item_key"),)
+
+    @declared_attr.directive
+    def __table_args__(cls) -> tuple:
+        return (sa.UniqueConstraint("run_id", "key", name="uq_wsqb_item_key"),)
+
     id: Mapped[int] = mapped_column(primary_key=True)
     run_id: Mapped[int] = mapped_column(sa.ForeignKey("wsqb_sync_run.id", ondelete="CASCADE"), index=True)
     #: The customer id (import) or contact id (export) the row stands for.

@@ -72,7 +72,7 @@ def launch(realm_id: str, kind: RunKind, rows: list[tuple[str, str]]):
     """Create the run and hand it to a worker; if the queue is down, say so on the page."""
     run = runs.create(realm_id, kind, rows, created_by=current_state().extension.current_user_name())
     try:
-        tasks.enqueue(run.id)
+        tasks.enqueue(run)
     except tasks.QueueUnavailableError as exc:
         runs.finish(run, message=str(exc), failed=True)
         flash(str(exc), "error")
@@ -126,7 +126,7 @@ def retry_run(run_id: int):
         return redirect(url_for(back, run=run.id, **kept_args()))
     retry.retry(run)
     try:
-        tasks.enqueue(run.id)
+        tasks.enqueue(run)
     except tasks.QueueUnavailableError as exc:
         runs.finish(run, message=str(exc), failed=True)
         flash(str(exc), "error")

@@ -8,6 +8,7 @@ from flask import current_app
 
 from ..clock import utcnow
 from ..state import current_state
+from ..tenancy import current_tenant, mine
 from . import oauth
 from .crypto import UndecryptableError
 from .errors import QuickBooksError
@@ -31,19 +32,20 @@ def sign_in(code: str, realm_id: str) -> tuple[Tokens, str]:
 
 
 def connect(realm_id: str, company_name: str, tokens: Tokens):
-    """Make ``realm_id`` the connected company with these (verified) tokens. A connection to
-    another company is replaced, and its tokens revoked so they open nothing any more."""
+    """Make ``realm_id`` the current firm's connected company with these (verified) tokens. A
+    connection to another company is replaced, and its tokens revoked so they open nothing more."""
     state = current_state()
     session = state.db.session
-    Connection = state.models.Connection
-    for other in session.execute(sa.select(Connection).where(Connection.realm_id != realm_id)).scalars():
-        _revoke_stored(other)
-        session.delete(other)  # one company at a time: a new connection replaces the old
+    row = current_connection()
+    if row is not None and row.realm_id != realm_id:
+        _revoke_stored(row)
+        session.delete(row)  # one company per firm: a new connection replaces the old
+        session.flush()
+        row = None
     # The same company's previous grant is not revoked: at Intuit, revoking may disconnect the
     # app from that company altogether, new grant included.
-    row = session.execute(sa.select(Connection).where(Connection.realm_id == realm_id)).scalar()
     if row is None:
-        row = Connection(realm_id=realm_id)
+        row = state.models.Connection(tenant=current_tenant(), realm_id=realm_id)
         session.add(row)
     store_tokens(row, tokens)
     row.company_name = company_name
@@ -56,7 +58,7 @@ def connect(realm_id: str, company_name: str, tokens: Tokens):
 def hold(realm_id: str, company_name: str, tokens: Tokens):
     """Keep a sign-in to another company until the user decides (see :func:`settle_switch`)."""
     state = current_state()
-    pending = state.models.PendingConnection(realm_id=realm_id, company_name=company_name)
+    pending = state.models.PendingConnection(tenant=current_tenant(), realm_id=realm_id, company_name=company_name)
     store_tokens(pending, tokens)
     state.db.session.add(pending)
     state.db.session.commit()
@@ -64,8 +66,10 @@ def hold(realm_id: str, company_name: str, tokens: Tokens):
 
 
 def pending(pending_id: int | None):
+    """The current firm's held sign-in with this id, or None."""
     state = current_state()
-    return state.db.session.get(state.models.PendingConnection, pending_id) if pending_id else None
+    held = state.db.session.get(state.models.PendingConnection, pending_id) if pending_id else None
+    return held if held is not None and held.tenant == current_tenant() else None
 
 
 def settle_switch(row, switch: bool):
@@ -87,7 +91,9 @@ def linked_count(realm_id: str) -> int:
     ContactLink = current_state().models.ContactLink
     return (
         current_state().db.session.scalar(
-            sa.select(sa.func.count()).select_from(ContactLink).where(ContactLink.realm_id == realm_id)
+            sa.select(sa.func.count())
+            .select_from(ContactLink)
+            .where(*mine(ContactLink), ContactLink.realm_id == realm_id)
         )
         or 0
     )
@@ -95,7 +101,7 @@ def linked_count(realm_id: str) -> int:
 
 def _revoke_stored(row) -> None:
     try:
-        refresh_token = current_state().cipher.decrypt(row.refresh_token_encrypted)
+        refresh_token = read_tokens(row).refresh_token
     except UndecryptableError:
         return  # unreadable here, so useless to anyone holding this database
     _revoke_quietly(refresh_token)
@@ -115,7 +121,7 @@ def disconnect() -> str | None:
         return None
     warning = None
     try:
-        oauth.revoke(oauth_settings(), current_state().cipher.decrypt(row.refresh_token_encrypted))
+        oauth.revoke(oauth_settings(), read_tokens(row).refresh_token)
     except (QuickBooksError, UndecryptableError) as exc:
         warning = f"QuickBooks did not confirm the disconnection ({exc}); the connection was removed here."
     session = current_state().db.session

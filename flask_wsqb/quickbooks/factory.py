@@ -54,4 +54,4 @@ def gateway() -> QuickBooksGateway:
     row = current_connection()
     if row is None:
         raise NotConnectedError("QuickBooks is not connected. Connect on the Connection page.")
-    return gateway_for(row.realm_id, DatabaseTokenStore(row.realm_id))
+    return gateway_for(row.realm_id, DatabaseTokenStore())

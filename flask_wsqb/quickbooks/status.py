@@ -56,7 +56,7 @@ def _reconnect_reason(row, refresh_expires: datetime) -> str:
         return row.auth_error
     if refresh_expires <= utcnow():
         return str(reconnect_needed(f"the connection expired on {refresh_expires:%b %d, %Y}"))
-    if not current_state().cipher.can_decrypt(row.refresh_token_encrypted):
+    if not current_state().cipher.can_decrypt(row.refresh_token_encrypted, row.tenant):
         return str(
             reconnect_needed(
                 "the stored QuickBooks tokens cannot be decrypted (SECRET_KEY or "

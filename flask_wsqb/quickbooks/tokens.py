@@ -12,16 +12,23 @@ from sqlalchemy.orm import Session
 
 from ..clock import aware, utcnow
 from ..state import current_state
+from ..tenancy import current_tenant, mine
 from .crypto import UndecryptableError
 from .errors import AuthLostError, NotConnectedError, reconnect_needed
 from .oauth import Tokens
 
 
 def current_connection():
-    """The connected company's row, or ``None``."""
+    """The current firm's connected company's row, or ``None``."""
     state = current_state()
     Connection = state.models.Connection
-    return state.db.session.execute(sa.select(Connection).order_by(Connection.id.desc()).limit(1)).scalar()
+    return state.db.session.execute(sa.select(Connection).where(*mine(Connection))).scalar()
+
+
+def connected_tenants() -> list[str]:
+    """Every firm that has connected a company (for commands, which work for each)."""
+    Connection = current_state().models.Connection
+    return list(current_state().db.session.execute(sa.select(Connection.tenant).order_by(Connection.tenant)).scalars())
 
 
 class MemoryTokenStore:
@@ -43,7 +50,7 @@ class MemoryTokenStore:
 
 
 class DatabaseTokenStore:
-    """Tokens of one realm, encrypted in ``wsqb_connection``.
+    """The current firm's tokens, encrypted in ``wsqb_connection``.
 
     Saving uses its own short transaction so a rotated refresh token is durable at once,
     whatever becomes of the caller's transaction (a job's rows may still roll back).
@@ -51,8 +58,8 @@ class DatabaseTokenStore:
     tokens no longer decrypt, so nothing is tried with it.
     """
 
-    def __init__(self, realm_id: str) -> None:
-        self.realm_id = realm_id
+    def __init__(self) -> None:
+        self.tenant = current_tenant()  # kept: a gateway may outlive the scope that made it
         self._state = current_state()
         self._engine = self._state.db.engine
 
@@ -79,34 +86,31 @@ class DatabaseTokenStore:
             row.refreshed_at = utcnow()
 
     def lost(self, message: str) -> None:
-        mark_auth_lost(self.realm_id, message)
+        """Remember that QuickBooks rejected the tokens, so every page asks to reconnect."""
+        with Session(self._engine) as session, session.begin():
+            Connection = self._state.models.Connection
+            session.execute(sa.update(Connection).where(Connection.tenant == self.tenant).values(auth_error=message))
 
     def _row(self, session: Session):
         Connection = self._state.models.Connection
-        return session.execute(sa.select(Connection).where(Connection.realm_id == self.realm_id)).scalar()
+        return session.execute(sa.select(Connection).where(Connection.tenant == self.tenant)).scalar()
 
 
 def read_tokens(row) -> Tokens:
+    """A connection's (or a pending sign-in's) tokens, decrypted with its firm's key."""
     cipher = current_state().cipher
     return Tokens(
-        access_token=cipher.decrypt(row.access_token_encrypted),
-        refresh_token=cipher.decrypt(row.refresh_token_encrypted),
+        access_token=cipher.decrypt(row.access_token_encrypted, row.tenant),
+        refresh_token=cipher.decrypt(row.refresh_token_encrypted, row.tenant),
         access_expires_at=aware(row.access_expires_at),
         refresh_expires_at=aware(row.refresh_expires_at),
     )
 
 
 def store_tokens(row, tokens: Tokens) -> None:
+    """Encrypt ``tokens`` into ``row`` with its firm's key (the row's tenant is set)."""
     cipher = current_state().cipher
-    row.access_token_encrypted = cipher.encrypt(tokens.access_token)
-    row.refresh_token_encrypted = cipher.encrypt(tokens.refresh_token)
+    row.access_token_encrypted = cipher.encrypt(tokens.access_token, row.tenant)
+    row.refresh_token_encrypted = cipher.encrypt(tokens.refresh_token, row.tenant)
     row.access_expires_at = tokens.access_expires_at
     row.refresh_expires_at = tokens.refresh_expires_at
-
-
-def mark_auth_lost(realm_id: str, message: str) -> None:
-    """Remember that QuickBooks rejected the tokens, so the page asks to reconnect."""
-    state = current_state()
-    with Session(state.db.engine) as session, session.begin():
-        Connection = state.models.Connection
-        session.execute(sa.update(Connection).where(Connection.realm_id == realm_id).values(auth_error=message))

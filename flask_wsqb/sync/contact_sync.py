@@ -27,6 +27,7 @@ from ..quickbooks import locks
 from ..quickbooks.errors import DuplicateNameError, NotFoundError, QuickBooksError, StaleObjectError
 from ..quickbooks.factory import gateway
 from ..state import current_state
+from ..tenancy import current_tenant, mine
 from . import history, links, merge, mirror
 from .history import APP, QUICKBOOKS
 from .merge import Plan, describe
@@ -53,6 +54,7 @@ class _Contact:
         self.by = self.state.extension.current_user_name()
         self.link = self.session.execute(
             sa.select(self.state.models.ContactLink).where(
+                *mine(self.state.models.ContactLink),
                 self.state.models.ContactLink.realm_id == self.realm_id,
                 self.state.models.ContactLink.contact_id == self.contact_id,
             )
@@ -138,7 +140,7 @@ def _contact_action(action):
         contact = store.get(session, contact_id)
         if contact is None:
             raise LookupError(contact_id)
-        with locks.factory()(f"contact:{store.contact_id(contact)}"):
+        with locks.factory()(f"contact:{current_tenant()}:{store.contact_id(contact)}"):
             try:
                 return action(_Contact(contact))
             except (QuickBooksError, ContactWriteError) as exc:  # not connected, to reconnect, a refused value

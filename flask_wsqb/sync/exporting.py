@@ -25,6 +25,7 @@ from ..models import SyncItemRecord
 from ..quickbooks.errors import AuthLostError, DuplicateNameError, NotFoundError, QuickBooksError, StaleObjectError
 from ..quickbooks.gateway import BATCH_SIZE, BatchItem, QuickBooksGateway
 from ..state import current_state
+from ..tenancy import mine
 from . import history, links, merge, mirror, processing
 from .processing import RowFailure
 
@@ -202,7 +203,12 @@ class _Exporter:
         Customer = self.state.models.Customer
         return self.state.db.session.execute(
             sa.select(Customer.customer_id, Customer.display_name)
-            .where(Customer.realm_id == self.realm_id, Customer.deleted.is_(False), Customer.name_key == name_key(name))
+            .where(
+                *mine(Customer),
+                Customer.realm_id == self.realm_id,
+                Customer.deleted.is_(False),
+                Customer.name_key == name_key(name),
+            )
             .limit(1)
         ).first()
 

@@ -10,6 +10,7 @@ from sqlalchemy.orm import aliased
 
 from ..models import ProposalStatus
 from ..state import current_state
+from ..tenancy import mine
 
 
 @dataclass(frozen=True)
@@ -30,7 +31,8 @@ def _run_items(run_id: int | None):
     if run_id is None:
         return None
     SyncItem = current_state().models.SyncItem
-    return sa.select(SyncItem.key, SyncItem.status, SyncItem.message).where(SyncItem.run_id == run_id).subquery()
+    query = sa.select(SyncItem.key, SyncItem.status, SyncItem.message).where(*mine(SyncItem), SyncItem.run_id == run_id)
+    return query.subquery()
 
 
 def _contains(columns: list, search: str):
@@ -72,9 +74,13 @@ def customers(
         )
         .outerjoin(
             ContactLink,
-            sa.and_(ContactLink.realm_id == Customer.realm_id, ContactLink.customer_id == Customer.customer_id),
+            sa.and_(
+                ContactLink.tenant == Customer.tenant,
+                ContactLink.realm_id == Customer.realm_id,
+                ContactLink.customer_id == Customer.customer_id,
+            ),
         )
-        .where(Customer.realm_id == realm_id)
+        .where(*mine(Customer), Customer.realm_id == realm_id)
     )
     filters = [Customer.deleted.is_(False)]
     if not show_synced:
@@ -108,7 +114,8 @@ def contacts(realm_id: str | None, *, search: str = "", run_id: int | None = Non
     if items is not None:
         columns += [items.c.status, items.c.message]
     query = store.query(*columns).outerjoin(
-        ContactLink, sa.and_(ContactLink.realm_id == (realm_id or ""), ContactLink.contact_id == key)
+        ContactLink,
+        sa.and_(*mine(ContactLink), ContactLink.realm_id == (realm_id or ""), ContactLink.contact_id == key),
     )
     if items is not None:
         query = query.outerjoin(items, items.c.key == key)
@@ -167,8 +174,13 @@ def match_contacts(realm_id: str, *, hide_synced: bool, show_hidden: bool) -> li
     columns += [hidden if hidden is not None else sa.false(), ContactLink.customer_id, Customer.display_name]
     query = (
         store.query(*columns)
-        .outerjoin(ContactLink, sa.and_(ContactLink.realm_id == realm_id, ContactLink.contact_id == key))
-        .outerjoin(Customer, sa.and_(Customer.realm_id == realm_id, Customer.customer_id == ContactLink.customer_id))
+        .outerjoin(
+            ContactLink, sa.and_(*mine(ContactLink), ContactLink.realm_id == realm_id, ContactLink.contact_id == key)
+        )
+        .outerjoin(
+            Customer,
+            sa.and_(*mine(Customer), Customer.realm_id == realm_id, Customer.customer_id == ContactLink.customer_id),
+        )
     )
     if hide_synced:
         query = query.where(ContactLink.id.is_(None))
@@ -224,17 +236,33 @@ def _open_proposals(realm_id: str, show_hidden: bool) -> sa.Select:
             Proposal_.reason,
             Proposal_.status,
         )
-        .join(Customer, sa.and_(Customer.realm_id == Proposal_.realm_id, Customer.customer_id == Proposal_.customer_id))
-        .join(store.model, store.key() == Proposal_.contact_id)
+        .join(
+            Customer,
+            sa.and_(
+                Customer.tenant == Proposal_.tenant,
+                Customer.realm_id == Proposal_.realm_id,
+                Customer.customer_id == Proposal_.customer_id,
+            ),
+        )
+        .join(store.model, sa.and_(store.key() == Proposal_.contact_id, *store.in_tenant()))
         .outerjoin(
             contact_link,
-            sa.and_(contact_link.realm_id == Proposal_.realm_id, contact_link.contact_id == Proposal_.contact_id),
+            sa.and_(
+                contact_link.tenant == Proposal_.tenant,
+                contact_link.realm_id == Proposal_.realm_id,
+                contact_link.contact_id == Proposal_.contact_id,
+            ),
         )
         .outerjoin(
             customer_link,
-            sa.and_(customer_link.realm_id == Proposal_.realm_id, customer_link.customer_id == Proposal_.customer_id),
+            sa.and_(
+                customer_link.tenant == Proposal_.tenant,
+                customer_link.realm_id == Proposal_.realm_id,
+                customer_link.customer_id == Proposal_.customer_id,
+            ),
         )
         .where(
+            *mine(Proposal_),
             Proposal_.realm_id == realm_id,
             Proposal_.status != ProposalStatus.REJECTED,
             Customer.deleted.is_(False),
@@ -268,9 +296,14 @@ def link_history(realm_id: str, limit: int = 20) -> list:
         sa.select(LinkEvent, names.c.name, Customer.display_name)
         .outerjoin(names, names.c.key == LinkEvent.contact_id)
         .outerjoin(
-            Customer, sa.and_(Customer.realm_id == LinkEvent.realm_id, Customer.customer_id == LinkEvent.customer_id)
+            Customer,
+            sa.and_(
+                Customer.tenant == LinkEvent.tenant,
+                Customer.realm_id == LinkEvent.realm_id,
+                Customer.customer_id == LinkEvent.customer_id,
+            ),
         )
-        .where(LinkEvent.realm_id == realm_id)
+        .where(*mine(LinkEvent), LinkEvent.realm_id == realm_id)
         .order_by(LinkEvent.id.desc())
         .limit(limit)
     )

@@ -7,7 +7,9 @@ from collections.abc import Set
 import sqlalchemy as sa
 
 from ..clock import utcnow
+from ..quickbooks.tokens import current_connection
 from ..state import current_state
+from ..tenancy import current_tenant, mine
 
 APP, QUICKBOOKS = "app", "quickbooks"
 
@@ -32,6 +34,7 @@ def record(
         sa.insert(state.models.Change),
         [  # one statement for all the fields
             {
+                "tenant": current_tenant(),
                 "realm_id": realm_id,
                 "contact_id": str(contact_id),
                 "customer_id": str(customer_id),
@@ -52,8 +55,6 @@ def record(
 
 def for_contact(contact_id: str, limit: int = 50) -> list:
     """This contact's QuickBooks history, newest first (a Jinja global for contact pages)."""
-    from ..quickbooks.tokens import current_connection
-
     row = current_connection()
     return entries(row.realm_id, contact_id=contact_id, limit=limit) if row else []
 
@@ -68,7 +69,7 @@ def entries(
 ) -> list:
     """The newest entries first, filtered by contact, source or side."""
     Change = current_state().models.Change
-    query = sa.select(Change).where(Change.realm_id == realm_id)
+    query = sa.select(Change).where(*mine(Change), Change.realm_id == realm_id)
     if contact_id:
         query = query.where(Change.contact_id == str(contact_id))
     if source:

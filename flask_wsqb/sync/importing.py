@@ -19,6 +19,7 @@ from .. import signals
 from ..clock import aware
 from ..fields import diff, name_key
 from ..state import current_state
+from ..tenancy import mine
 from . import history, links, merge, mirror, processing
 from .processing import RowFailure
 
@@ -172,7 +173,7 @@ class _Importer:
             ContactLink = self.state.models.ContactLink
             self.state.db.session.execute(
                 sa.delete(ContactLink).where(
-                    ContactLink.realm_id == self.realm_id, ContactLink.customer_id == customer_id
+                    *mine(ContactLink), ContactLink.realm_id == self.realm_id, ContactLink.customer_id == customer_id
                 )
             )
             del self.linked[customer_id]

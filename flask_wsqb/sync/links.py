@@ -13,13 +13,16 @@ import sqlalchemy as sa
 
 from ..clock import utcnow
 from ..state import current_state
+from ..tenancy import current_tenant, mine
 from .merge import Agreement
 
 
 def link(realm_id: str, contact_id: str, customer_id: str, how: str, by: str | None = None):
     """Add the link, and its history entry, to the current transaction (the caller commits)."""
     state = current_state()
-    row = state.models.ContactLink(realm_id=realm_id, contact_id=str(contact_id), customer_id=str(customer_id), how=how)
+    row = state.models.ContactLink(
+        tenant=current_tenant(), realm_id=realm_id, contact_id=str(contact_id), customer_id=str(customer_id), how=how
+    )
     state.db.session.add(row)
     _record(realm_id, contact_id, customer_id, "link", how, by)
     state.db.session.flush()
@@ -31,7 +34,9 @@ def unlink(realm_id: str, contact_id: str, how: str, by: str | None = None) -> s
     state = current_state()
     ContactLink = state.models.ContactLink
     row = state.db.session.execute(
-        sa.select(ContactLink).where(ContactLink.realm_id == realm_id, ContactLink.contact_id == str(contact_id))
+        sa.select(ContactLink).where(
+            *mine(ContactLink), ContactLink.realm_id == realm_id, ContactLink.contact_id == str(contact_id)
+        )
     ).scalar()
     if row is None:
         return None
@@ -45,7 +50,7 @@ def undo(realm_id: str, event_id: int, by: str | None = None) -> str:
     """Reverse one history entry; says what was done, or raises ValueError saying why not."""
     state = current_state()
     event = state.db.session.get(state.models.LinkEvent, event_id)
-    if event is None or event.realm_id != realm_id:
+    if event is None or event.tenant != current_tenant() or event.realm_id != realm_id:
         raise ValueError("That history entry does not exist.")
     current = customers_by_contact(realm_id, [event.contact_id]).get(event.contact_id)
     if event.action == "link":
@@ -64,7 +69,7 @@ def set_baseline(realm_id: str, contact_id: str, agreed: Agreement) -> None:
     ContactLink = current_state().models.ContactLink
     current_state().db.session.execute(
         sa.update(ContactLink)
-        .where(ContactLink.realm_id == realm_id, ContactLink.contact_id == str(contact_id))
+        .where(*mine(ContactLink), ContactLink.realm_id == realm_id, ContactLink.contact_id == str(contact_id))
         .values(baseline=agreed.to_store(), synced_at=utcnow())
         # no need to look through every object the session holds: nothing else reads it
         .execution_options(synchronize_session=False)
@@ -75,7 +80,13 @@ def _record(realm_id: str, contact_id: str, customer_id: str, action: str, how: 
     state = current_state()
     state.db.session.add(
         state.models.LinkEvent(
-            realm_id=realm_id, contact_id=str(contact_id), customer_id=str(customer_id), action=action, how=how, by=by
+            tenant=current_tenant(),
+            realm_id=realm_id,
+            contact_id=str(contact_id),
+            customer_id=str(customer_id),
+            action=action,
+            how=how,
+            by=by,
         )
     )
 
@@ -106,7 +117,9 @@ def _rows(realm_id: str, key: str, keys: Iterable[str]) -> dict:
     rows = (
         current_state()
         .db.session.execute(
-            sa.select(ContactLink).where(ContactLink.realm_id == realm_id, column.in_([str(k) for k in keys]))
+            sa.select(ContactLink).where(
+                *mine(ContactLink), ContactLink.realm_id == realm_id, column.in_([str(k) for k in keys])
+            )
         )
         .scalars()
     )
@@ -116,7 +129,7 @@ def _rows(realm_id: str, key: str, keys: Iterable[str]) -> dict:
 def _pairs(realm_id: str, key: str, value: str, keys: Iterable[str] | None) -> dict[str, str]:
     ContactLink = current_state().models.ContactLink
     key_column, value_column = getattr(ContactLink, key), getattr(ContactLink, value)
-    query = sa.select(key_column, value_column).where(ContactLink.realm_id == realm_id)
+    query = sa.select(key_column, value_column).where(*mine(ContactLink), ContactLink.realm_id == realm_id)
     if keys is not None:
         query = query.where(key_column.in_([str(k) for k in keys]))
     return dict(current_state().db.session.execute(query).all())

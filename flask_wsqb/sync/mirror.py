@@ -21,6 +21,7 @@ from ..quickbooks import locks
 from ..quickbooks.errors import AuthLostError, QuickBooksError
 from ..quickbooks.gateway import PAGE_SIZE, QuickBooksGateway
 from ..state import current_state
+from ..tenancy import current_tenant, mine
 
 #: QuickBooks keeps 30 days of changes; stay clear of the edge.
 CDC_HORIZON = timedelta(days=29)
@@ -36,7 +37,7 @@ def refresh(gateway: QuickBooksGateway, *, unless_since: datetime | None = None)
     sharing a run all refresh first (with the run's creation time): one does it while the
     others wait for the lock, then find the copy fresh and go on.
     """
-    with locks.factory()(f"mirror:{gateway.realm_id}", wait=600.0):
+    with locks.factory()(f"mirror:{current_tenant()}:{gateway.realm_id}", wait=600.0):
         return _refresh(gateway, unless_since)
 
 
@@ -57,7 +58,9 @@ def _refresh(gateway: QuickBooksGateway, unless_since: datetime | None) -> int:
     session = state.db.session
     session.commit()  # a new transaction: see what the job that held the lock wrote
     Connection = state.models.Connection
-    connection = session.execute(sa.select(Connection).where(Connection.realm_id == gateway.realm_id)).scalar_one()
+    connection = session.execute(
+        sa.select(Connection).where(*mine(Connection), Connection.realm_id == gateway.realm_id)
+    ).scalar_one()
     started = utcnow()
     since = aware(connection.customers_refreshed_at)
     if since is not None and unless_since is not None and since >= aware(unless_since):
@@ -90,13 +93,15 @@ def _full_listing(gateway: QuickBooksGateway) -> int:
     state = current_state()
     Customer = state.models.Customer
     known = state.db.session.execute(
-        sa.select(Customer.customer_id).where(Customer.realm_id == gateway.realm_id, Customer.deleted.is_(False))
+        sa.select(Customer.customer_id).where(
+            *mine(Customer), Customer.realm_id == gateway.realm_id, Customer.deleted.is_(False)
+        )
     ).scalars()
     gone = [cid for cid in known if cid not in seen]
     if gone:
         state.db.session.execute(
             sa.update(Customer)
-            .where(Customer.realm_id == gateway.realm_id, Customer.customer_id.in_(gone))
+            .where(*mine(Customer), Customer.realm_id == gateway.realm_id, Customer.customer_id.in_(gone))
             .values(deleted=True)
         )
     return written
@@ -113,7 +118,7 @@ def store(realm_id: str, customers: Iterable[dict]) -> int:
     existing = dict(
         session.execute(
             sa.select(Customer.customer_id, Customer.id).where(
-                Customer.realm_id == realm_id, Customer.customer_id.in_(list(rows))
+                *mine(Customer), Customer.realm_id == realm_id, Customer.customer_id.in_(list(rows))
             )
         ).all()
     )
@@ -128,10 +133,11 @@ def store(realm_id: str, customers: Iterable[dict]) -> int:
 
 def _row(realm_id: str, customer: dict) -> dict:
     if customer.get("status") == "Deleted":
-        return {"realm_id": realm_id, "customer_id": str(customer["Id"]), "deleted": True}
+        return {"tenant": current_tenant(), "realm_id": realm_id, "customer_id": str(customer["Id"]), "deleted": True}
     fields = current_state().contacts.fields.from_customer(customer)
     meta = customer.get("MetaData") or {}
     return {
+        "tenant": current_tenant(),
         "realm_id": realm_id,
         "customer_id": str(customer["Id"]),
         "display_name": fields["display_name"],
@@ -162,6 +168,6 @@ def get(realm_id: str, customer_ids: Iterable[str]) -> dict[str, CustomerRecord]
     Customer = state.models.Customer
     ids = list(customer_ids)
     rows = state.db.session.execute(
-        sa.select(Customer).where(Customer.realm_id == realm_id, Customer.customer_id.in_(ids))
+        sa.select(Customer).where(*mine(Customer), Customer.realm_id == realm_id, Customer.customer_id.in_(ids))
     ).scalars()
     return {row.customer_id: row for row in rows}

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from .. import matching
 from ..models import ProposalStatus
 from ..state import current_state
+from ..tenancy import current_tenant, mine
 from . import grids, links, mirror, runs
 
 
@@ -27,16 +28,19 @@ def auto_match(run, gateway) -> None:
     rejected = set(
         session.execute(
             sa.select(Proposal.contact_id, Proposal.customer_id).where(
-                Proposal.realm_id == realm_id, Proposal.status == ProposalStatus.REJECTED
+                *mine(Proposal), Proposal.realm_id == realm_id, Proposal.status == ProposalStatus.REJECTED
             )
         ).all()
     )
     result = matching.match_all(_contact_records(realm_id), _customer_records(realm_id))
     session.execute(
-        sa.delete(Proposal).where(Proposal.realm_id == realm_id, Proposal.status != ProposalStatus.REJECTED)
+        sa.delete(Proposal).where(
+            *mine(Proposal), Proposal.realm_id == realm_id, Proposal.status != ProposalStatus.REJECTED
+        )
     )
     rows = [
         {
+            "tenant": current_tenant(),
             "realm_id": realm_id,
             "contact_id": m.contact_id,
             "customer_id": m.customer_id,
@@ -91,9 +95,13 @@ def _customer_records(realm_id: str) -> list[matching.MatchRecord]:
         sa.select(Customer.customer_id, Customer.data)
         .outerjoin(
             ContactLink,
-            sa.and_(ContactLink.realm_id == Customer.realm_id, ContactLink.customer_id == Customer.customer_id),
+            sa.and_(
+                ContactLink.tenant == Customer.tenant,
+                ContactLink.realm_id == Customer.realm_id,
+                ContactLink.customer_id == Customer.customer_id,
+            ),
         )
-        .where(Customer.realm_id == realm_id, Customer.deleted.is_(False), ContactLink.id.is_(None))
+        .where(*mine(Customer), Customer.realm_id == realm_id, Customer.deleted.is_(False), ContactLink.id.is_(None))
     )
     records = []
     for customer_id, data in rows:
@@ -118,7 +126,12 @@ def accept(realm_id: str, proposal_ids: list[int], by: str | None) -> tuple[int,
     Proposal = state.models.MatchProposal
     proposals = state.db.session.execute(
         sa.select(Proposal)
-        .where(Proposal.realm_id == realm_id, Proposal.id.in_(proposal_ids), Proposal.status != ProposalStatus.REJECTED)
+        .where(
+            *mine(Proposal),
+            Proposal.realm_id == realm_id,
+            Proposal.id.in_(proposal_ids),
+            Proposal.status != ProposalStatus.REJECTED,
+        )
         .order_by(Proposal.score.desc(), Proposal.id)
     ).scalars()
     linked, problems = 0, []
@@ -144,7 +157,7 @@ def reject(realm_id: str, proposal_id: int) -> None:
     Proposal = state.models.MatchProposal
     state.db.session.execute(
         sa.update(Proposal)
-        .where(Proposal.realm_id == realm_id, Proposal.id == proposal_id)
+        .where(*mine(Proposal), Proposal.realm_id == realm_id, Proposal.id == proposal_id)
         .values(status=ProposalStatus.REJECTED)
     )
     state.db.session.commit()
@@ -182,6 +195,7 @@ def link_pair(realm_id: str, contact_id: str, customer_id: str, how: str, by: st
     Proposal = state.models.MatchProposal
     state.db.session.execute(
         sa.delete(Proposal).where(
+            *mine(Proposal),
             Proposal.realm_id == realm_id,
             Proposal.status != ProposalStatus.REJECTED,
             sa.or_(Proposal.contact_id == str(contact_id), Proposal.customer_id == str(customer_id)),

@@ -14,17 +14,28 @@ import sqlalchemy as sa
 from ..clock import utcnow
 from ..models import ItemStatus, RunKind, RunState
 from ..state import current_state
+from ..tenancy import current_tenant, mine
 
 
 def create(realm_id: str, kind: RunKind, rows: Iterable[tuple[str, str]], created_by: str | None = None):
     """A queued run with one pending item per ``(key, label)`` row."""
     state = current_state()
     session = state.db.session
-    run = state.models.SyncRun(realm_id=realm_id, kind=kind, state=RunState.QUEUED, created_by=created_by)
+    tenant = current_tenant()
+    run = state.models.SyncRun(
+        tenant=tenant, realm_id=realm_id, kind=kind, state=RunState.QUEUED, created_by=created_by
+    )
     session.add(run)
     session.flush()
     items = [
-        {"run_id": run.id, "key": str(key), "label": label[:500], "status": ItemStatus.PENDING, "updated_at": utcnow()}
+        {
+            "tenant": tenant,
+            "run_id": run.id,
+            "key": str(key),
+            "label": label[:500],
+            "status": ItemStatus.PENDING,
+            "updated_at": utcnow(),
+        }
         for key, label in dict(rows).items()
     ]
     if items:  # an empty list would insert one row of defaults
@@ -34,8 +45,10 @@ def create(realm_id: str, kind: RunKind, rows: Iterable[tuple[str, str]], create
 
 
 def get(run_id: int):
+    """The current firm's run with this id, or None (another firm's run is no run here)."""
     state = current_state()
-    return state.db.session.get(state.models.SyncRun, run_id)
+    run = state.db.session.get(state.models.SyncRun, run_id)
+    return run if run is not None and run.tenant == current_tenant() else None
 
 
 def latest_unfinished(realm_id: str, kind: RunKind):
@@ -45,7 +58,10 @@ def latest_unfinished(realm_id: str, kind: RunKind):
     return state.db.session.execute(
         sa.select(SyncRun)
         .where(
-            SyncRun.realm_id == realm_id, SyncRun.kind == kind, SyncRun.state.in_((RunState.QUEUED, RunState.RUNNING))
+            *mine(SyncRun),
+            SyncRun.realm_id == realm_id,
+            SyncRun.kind == kind,
+            SyncRun.state.in_((RunState.QUEUED, RunState.RUNNING)),
         )
         .order_by(SyncRun.id.desc())
         .limit(1)
@@ -63,6 +79,7 @@ def held(realm_id: str, kind: RunKind, keys: list[str]) -> dict[str, int]:
         sa.select(SyncItem.key, SyncItem.run_id)
         .join(SyncRun, SyncRun.id == SyncItem.run_id)
         .where(
+            *mine(SyncRun),
             SyncRun.realm_id == realm_id,
             SyncRun.kind == kind,
             SyncRun.state.in_((RunState.QUEUED, RunState.RUNNING)),

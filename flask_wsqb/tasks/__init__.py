@@ -30,23 +30,28 @@ def queue(connection=None):
     return Queue(setting("QUEUE"), connection=connection or redis_connection())
 
 
-def enqueue(run_id: int) -> None:
-    """Start the run: an RQ job, or a background thread when no Redis is configured."""
+def enqueue(run) -> None:
+    """Start the run: RQ jobs, or a background thread when no Redis is configured. Either way
+    the job carries the run's firm: workers never ask the host which it is."""
     if not setting("REDIS_URL"):
         app = current_app_object()
-        threading.Thread(target=_run_in_thread, args=(app, run_id), name=f"wsqb-run-{run_id}", daemon=True).start()
+        threading.Thread(
+            target=_run_in_thread, args=(app, run.id, run.tenant), name=f"wsqb-run-{run.id}", daemon=True
+        ).start()
         return
     from redis.exceptions import RedisError
 
-    jobs = _jobs_for(run_id)
+    jobs = _jobs_for(run.id)
     try:
         target = queue()
         for number in range(jobs):
             target.enqueue(
                 run_sync,
-                run_id,
+                run.id,
+                run.tenant,
                 job_timeout=JOB_TIMEOUT,
-                description=f"flask-wsqb run {run_id} ({number + 1} of {jobs})",
+                description=f"flask-wsqb run {run.id} ({number + 1} of {jobs})",
+                meta={"realm": run.realm_id},
             )
     except RedisError as exc:
         raise QueueUnavailableError(
@@ -64,6 +69,6 @@ def _jobs_for(run_id: int) -> int:
     return max(1, min(int(setting("JOBS_PER_RUN")), total // ROWS_PER_JOB))
 
 
-def _run_in_thread(app: Flask, run_id: int) -> None:
+def _run_in_thread(app: Flask, run_id: int, tenant: str) -> None:
     with app.app_context():
-        run_sync(run_id)
+        run_sync(run_id, tenant)

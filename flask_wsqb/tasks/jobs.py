@@ -18,6 +18,7 @@ from ..models import RunKind, RunState
 from ..quickbooks.errors import QuickBooksError
 from ..quickbooks.factory import gateway
 from ..sync import exporting, importing, mirror, proposals, runs
+from ..tenancy import DEFAULT_TENANT, tenant_scope
 
 _loaded_app = None
 
@@ -49,9 +50,10 @@ _KINDS = {
 }
 
 
-def run_sync(run_id: int) -> None:
-    """Run (or resume) one sync run to the end."""
-    with _app_context():
+def run_sync(run_id: int, tenant: str = DEFAULT_TENANT) -> None:
+    """Run (or resume) one sync run of ``tenant`` to the end (jobs queued before firms existed
+    name none: theirs is the default one)."""
+    with _app_context(), tenant_scope(tenant):
         run = runs.get(run_id)
         if run is None or run.state == RunState.DONE:
             return
