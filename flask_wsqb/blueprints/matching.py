@@ -81,8 +81,16 @@ def auto_match():
 
 @guarded("match")
 def accept(proposal_id: int):
-    _report(*proposals.accept(_realm(), [proposal_id], _by()))
+    realm_id = _realm()
+    _proposal_or_404(realm_id, proposal_id)
+    _report(*proposals.accept(realm_id, [proposal_id], _by()))
     return _back()
+
+
+def _proposal_or_404(realm_id: str, proposal_id: int) -> None:
+    """The URL names one of this firm's open proposals, or there is nothing here."""
+    if not proposals.is_open(realm_id, proposal_id):
+        abort(404)
 
 
 @guarded("match")
@@ -108,7 +116,9 @@ def _report(linked: int, problems: list[str]) -> None:
 
 @guarded("match")
 def reject(proposal_id: int):
-    proposals.reject(_realm(), proposal_id)
+    realm_id = _realm()
+    _proposal_or_404(realm_id, proposal_id)
+    proposals.reject(realm_id, proposal_id)
     flash("Proposal rejected; Auto Match will not propose it again.", "success")
     return _back()
 
@@ -179,6 +189,8 @@ def import_one(customer_id: str):
 def undo(event_id: int):
     try:
         message = proposals.undo(_realm(), event_id, _by())
+    except LookupError:
+        abort(404)  # no such entry in this firm's history
     except ValueError as exc:
         flash(str(exc), "error")
         return _back()

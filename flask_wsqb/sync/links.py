@@ -47,11 +47,12 @@ def unlink(realm_id: str, contact_id: str, how: str, by: str | None = None) -> s
 
 
 def undo(realm_id: str, event_id: int, by: str | None = None) -> str:
-    """Reverse one history entry; says what was done, or raises ValueError saying why not."""
+    """Reverse one history entry; says what was done, or raises ValueError saying why not
+    (LookupError when the firm has no such entry)."""
     state = current_state()
     event = state.db.session.get(state.models.LinkEvent, event_id)
     if event is None or event.tenant != current_tenant() or event.realm_id != realm_id:
-        raise ValueError("That history entry does not exist.")
+        raise LookupError(event_id)
     current = customers_by_contact(realm_id, [event.contact_id]).get(event.contact_id)
     if event.action == "link":
         if current != event.customer_id:

@@ -152,6 +152,20 @@ def accept_above(realm_id: str, score: float, show_hidden: bool, by: str | None)
     return accept(realm_id, grids.acceptable_proposals(realm_id, score, show_hidden), by)
 
 
+def is_open(realm_id: str, proposal_id: int) -> bool:
+    """Whether this firm has this proposal, not rejected."""
+    Proposal = current_state().models.MatchProposal
+    found = current_state().db.session.scalar(
+        sa.select(Proposal.id).where(
+            *mine(Proposal),
+            Proposal.realm_id == realm_id,
+            Proposal.id == proposal_id,
+            Proposal.status != ProposalStatus.REJECTED,
+        )
+    )
+    return found is not None
+
+
 def reject(realm_id: str, proposal_id: int) -> None:
     state = current_state()
     Proposal = state.models.MatchProposal
