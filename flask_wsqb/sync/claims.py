@@ -48,3 +48,16 @@ def claim(run_id: int, worker: str, limit: int) -> list:
         )
         if taken:
             return taken
+
+
+def release(run, items: list, worker: str) -> None:
+    """Give back rows ``worker`` took and did not do, for any worker to take at once."""
+    state = current_state()
+    SyncItem = state.models.SyncItem
+    state.db.session.execute(
+        sa.update(SyncItem)
+        .where(SyncItem.id.in_([item.id for item in items]), SyncItem.claimed_by == worker)
+        .values(claimed_by=None, claimed_at=None)
+    )
+    run.heartbeat_at = utcnow()  # handed back, not stalled
+    state.db.session.commit()

@@ -14,6 +14,7 @@ import threading
 import time
 from collections.abc import Callable
 from contextvars import ContextVar
+from functools import partial
 from typing import Any
 
 from blinker import NamedSignal
@@ -24,9 +25,10 @@ from .. import signals
 from ..clock import utcnow
 from ..contacts import ContactWriteError
 from ..models import ItemStatus, RunState
+from ..quickbooks.budget import GiveWay, may_give_way
 from ..quickbooks.errors import AuthLostError, QuickBooksError
 from ..state import current_app_object, current_state
-from .claims import claim
+from .claims import claim, release
 from .runs import counts, finish, start
 
 
@@ -72,6 +74,8 @@ def apply(item, work: Callable[[], str]) -> bool:
     try:
         message = work()
         savepoint.commit()
+    except GiveWay:
+        raise  # not the row's failure: nothing of its chunk was sent, and the chunk goes back
     except Exception as exc:  # any failure is this row's, never the run's
         savepoint.rollback()
         del outbox[sent_before:]
@@ -99,7 +103,8 @@ def process(run, handle_chunk: Callable[[list], None], *, chunk: int) -> None:
     ``handle_chunk`` sets each item's status. If QuickBooks stops accepting the
     connection, the run fails once with the reconnect message; the rows not done stay to
     do, for Retry after reconnecting. A busy database (SQLite allows one writer at a time) is
-    waited out, not failed.
+    waited out, not failed. A chunk that gives way (see ``budget.GiveWay``) is undone and its
+    rows released before the exception goes on to the job.
     """
     session = current_state().db.session
     _patiently(lambda: start(run))
@@ -111,6 +116,10 @@ def process(run, handle_chunk: Callable[[list], None], *, chunk: int) -> None:
             session.rollback()
             finish(run, message=str(exc), failed=True)
             return
+        except GiveWay:
+            session.rollback()
+            _patiently(partial(release, run, items, worker))
+            raise
     _patiently(lambda: _finish_if_last(run))
 
 
@@ -131,7 +140,8 @@ def _run_chunk(run, handle_chunk: Callable[[list], None], items: list) -> None:
     token = _outbox.set(outbox)
     try:
         try:
-            handle_chunk(items)
+            with may_give_way():
+                handle_chunk(items)
         except AuthLostError:
             raise
         except QuickBooksError as exc:  # the whole chunk's request failed

@@ -3,6 +3,10 @@
 Under ``flask wsqb worker`` the app context is already there. Under a plain ``rq worker``
 the app is loaded from ``FLASK_APP``, as the ``flask`` command does, once in each process
 that runs jobs (each forked work horse; the worker itself with ``rq.SimpleWorker``).
+
+A job never sleeps on its company's request budget while another company's job is queued: it
+gives way, putting a job for the rest of its run at the end of the queue, and the worker takes
+the other job. One firm's big export so never holds every worker while another firm waits.
 """
 
 from __future__ import annotations
@@ -10,17 +14,21 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import partial
 
 from flask import current_app, has_app_context
 from flask.cli import ScriptInfo
 
 from ..models import RunKind, RunState
+from ..quickbooks.budget import GiveWay, give_way_when
 from ..quickbooks.errors import QuickBooksError
 from ..quickbooks.factory import gateway
 from ..sync import exporting, importing, mirror, proposals, runs
 from ..tenancy import DEFAULT_TENANT, tenant_scope
 
 _loaded_app = None
+#: How far down the queue a job looks for another company's job before giving way to it.
+LOOK_AHEAD = 50
 
 
 @contextmanager
@@ -53,12 +61,17 @@ _KINDS = {
 def run_sync(run_id: int, tenant: str = DEFAULT_TENANT) -> None:
     """Run (or resume) one sync run of ``tenant`` to the end (jobs queued before firms existed
     name none: theirs is the default one)."""
-    with _app_context(), tenant_scope(tenant):
+    from rq import get_current_job
+
+    job = get_current_job()  # None in the web process's thread: nothing to give way to there
+    with _app_context(), tenant_scope(tenant), _giving_way(job):
         run = runs.get(run_id)
         if run is None or run.state == RunState.DONE:
             return
         try:
             _KINDS[run.kind](run, gateway())
+        except GiveWay:
+            _hand_back(job, run)
         except QuickBooksError as exc:
             runs.finish(run, message=str(exc), failed=True)
         except Exception as exc:
@@ -68,3 +81,38 @@ def run_sync(run_id: int, tenant: str = DEFAULT_TENANT) -> None:
                 message=f"The job stopped unexpectedly ({type(exc).__name__}); the rows not done yet can be run again.",
                 failed=True,
             )
+
+
+@contextmanager
+def _giving_way(job) -> Iterator[None]:
+    if job is None:
+        yield
+        return
+    with give_way_when(partial(_other_company_queued, job)):
+        yield
+
+
+def _other_company_queued(job, realm_id: str) -> bool:
+    """Whether a job for another QuickBooks company (or one not saying) waits in this job's queue."""
+    from redis.exceptions import RedisError
+    from rq import Queue
+
+    try:
+        waiting = Queue(job.origin, connection=job.connection).get_jobs(0, LOOK_AHEAD)
+    except RedisError:
+        return False  # cannot tell: wait as before
+    return any(other.meta.get("realm") != realm_id for other in waiting)
+
+
+def _hand_back(job, run) -> None:
+    """Queue the rest of ``run`` behind the work this job gives way to."""
+    from rq import Queue
+
+    Queue(job.origin, connection=job.connection).enqueue(
+        run_sync,
+        run.id,
+        run.tenant,
+        job_timeout=job.timeout,
+        description=job.description,
+        meta=dict(job.meta),
+    )

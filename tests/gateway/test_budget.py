@@ -7,13 +7,14 @@ import time
 
 import pytest
 
-from flask_wsqb.quickbooks.budget import InProcessBudget, Limits
+from flask_wsqb.quickbooks.budget import GiveWay, InProcessBudget, Limits, give_way_when, may_give_way
 from flask_wsqb.quickbooks.errors import ThrottledError
 from flask_wsqb.quickbooks.gateway import QuickBooksGateway, RetryPolicy
 from flask_wsqb.testing import QBOEmulator
 from tests.gateway.helpers import count_customers, gateway_settings, memory_tokens
 
 REALM = "9341000000000001"
+OTHER = "9341000000000002"
 
 
 def in_threads(count: int, work) -> None:
@@ -145,3 +146,30 @@ def test_a_429_pauses_every_gateway_sharing_the_budget():
         assert [status for _, _, status in qbo.request_log].count(429) == 1
         # Nothing finished for the pause, less what was already in flight (without it: ms apart).
         assert max(later - earlier for earlier, later in zip(finished, finished[1:], strict=False)) >= 0.3
+
+
+def test_a_long_wait_gives_way_only_before_the_units_first_request_and_only_to_others():
+    budget = InProcessBudget(Limits(requests=1, batches=None, concurrent=None, window=0.5), give_way_after=0.1)
+    asked: list[str] = []
+
+    def others_waiting(realm_id: str) -> bool:
+        asked.append(realm_id)
+        return realm_id == REALM
+
+    for realm_id in (REALM, OTHER):  # each company's one request of the window
+        with budget.slot(realm_id):
+            pass
+    with give_way_when(others_waiting):
+        with may_give_way(), pytest.raises(GiveWay):
+            with budget.slot(REALM):
+                pass
+        with may_give_way():
+            with budget.slot(OTHER):  # asks, and waits: nothing waits but its own company's work
+                pass
+            with budget.slot(OTHER):  # waits without asking: the unit has sent a request already
+                pass
+        with budget.slot(REALM):  # outside a unit: waits
+            pass
+    with may_give_way(), budget.slot(REALM):  # the job did not say it may give way: waits
+        pass
+    assert asked == [REALM, OTHER]

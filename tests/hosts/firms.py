@@ -3,8 +3,11 @@ and the number): what the attacker test of tenant isolation drives."""
 
 from __future__ import annotations
 
+import os
 from datetime import datetime, timezone
+from urllib.parse import parse_qs, urlsplit
 
+import requests
 import sqlalchemy as sa
 from flask import Flask, session
 from flask_sqlalchemy import SQLAlchemy
@@ -12,6 +15,7 @@ from flask_wtf import CSRFProtect
 from sqlalchemy.orm import Mapped, mapped_column
 
 from flask_wsqb import ContactStore, WSQuickBooks
+from tests.helpers import CONNECTION, post_form, run_id_of, wait_for_run
 
 db = SQLAlchemy()
 
@@ -75,6 +79,33 @@ def create_app(config: dict) -> Flask:
     with app.app_context():
         db.create_all()
     return app
+
+
+def create_worker_app() -> Flask:
+    """The host as its workers build it (``flask --app tests.hosts.firms:create_worker_app``):
+    the database in ``DATABASE_URL``, the rest from the ``WSQB_`` variables."""
+    config = {key: value for key, value in os.environ.items() if key.startswith("WSQB_")}
+    return create_app(
+        {**config, "SQLALCHEMY_DATABASE_URI": os.environ["DATABASE_URL"], "SECRET_KEY": os.environ["SECRET_KEY"]}
+    )
+
+
+def as_firm(app, firm: str):
+    """A test client of a user of ``firm``."""
+    client = app.test_client()
+    with client.session_transaction() as session:
+        session["firm"] = firm
+    return client
+
+
+def connect_to(client, qbo, realm_id: str) -> None:
+    """Connect, choosing the company on the emulator's consent screen as the firm's user does."""
+    answer = post_form(client, CONNECTION, CONNECTION + "/connect")
+    authorize = urlsplit(answer.headers["Location"])
+    form = {**{k: v[0] for k, v in parse_qs(authorize.query).items()}, "realmId": realm_id, "action": "connect"}
+    consent = requests.post(f"{qbo.base_url}{authorize.path}", data=form, allow_redirects=False, timeout=5)
+    callback = urlsplit(consent.headers["Location"])
+    wait_for_run(client, run_id_of(client.get(f"{callback.path}?{callback.query}")))
 
 
 def add_people(app, firm: str, *names: str) -> list[str]:

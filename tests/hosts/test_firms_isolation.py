@@ -8,14 +8,11 @@ from __future__ import annotations
 
 import logging
 import re
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
-import requests
 import sqlalchemy as sa
 
 from tests.helpers import (
-    CONNECTION,
     EXPORT,
     csrf_token,
     host_config,
@@ -24,7 +21,7 @@ from tests.helpers import (
     wait_for_run,
 )
 from tests.hosts import firms
-from tests.hosts.firms import Person, add_people, db
+from tests.hosts.firms import Person, add_people, as_firm, connect_to, db
 
 NAMES = ("Ann Able", "Bob Baker", "Cy Cole", "Dora Dent")
 SECRET = "Alpha Secret"  # in every name only firm A's QuickBooks company holds
@@ -39,23 +36,6 @@ def app(db_url, qbo):
     with app.app_context():
         db.drop_all()
         db.engine.dispose()
-
-
-def as_firm(app, firm: str):
-    client = app.test_client()
-    with client.session_transaction() as session:
-        session["firm"] = firm
-    return client
-
-
-def connect_to(client, qbo, realm_id: str) -> None:
-    """Connect, choosing the company on the emulator's consent screen as the firm's user does."""
-    answer = post_form(client, CONNECTION, CONNECTION + "/connect")
-    authorize = urlsplit(answer.headers["Location"])
-    form = {**{k: v[0] for k, v in parse_qs(authorize.query).items()}, "realmId": realm_id, "action": "connect"}
-    consent = requests.post(f"{qbo.base_url}{authorize.path}", data=form, allow_redirects=False, timeout=5)
-    callback = urlsplit(consent.headers["Location"])
-    wait_for_run(client, run_id_of(client.get(f"{callback.path}?{callback.query}")))
 
 
 def firm_a_everywhere(app, qbo, alpha: str) -> dict[str, list[str]]:
