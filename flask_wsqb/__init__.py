@@ -5,5 +5,6 @@ from __future__ import annotations
 from .contacts import ContactStore
 from .extension import WSQuickBooks
 from .quickbooks.errors import QuickBooksError
+from .tenancy import DEFAULT_TENANT, tenant_scope
 
-__all__ = ["ContactStore", "QuickBooksError", "WSQuickBooks"]
+__all__ = ["DEFAULT_TENANT", "ContactStore", "QuickBooksError", "WSQuickBooks", "tenant_scope"]
