@@ -233,6 +233,18 @@ class QBOEmulator:
     def auto_consent(self, value: bool) -> None:
         self._oauth.auto_consent = value
 
+    @property
+    def consent_realm_id(self) -> str | None:
+        """The company :attr:`auto_consent` consents for; None (the default): the first company.
+        A setting of the running emulator, like :attr:`auto_consent`: the state file does not keep it."""
+        return self._oauth.consent_realm_id
+
+    @consent_realm_id.setter
+    def consent_realm_id(self, realm_id: str | None) -> None:
+        if realm_id is not None and realm_id not in self._realm_names():
+            raise KeyError(f"No company with realm id {realm_id}")
+        self._oauth.consent_realm_id = realm_id
+
     # -- faults, throttling, log ------------------------------------------------------------------
     def fail_next(
         self,

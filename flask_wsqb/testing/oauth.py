@@ -65,6 +65,7 @@ class OAuthServer:
     rotation_grace: int
     realms: Callable[[], dict[str, str]]
     auto_consent: bool = False
+    consent_realm_id: str | None = None  # the company auto_consent consents for; None: the first
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _codes: dict[str, Code] = field(default_factory=dict)
     _access: dict[str, Token] = field(default_factory=dict)
@@ -189,7 +190,7 @@ class OAuthServer:
             if realm_id not in realms:
                 return _page("Error: unknown company", "Choose one of your companies.", 400)
         elif self.auto_consent:
-            realm_id = next(iter(realms))
+            realm_id = self.consent_realm_id or next(iter(realms))
         else:
             return self._consent_page(request, realms)
         code = "AB11" + secrets.token_hex(20)

@@ -61,6 +61,42 @@ def test_auto_consent_and_bad_requests(qbo, auth_client):
         other.get_bearer_token(params["code"])
 
 
+def test_auto_consent_for_the_company_named_by_consent_realm_id(qbo, auth_client, make_client):
+    birch = qbo.add_company("Birch CPA Books")
+    qbo.add_customer({"DisplayName": "Birch Only"}, realm_id=birch)
+    qbo.auto_consent = True
+    qbo.consent_realm_id = birch
+    params = _callback(requests.get(auth_client.get_authorization_url([Scopes.ACCOUNTING], "s"), allow_redirects=False))
+    assert params["realmId"] == birch
+
+    auth_client.get_bearer_token(params["code"], realm_id=params["realmId"])
+    birch_client = make_client(auth_client.access_token, realm_id=birch)
+    assert [customer.DisplayName for customer in Customer.all(qb=birch_client)] == ["Birch Only"]
+    with pytest.raises(ValidationException) as error:  # the consent was for Birch's company only
+        Customer.all(qb=make_client(auth_client.access_token))
+    assert error.value.error_code == 3100
+
+    qbo.consent_realm_id = None  # back to the first company
+    params = _callback(requests.get(auth_client.get_authorization_url([Scopes.ACCOUNTING], "s"), allow_redirects=False))
+    assert params["realmId"] == qbo.realm_id
+
+
+def test_consent_realm_id_leaves_the_consent_screen_to_the_user(qbo, auth_client):
+    birch = qbo.add_company("Birch CPA Books")
+    qbo.consent_realm_id = birch  # without auto_consent the user still chooses
+    page = requests.get(auth_client.get_authorization_url([Scopes.ACCOUNTING], "s"), allow_redirects=False)
+    assert page.status_code == 200
+    assert f'<option value="{qbo.realm_id}">Sandbox Company_US_1</option>' in page.text
+    assert f'<option value="{birch}">Birch CPA Books</option>' in page.text
+
+
+def test_consent_realm_id_must_name_a_company(qbo):
+    assert qbo.consent_realm_id is None
+    with pytest.raises(KeyError, match="No company with realm id 4620816365"):
+        qbo.consent_realm_id = "4620816365"
+    assert qbo.consent_realm_id is None
+
+
 def test_wrong_client_secret_is_invalid_client(qbo, qbo_tokens):
     client = AuthClient(qbo.client_id, "wrong", REDIRECT_URI, qbo.discovery_url)
     with pytest.raises(AuthClientError) as error:

@@ -124,6 +124,21 @@ def test_emulator_time_does_not_run_back_across_a_restart(tmp_path, clients):
         assert Customer.all(qb=clients(second, auth.access_token)) == []
 
 
+def test_a_second_company_and_its_consent_survive_a_restart_but_not_consent_realm_id(tmp_path, clients):
+    path = tmp_path / "qbo.json"
+    with QBOEmulator(state_file=path) as first:
+        birch = first.add_company("Birch CPA Books")
+        first.consent_realm_id = birch
+        auth = connect(first)
+        assert auth.realm_id == birch
+    with QBOEmulator(state_file=path) as second:
+        assert second.consent_realm_id is None  # a setting of the running emulator, not its state
+        assert second.realm_id == first.realm_id != birch
+        second.add_customer({"DisplayName": "Birch Only"}, realm_id=birch)
+        birch_customers = Customer.all(qb=clients(second, auth.access_token, birch))
+        assert [customer.DisplayName for customer in birch_customers] == ["Birch Only"]
+
+
 def test_the_file_is_written_after_each_change_and_only_then(tmp_path, clients):
     path = tmp_path / "qbo.json"
     with QBOEmulator(state_file=path) as qbo:
