@@ -1,4 +1,4 @@
-"""The application factory: configuration, the database, CSRF, the pages and flask-wsqb."""
+"""The application factory: configuration, the database, CSRF, the firms, the pages and flask-wsqb."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from flask import Flask
 from flask_wtf import CSRFProtect
 
 from example_app import demo
+from example_app.firms import FIRMS, current_firm, firm_switcher
 from example_app.models import Contact, db
 from example_app.views import contacts, home
 from flask_wsqb import ContactStore, WSQuickBooks
@@ -36,6 +37,7 @@ wsqb = WSQuickBooks(
         country="country",
         modified_at="updated_at",
         hidden="hidden",
+        tenant="firm",
     ),
     contact_endpoint="contacts.show",
 )
@@ -45,6 +47,12 @@ wsqb = WSQuickBooks(
 def allow_everyone(action: str) -> bool:
     """This demo has no logins, so everyone may use the QuickBooks tools."""
     return True
+
+
+@wsqb.tenant_loader
+def firm_of_this_request() -> str:
+    """Each firm has its own QuickBooks connection, runs, links and history: the session's firm's."""
+    return current_firm()
 
 
 # Settings a deployment may give through the environment instead of the config mapping.
@@ -88,6 +96,8 @@ def create_app(config: Mapping[str, Any] | None = None, *, instance_path: str | 
 
     app.add_url_rule("/", "home", home)
     app.register_blueprint(contacts)
+    app.register_blueprint(firm_switcher)
+    app.jinja_env.globals.update(firms=FIRMS, current_firm=current_firm)  # the header's switcher
 
     with app.app_context():
         db.create_all()

@@ -1,8 +1,10 @@
 """Demo data, and a QuickBooks Online emulator for running the example app with no Intuit account.
 
-Everything here is deterministic: the same seed gives the same clients and the same QuickBooks
-company, so a bug seen in the demo can be seen again. The emulator keeps its company and tokens in
-a state file (``EXAMPLE_EMULATOR_STATE``), so a restarted demo is still connected to it.
+Each firm has its own clients and its own QuickBooks company in the emulator (the user picks it on
+the emulator's consent screen). Everything here is deterministic: the same seeds give the same
+clients and the same companies, so a bug seen in the demo can be seen again. The emulator keeps its
+companies and tokens in a state file (``EXAMPLE_EMULATOR_STATE``), so a restarted demo is still
+connected to them.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import atexit
 import random
 import threading
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
@@ -27,6 +30,22 @@ CONTACT_COUNT = 150
 CUSTOMER_SEED = 7
 CUSTOMER_COUNT = 300
 NEAR_DUPLICATE_COUNT = 40
+
+
+@dataclass(frozen=True)
+class DemoFirm:
+    """What one firm starts with: its clients' seed, and its QuickBooks company (name, customers' seed)."""
+
+    contact_seed: int
+    company: str
+    customer_seed: int
+
+
+#: By firm key, in the order of ``FIRMS``: the first firm's company is the emulator's first.
+DEMO_FIRMS = {
+    "acme": DemoFirm(CONTACT_SEED, "Acme Bookkeeping LLC", CUSTOMER_SEED),
+    "birch": DemoFirm(CONTACT_SEED + 1, "Birch CPA PLLC", CUSTOMER_SEED + 1),
+}
 
 FIRST_NAMES = (
     "James",
@@ -436,17 +455,17 @@ def use_emulator(app: Flask) -> None:
 
 
 def shared_emulator(state_file: str) -> QBOEmulator:
-    """This process's emulator, started on first use from ``state_file``; the company is seeded
+    """This process's emulator, started on first use from ``state_file``; the companies are seeded
     only when that file does not exist yet (a restart keeps the customers the links point to)."""
-    # One per process: every app a process builds shares one QuickBooks company, as the apps of
-    # one firm share one Intuit account. Imported here so that hosts with real credentials never
-    # load the emulator.
+    # One per process: every app a process builds shares the firms' QuickBooks companies, as the
+    # apps of one practice share one Intuit account. Imported here so that hosts with real
+    # credentials never load the emulator.
     global _emulator
     with _emulator_lock:
         if _emulator is None:
             from flask_wsqb.testing import QBOEmulator
 
-            qbo = QBOEmulator(state_file=state_file)
+            qbo = QBOEmulator(state_file=state_file, company_name=next(iter(DEMO_FIRMS.values())).company)
             qbo.start()
             atexit.register(qbo.stop)  # stop() saves the state
             if not qbo.restored:
@@ -467,16 +486,21 @@ def forget_emulator() -> None:
 
 
 def seed_contacts() -> int:
-    """Fill an empty contact table with the demo clients; return how many were added."""
+    """Fill an empty contact table with each firm's demo clients; return how many were added."""
     if db.session.scalar(select(func.count()).select_from(Contact)):
         return 0
-    db.session.add_all(Contact(**fields) for fields in demo_contacts())
+    contacts = [
+        Contact(firm=firm, **fields)
+        for firm, demo in DEMO_FIRMS.items()
+        for fields in demo_contacts(seed=demo.contact_seed)
+    ]
+    db.session.add_all(contacts)
     db.session.commit()
-    return CONTACT_COUNT
+    return len(contacts)
 
 
 def demo_contacts(count: int = CONTACT_COUNT, seed: int = CONTACT_SEED) -> list[dict[str, Any]]:
-    """The firm's clients: individuals and small businesses, a few hidden, dated over two years."""
+    """One firm's clients: individuals and small businesses, a few hidden, dated over two years."""
     rng = random.Random(seed)
     now = datetime.now(timezone.utc).replace(microsecond=0)
     contacts = []
@@ -491,15 +515,24 @@ def demo_contacts(count: int = CONTACT_COUNT, seed: int = CONTACT_SEED) -> list[
 
 
 def seed_quickbooks(qbo: QBOEmulator) -> None:
-    """A QuickBooks company that overlaps the demo clients the way real ones do: most customers
-    are unrelated, some are a demo client under a slightly different name, some exactly the same."""
-    qbo.seed_customers(CUSTOMER_COUNT, seed=CUSTOMER_SEED)
+    """Each firm's QuickBooks company: the emulator's first for the first firm, one added for each
+    other firm."""
+    demos = list(DEMO_FIRMS.values())
+    realms = [qbo.realm_id, *(qbo.add_company(demo.company) for demo in demos[1:])]
+    for realm_id, demo in zip(realms, demos, strict=True):
+        seed_company(qbo, realm_id, demo)
+
+
+def seed_company(qbo: QBOEmulator, realm_id: str, demo: DemoFirm) -> None:
+    """A QuickBooks company that overlaps its firm's clients the way real ones do: most customers
+    are unrelated, some are a client under a slightly different name, some exactly the same."""
+    qbo.seed_customers(CUSTOMER_COUNT, seed=demo.customer_seed, realm_id=realm_id)
     # DisplayName is unique in QuickBooks: leave out a variant the seeded customers already use.
-    taken = {customer["DisplayName"].casefold() for customer in qbo.customers()}
-    for customer in near_duplicates(demo_contacts()):
+    taken = {customer["DisplayName"].casefold() for customer in qbo.customers(realm_id=realm_id)}
+    for customer in near_duplicates(demo_contacts(seed=demo.contact_seed), seed=demo.customer_seed):
         if customer["DisplayName"].casefold() not in taken:
             taken.add(customer["DisplayName"].casefold())
-            qbo.add_customer(customer)
+            qbo.add_customer(customer, realm_id=realm_id)
 
 
 def near_duplicates(

@@ -1,4 +1,4 @@
-"""The host's own data: the contacts (clients) an accounting firm keeps."""
+"""The host's own data: the contacts (clients) each firm keeps."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ from datetime import datetime, timezone
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import Boolean, DateTime, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
+
+from example_app.firms import DEFAULT_FIRM
 
 db = SQLAlchemy()
 
@@ -19,6 +21,8 @@ class Contact(db.Model):  # type: ignore[name-defined]
     __tablename__ = "contact"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # The key of the firm whose client this is (firms.FIRMS); made without one, the first firm's.
+    firm: Mapped[str] = mapped_column(String(64), nullable=False, index=True, default=DEFAULT_FIRM)
     display_name: Mapped[str] = mapped_column(String(200), nullable=False, index=True)
     first_name: Mapped[str | None] = mapped_column(String(100))
     last_name: Mapped[str | None] = mapped_column(String(100))

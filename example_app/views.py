@@ -1,14 +1,18 @@
-"""The host's pages: home, and the contact list, contact page and contact form."""
+"""The host's pages: home, and the contact list, contact page and contact form, each showing only
+the current firm's contacts."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_wtf import FlaskForm
-from sqlalchemy import func, or_, select
+from sqlalchemy import Select, func, or_, select
 from wtforms import BooleanField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
+from example_app.firms import current_firm
 from example_app.models import Contact, db
 
 contacts = Blueprint("contacts", __name__, url_prefix="/contacts")
@@ -65,10 +69,15 @@ class ContactForm(FlaskForm):
             setattr(contact, name, self[name].data)
 
 
+def firm_contacts(*columns: Any) -> Select:
+    """``SELECT`` the current firm's contacts (or ``columns`` of them): every page starts here."""
+    return select(*(columns or (Contact,))).where(Contact.firm == current_firm())
+
+
 def home() -> ResponseReturnValue:
-    total = db.session.scalar(select(func.count()).select_from(Contact)) or 0
-    hidden = db.session.scalar(select(func.count()).select_from(Contact).where(Contact.hidden.is_(True))) or 0
-    recent = db.session.scalars(select(Contact).order_by(Contact.updated_at.desc(), Contact.id.desc()).limit(8)).all()
+    total = db.session.scalar(firm_contacts(func.count())) or 0
+    hidden = db.session.scalar(firm_contacts(func.count()).where(Contact.hidden.is_(True))) or 0
+    recent = db.session.scalars(firm_contacts().order_by(Contact.updated_at.desc(), Contact.id.desc()).limit(8)).all()
     return render_template("home.html", total=total, hidden=hidden, recent=recent)
 
 
@@ -76,7 +85,7 @@ def home() -> ResponseReturnValue:
 def index() -> ResponseReturnValue:
     q = request.args.get("q", "").strip()
     show_hidden = request.args.get("show_hidden") == "1"
-    query = select(Contact)
+    query = firm_contacts()
     if q:
         query = query.where(or_(*(column.icontains(q, autoescape=True) for column in SEARCHED_COLUMNS)))
     if not show_hidden:
@@ -86,9 +95,14 @@ def index() -> ResponseReturnValue:
     return render_template("contacts/list.html", page=page, q=q, show_hidden=show_hidden)
 
 
+def firm_contact_or_404(contact_id: int) -> Contact:
+    """The current firm's contact; another firm's answers 404, as if it did not exist."""
+    return db.one_or_404(firm_contacts().where(Contact.id == contact_id))
+
+
 @contacts.get("/<int:contact_id>")
 def show(contact_id: int) -> ResponseReturnValue:
-    contact = db.get_or_404(Contact, contact_id)
+    contact = firm_contact_or_404(contact_id)
     return render_template("contacts/show.html", contact=contact)
 
 
@@ -96,7 +110,7 @@ def show(contact_id: int) -> ResponseReturnValue:
 def create() -> ResponseReturnValue:
     form = ContactForm()
     if form.validate_on_submit():
-        contact = Contact()
+        contact = Contact(firm=current_firm())
         form.copy_to(contact)
         db.session.add(contact)
         db.session.commit()
@@ -107,7 +121,7 @@ def create() -> ResponseReturnValue:
 
 @contacts.route("/<int:contact_id>/edit", methods=["GET", "POST"])
 def edit(contact_id: int) -> ResponseReturnValue:
-    contact = db.get_or_404(Contact, contact_id)
+    contact = firm_contact_or_404(contact_id)
     form = ContactForm(obj=contact)
     if form.validate_on_submit():
         form.copy_to(contact)

@@ -67,9 +67,11 @@ def add_contact(app: Flask, **fields: object) -> int:
 
 def test_demo_contacts_are_seeded_and_listed(app: Flask, client: FlaskClient) -> None:
     with app.app_context():
-        total = db.session.query(Contact).count()
-        hidden = db.session.query(Contact).filter_by(hidden=True).count()
-        first = db.session.query(Contact).filter_by(hidden=False).order_by(Contact.display_name).first()
+        acme = db.session.query(Contact).filter_by(firm="acme")  # a new session's firm: the first
+        total = acme.count()
+        hidden = acme.filter_by(hidden=True).count()
+        first = acme.filter_by(hidden=False).order_by(Contact.display_name).first()
+        assert db.session.query(Contact).filter_by(firm="birch").count() >= 100  # the other firm has its own
     assert total >= 100 and 0 < hidden < total / 10
 
     page = client.get("/contacts/")
