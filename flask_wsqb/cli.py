@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup
 
-from . import tasks
+from . import schema, tasks
 from .quickbooks import status as connection_status
 from .quickbooks.tokens import connected_tenants
 from .state import current_state
@@ -16,11 +16,14 @@ wsqb_cli = AppGroup("wsqb", help="QuickBooks Online contact sync (flask-wsqb).")
 
 @wsqb_cli.command("init-db")
 def init_db() -> None:
-    """Create the wsqb_* tables (for apps that do not use migrations)."""
+    """Create the wsqb_* tables, or bring an earlier release's up to date (for apps without migrations)."""
     state = current_state()
-    tables = [t for name, t in state.db.metadata.tables.items() if name.startswith("wsqb_")]
-    state.db.metadata.create_all(state.db.engine, tables=tables)
-    click.echo(f"Created {len(tables)} flask-wsqb tables (existing ones were left alone).")
+    try:
+        reports = schema.upgrade(state.db.engine, schema.wsqb_tables(state.db.metadata))
+    except schema.UpgradeError as exc:
+        raise click.ClickException(str(exc)) from exc
+    for line in schema.summary(reports):
+        click.echo(line)
 
 
 @wsqb_cli.command("status")
