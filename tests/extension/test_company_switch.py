@@ -8,8 +8,10 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 import requests
 
+from example_app.firms import DEFAULT_FIRM
 from flask_wsqb.quickbooks import factory
 from flask_wsqb.quickbooks.tokens import current_connection
+from flask_wsqb.tenancy import tenant_scope
 from tests.helpers import EXPORT, add_contact, connect_quickbooks, linked_pairs, post_form, run_id_of, wait_for_run
 
 PAGE = "/setup/quickbooks/connection"
@@ -32,7 +34,7 @@ def sign_in(client, qbo, realm_id: str, *, tamper_realm: str | None = None):
 
 
 def connected(app):
-    with app.app_context():
+    with app.app_context(), tenant_scope(DEFAULT_FIRM):
         row = current_connection()
         return row.realm_id, factory.gateway().tokens
 

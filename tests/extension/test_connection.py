@@ -9,8 +9,10 @@ from urllib.parse import parse_qs, urlsplit
 import requests
 import sqlalchemy as sa
 
+from example_app.firms import DEFAULT_FIRM
 from flask_wsqb.quickbooks import factory
 from flask_wsqb.quickbooks.tokens import current_connection
+from flask_wsqb.tenancy import tenant_scope
 from tests.helpers import connect_quickbooks, post_form
 
 PAGE = "/setup/quickbooks/connection"
@@ -32,7 +34,7 @@ def test_connect_stores_tokens_encrypted_then_refresh_and_disconnect(app, client
     assert qbo.realm_id in page
 
     row = stored_connection(app)
-    with app.app_context():
+    with app.app_context(), tenant_scope(DEFAULT_FIRM):
         gateway = factory.gateway()
         first = gateway.tokens
     # the table never holds a token in clear
@@ -40,7 +42,7 @@ def test_connect_stores_tokens_encrypted_then_refresh_and_disconnect(app, client
     assert first.access_token not in raw and first.refresh_token not in raw
 
     qbo.advance(3700)  # the access token expires
-    with app.app_context():
+    with app.app_context(), tenant_scope(DEFAULT_FIRM):
         gateway = factory.gateway()
         assert gateway.company_info()["CompanyName"]
         rotated = gateway.tokens
@@ -50,7 +52,7 @@ def test_connect_stores_tokens_encrypted_then_refresh_and_disconnect(app, client
     answer = post_form(client, PAGE, PAGE + "/disconnect", follow_redirects=True)
     assert "Disconnected from QuickBooks" in answer.get_data(as_text=True)
     # the revoked grant is dead at QuickBooks too
-    with app.app_context():
+    with app.app_context(), tenant_scope(DEFAULT_FIRM):
         assert current_connection() is None
     dead = requests.post(
         f"{qbo.api_url}/company/{qbo.realm_id}/query?minorversion=75",
@@ -77,7 +79,7 @@ def test_forged_state_is_refused(app, client, qbo):
         follow_redirects=True,
     )
     assert "could not be verified" in forged.get_data(as_text=True)
-    with app.app_context():
+    with app.app_context(), tenant_scope(DEFAULT_FIRM):
         assert current_connection() is None
 
 
@@ -100,7 +102,7 @@ def test_post_without_csrf_token_is_refused(app, client, qbo):
     assert client.post(PAGE + "/connect").status_code == 400
     connect_quickbooks(client, qbo)
     assert client.post(PAGE + "/disconnect").status_code == 400
-    with app.app_context():
+    with app.app_context(), tenant_scope(DEFAULT_FIRM):
         assert current_connection() is not None
 
 
@@ -108,7 +110,7 @@ def test_rejected_tokens_show_reconnect(app, client, qbo):
     connect_quickbooks(client, qbo)
     qbo.revoke_all()
     qbo.advance(3700)
-    with app.app_context():
+    with app.app_context(), tenant_scope(DEFAULT_FIRM):
         gateway = factory.gateway()
         try:
             gateway.company_info()
@@ -124,7 +126,7 @@ def test_rejected_tokens_show_reconnect(app, client, qbo):
 def test_refresh_expiring_soon_warns(app, client, qbo):
     connect_quickbooks(client, qbo)
     state = app.extensions["wsqb"]
-    with app.app_context():
+    with app.app_context(), tenant_scope(DEFAULT_FIRM):
         row = current_connection()
         row.refresh_expires_at = datetime.now(timezone.utc) + timedelta(days=5)
         state.db.session.commit()
