@@ -27,7 +27,7 @@ _default_config: dict[str, Any] = {
     "RATE_PER_MINUTE": 480,  # requests per RATE_WINDOW, all workers together (QuickBooks: 500 a minute)
     "BATCH_PER_MINUTE": 38,  # batch requests per RATE_WINDOW, all workers together (QuickBooks: 40)
     "MAX_CONCURRENT": 8,  # requests in flight at once, all workers together (QuickBooks: 10)
-    "GIVE_WAY_AFTER": 1.0,  # longest wait on a company's budget while another company's job is queued
+    "GIVE_WAY_AFTER": 1.0,  # seconds a job keeps its worker while another run's job is queued
     "RATE_WINDOW": 60.0,  # seconds the two rates are counted over; shorter only for sped-up emulators
     "REFRESH_WARNING_DAYS": 14,  # warn when the refresh token expires sooner than this
 }

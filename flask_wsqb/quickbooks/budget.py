@@ -9,9 +9,7 @@ the company's budget has room; after a 429 anyway, :meth:`Budget.pause` makes ev
 :class:`InProcessBudget` by the threads of one process; :class:`Unlimited`, the gateway's
 default, only honours pauses.
 
-A job need not wait at all while other companies' work is queued: under :func:`give_way_when`,
-a chunk (:func:`may_give_way`) that would wait long for its first request raises
-:class:`GiveWay` instead, and the job hands its run back to the queue.
+Before waiting, a slot asks :mod:`flask_wsqb.fairness` whether the job should rather give way.
 """
 
 from __future__ import annotations
@@ -21,52 +19,14 @@ import threading
 import time
 import uuid
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
-from contextvars import ContextVar
 from dataclasses import dataclass, field
 
+from .. import fairness
 from ..config import setting
 from .errors import ServiceUnavailableError, ThrottledError
 from .redis_client import shared_connection
-
-
-class GiveWay(Exception):
-    """Raised by :meth:`Budget.slot` instead of waiting, where the job may hand its work back."""
-
-
-#: Set by a job: asked, with the company's realm id, whether another company's work is waiting.
-_others_waiting: ContextVar[Callable[[str], bool] | None] = ContextVar("wsqb_others_waiting", default=None)
-#: True in a unit of work until it sends its first request: giving way then loses nothing.
-_nothing_sent: ContextVar[bool] = ContextVar("wsqb_nothing_sent", default=False)
-
-
-@contextmanager
-def give_way_when(others_waiting: Callable[[str], bool]) -> Iterator[None]:
-    """In this block, a wait for the budget longer than its ``give_way_after`` seconds asks
-    ``others_waiting(realm_id)``, and raises :class:`GiveWay` when it answers yes (and the
-    unit of work has sent nothing yet: see :func:`may_give_way`)."""
-    token = _others_waiting.set(others_waiting)
-    try:
-        yield
-    finally:
-        _others_waiting.reset(token)
-
-
-@contextmanager
-def may_give_way() -> Iterator[None]:
-    """A unit of work that may be abandoned and done again until it sends its first request
-    (once one is sent, giving way would send it twice: the unit then waits its turn)."""
-    token = _nothing_sent.set(True)
-    try:
-        yield
-    finally:
-        _nothing_sent.reset(token)
-
-
-def _should_give_way(realm_id: str) -> bool:
-    others_waiting = _others_waiting.get()
-    return _nothing_sent.get() and others_waiting is not None and others_waiting(realm_id)
 
 
 @dataclass(frozen=True)
@@ -83,18 +43,17 @@ class Budget(ABC):
     """A request budget per company (realm).
 
     ``slot`` blocks until a request may be sent, for at most ``max_wait`` seconds (default:
-    three windows), then raises :class:`ThrottledError`; where the job may give way, it raises
-    :class:`GiveWay` rather than wait more than ``give_way_after`` seconds.
+    three windows), then raises :class:`ThrottledError`; or it gives way instead of waiting
+    (``fairness.GiveWay``), when the job's turn would be over.
 
     A request counts in the rates from when its slot is taken until a window after the slot
     is given back: QuickBooks counts it at some moment in between, so however long requests
     take to arrive, QuickBooks never sees more in a window than the budget allowed.
     """
 
-    def __init__(self, limits: Limits, *, max_wait: float | None = None, give_way_after: float = 1.0) -> None:
+    def __init__(self, limits: Limits, *, max_wait: float | None = None) -> None:
         self.limits = limits
         self.max_wait = 3 * limits.window if max_wait is None else max_wait
-        self.give_way_after = give_way_after
         #: How often a request waiting for one in flight to finish looks again.
         self.poll = min(0.05, limits.window / 200)
 
@@ -102,11 +61,9 @@ class Budget(ABC):
     def slot(self, realm_id: str, *, batch: bool = False) -> Iterator[None]:
         """Held while one request to ``realm_id`` is in flight."""
         token = uuid.uuid4().hex
-        started = time.monotonic()
-        deadline = started + self.max_wait
+        deadline = time.monotonic() + self.max_wait
         while (wait := self._acquire(realm_id, token, batch)) > 0:
-            now = time.monotonic()
-            left = deadline - now
+            left = deadline - time.monotonic()
             if wait > left:
                 raise ThrottledError(
                     f"Waited {self.max_wait:.0f} s for room in this company's QuickBooks request "
@@ -114,10 +71,9 @@ class Budget(ABC):
                     code=3001,
                     retry_after=self.limits.window,
                 )
-            if now - started + wait > self.give_way_after and _should_give_way(realm_id):
-                raise GiveWay(f"{realm_id}'s budget is spent for {wait:.1f} s and other companies' work is waiting")
+            fairness.before_waiting(wait)
             time.sleep(wait + random.uniform(0, self.poll))  # jitter: waiters do not wake as one
-        _nothing_sent.set(False)
+        fairness.request_sent()
         try:
             yield
         finally:
@@ -146,8 +102,8 @@ class _RealmUse:
 class InProcessBudget(Budget):
     """Shared by the threads of this process."""
 
-    def __init__(self, limits: Limits = Limits(), **pacing) -> None:
-        super().__init__(limits, **pacing)
+    def __init__(self, limits: Limits = Limits(), *, max_wait: float | None = None) -> None:
+        super().__init__(limits, max_wait=max_wait)
         self._lock = threading.Lock()
         self._realms: dict[str, _RealmUse] = {}
 
@@ -268,8 +224,10 @@ class RedisBudget(Budget):
     outlasting its lease stops counting as in flight: keep it above the request timeout.
     """
 
-    def __init__(self, connection, limits: Limits = Limits(), *, lease: float = 60.0, **pacing) -> None:
-        super().__init__(limits, **pacing)
+    def __init__(
+        self, connection, limits: Limits = Limits(), *, lease: float = 60.0, max_wait: float | None = None
+    ) -> None:
+        super().__init__(limits, max_wait=max_wait)
         self.connection = connection
         self.lease = lease
         self._acquire_script = connection.register_script(_ACQUIRE)
@@ -327,7 +285,7 @@ def _or_none(limit: int | None) -> int:
     return -1 if limit is None else limit
 
 
-_budgets: dict[tuple[str | None, Limits, float, float], Budget] = {}
+_budgets: dict[tuple[str | None, Limits, float], Budget] = {}
 _budgets_guard = threading.Lock()
 
 
@@ -335,8 +293,7 @@ def budget() -> Budget:
     """The app's budget: in Redis when ``WSQB_REDIS_URL`` is set, else for this process.
 
     Resolved in the app context, so the gateway can use it without one. A slot held by a
-    worker that died frees itself after twice ``WSQB_TIMEOUT``. A job that may give way does
-    so rather than wait more than ``WSQB_GIVE_WAY_AFTER`` seconds.
+    worker that died frees itself after twice ``WSQB_TIMEOUT``.
     """
     limits = Limits(
         requests=int(setting("RATE_PER_MINUTE")),
@@ -346,12 +303,11 @@ def budget() -> Budget:
     )
     url = setting("REDIS_URL")
     lease = 2 * float(setting("TIMEOUT"))
-    give_way_after = float(setting("GIVE_WAY_AFTER"))
     with _budgets_guard:
-        key = (url, limits, lease, give_way_after)
+        key = (url, limits, lease)
         if key not in _budgets:
             if url:
-                _budgets[key] = RedisBudget(shared_connection(url), limits, lease=lease, give_way_after=give_way_after)
+                _budgets[key] = RedisBudget(shared_connection(url), limits, lease=lease)
             else:
-                _budgets[key] = InProcessBudget(limits, give_way_after=give_way_after)
+                _budgets[key] = InProcessBudget(limits)
         return _budgets[key]

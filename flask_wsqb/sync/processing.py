@@ -21,11 +21,10 @@ from blinker import NamedSignal
 from flask import current_app
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
-from .. import signals
+from .. import fairness, signals
 from ..clock import utcnow
 from ..contacts import ContactWriteError
 from ..models import ItemStatus, RunState
-from ..quickbooks.budget import GiveWay, may_give_way
 from ..quickbooks.errors import AuthLostError, QuickBooksError
 from ..state import current_app_object, current_state
 from .claims import claim, release
@@ -74,7 +73,7 @@ def apply(item, work: Callable[[], str]) -> bool:
     try:
         message = work()
         savepoint.commit()
-    except GiveWay:
+    except fairness.GiveWay:
         raise  # not the row's failure: nothing of its chunk was sent, and the chunk goes back
     except Exception as exc:  # any failure is this row's, never the run's
         savepoint.rollback()
@@ -103,20 +102,22 @@ def process(run, handle_chunk: Callable[[list], None], *, chunk: int) -> None:
     ``handle_chunk`` sets each item's status. If QuickBooks stops accepting the
     connection, the run fails once with the reconnect message; the rows not done stay to
     do, for Retry after reconnecting. A busy database (SQLite allows one writer at a time) is
-    waited out, not failed. A chunk that gives way (see ``budget.GiveWay``) is undone and its
-    rows released before the exception goes on to the job.
+    waited out, not failed. When the job's turn is over (see flask_wsqb.fairness) it gives way
+    between chunks, or undoes a chunk that sent nothing yet and releases its rows; the
+    ``GiveWay`` goes on to the job.
     """
     session = current_state().db.session
     _patiently(lambda: start(run))
     worker = f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
     while items := _patiently(lambda: claim(run.id, worker, chunk)):
         try:
-            _patiently(lambda: _run_chunk(run, handle_chunk, items))
+            fairness.between_chunks()  # once rows are left to do: a job with none just ends
+            _patiently(partial(_run_chunk, run, handle_chunk, items))
         except AuthLostError as exc:
             session.rollback()
             finish(run, message=str(exc), failed=True)
             return
-        except GiveWay:
+        except fairness.GiveWay:
             session.rollback()
             _patiently(partial(release, run, items, worker))
             raise
@@ -140,7 +141,7 @@ def _run_chunk(run, handle_chunk: Callable[[list], None], items: list) -> None:
     token = _outbox.set(outbox)
     try:
         try:
-            with may_give_way():
+            with fairness.chunk():
                 handle_chunk(items)
         except AuthLostError:
             raise

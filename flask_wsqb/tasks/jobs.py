@@ -4,9 +4,9 @@ Under ``flask wsqb worker`` the app context is already there. Under a plain ``rq
 the app is loaded from ``FLASK_APP``, as the ``flask`` command does, once in each process
 that runs jobs (each forked work horse; the worker itself with ``rq.SimpleWorker``).
 
-A job never sleeps on its company's request budget while another company's job is queued: it
-gives way, putting a job for the rest of its run at the end of the queue, and the worker takes
-the other job. One firm's big export so never holds every worker while another firm waits.
+Jobs take turns (flask_wsqb.fairness): one whose turn is over while another run's job is
+queued gives way, putting a job for the rest of its run at the end of the queue, and the worker
+takes the other job. One firm's big export so never holds every worker while another firm waits.
 """
 
 from __future__ import annotations
@@ -19,15 +19,16 @@ from functools import partial
 from flask import current_app, has_app_context
 from flask.cli import ScriptInfo
 
+from ..config import setting
+from ..fairness import GiveWay, taking_turns
 from ..models import RunKind, RunState
-from ..quickbooks.budget import GiveWay, give_way_when
 from ..quickbooks.errors import QuickBooksError
 from ..quickbooks.factory import gateway
 from ..sync import exporting, importing, mirror, proposals, runs
 from ..tenancy import DEFAULT_TENANT, tenant_scope
 
 _loaded_app = None
-#: How far down the queue a job looks for another company's job before giving way to it.
+#: How far down the queue a job looks for another run's job before giving way to it.
 LOOK_AHEAD = 50
 
 
@@ -64,7 +65,7 @@ def run_sync(run_id: int, tenant: str = DEFAULT_TENANT) -> None:
     from rq import get_current_job
 
     job = get_current_job()  # None in the web process's thread: nothing to give way to there
-    with _app_context(), tenant_scope(tenant), _giving_way(job):
+    with _app_context(), tenant_scope(tenant), _taking_turns(job, run_id):
         run = runs.get(run_id)
         if run is None or run.state == RunState.DONE:
             return
@@ -84,31 +85,36 @@ def run_sync(run_id: int, tenant: str = DEFAULT_TENANT) -> None:
 
 
 @contextmanager
-def _giving_way(job) -> Iterator[None]:
+def _taking_turns(job, run_id: int) -> Iterator[None]:
     if job is None:
         yield
         return
-    with give_way_when(partial(_other_company_queued, job)):
+    with taking_turns(partial(_other_run_queued, job, run_id), float(setting("GIVE_WAY_AFTER"))):
         yield
 
 
-def _other_company_queued(job, realm_id: str) -> bool:
-    """Whether a job for another QuickBooks company (or one not saying) waits in this job's queue."""
+def _other_run_queued(job, run_id: int) -> bool:
+    """Whether a job of another run waits in this job's queue (this run's own do not count)."""
     from redis.exceptions import RedisError
     from rq import Queue
 
     try:
         waiting = Queue(job.origin, connection=job.connection).get_jobs(0, LOOK_AHEAD)
     except RedisError:
-        return False  # cannot tell: wait as before
-    return any(other.meta.get("realm") != realm_id for other in waiting)
+        return False  # cannot tell: keep the turn
+    return any(not _of_run(other, run_id) for other in waiting)
 
 
 def _hand_back(job, run) -> None:
-    """Queue the rest of ``run`` behind the work this job gives way to."""
+    """Queue the rest of ``run`` behind the work this job gives way to: the run's other jobs
+    still queued move to the end, and a job for what this one leaves follows them."""
     from rq import Queue
 
-    Queue(job.origin, connection=job.connection).enqueue(
+    queue = Queue(job.origin, connection=job.connection)
+    for other in queue.get_jobs():
+        if _of_run(other, run.id) and queue.remove(other):  # not taken by a worker meanwhile
+            queue.push_job_id(other.id)
+    queue.enqueue(
         run_sync,
         run.id,
         run.tenant,
@@ -116,3 +122,7 @@ def _hand_back(job, run) -> None:
         description=job.description,
         meta=dict(job.meta),
     )
+
+
+def _of_run(job, run_id: int) -> bool:
+    return bool(job.args) and job.args[0] == run_id

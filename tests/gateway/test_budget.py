@@ -7,14 +7,15 @@ import time
 
 import pytest
 
-from flask_wsqb.quickbooks.budget import GiveWay, InProcessBudget, Limits, give_way_when, may_give_way
+from flask_wsqb import fairness
+from flask_wsqb.fairness import GiveWay, taking_turns
+from flask_wsqb.quickbooks.budget import InProcessBudget, Limits
 from flask_wsqb.quickbooks.errors import ThrottledError
 from flask_wsqb.quickbooks.gateway import QuickBooksGateway, RetryPolicy
 from flask_wsqb.testing import QBOEmulator
 from tests.gateway.helpers import count_customers, gateway_settings, memory_tokens
 
 REALM = "9341000000000001"
-OTHER = "9341000000000002"
 
 
 def in_threads(count: int, work) -> None:
@@ -148,28 +149,39 @@ def test_a_429_pauses_every_gateway_sharing_the_budget():
         assert max(later - earlier for earlier, later in zip(finished, finished[1:], strict=False)) >= 0.3
 
 
-def test_a_long_wait_gives_way_only_before_the_units_first_request_and_only_to_others():
-    budget = InProcessBudget(Limits(requests=1, batches=None, concurrent=None, window=0.5), give_way_after=0.1)
-    asked: list[str] = []
-
-    def others_waiting(realm_id: str) -> bool:
-        asked.append(realm_id)
-        return realm_id == REALM
-
-    for realm_id in (REALM, OTHER):  # each company's one request of the window
-        with budget.slot(realm_id):
-            pass
-    with give_way_when(others_waiting):
-        with may_give_way(), pytest.raises(GiveWay):
-            with budget.slot(REALM):
-                pass
-        with may_give_way():
-            with budget.slot(OTHER):  # asks, and waits: nothing waits but its own company's work
-                pass
-            with budget.slot(OTHER):  # waits without asking: the unit has sent a request already
-                pass
-        with budget.slot(REALM):  # outside a unit: waits
-            pass
-    with may_give_way(), budget.slot(REALM):  # the job did not say it may give way: waits
+def test_a_slot_gives_way_rather_than_wait_only_in_a_turn_that_would_be_over_and_before_a_chunks_first_request():
+    budget = InProcessBudget(Limits(requests=1, batches=None, concurrent=None, window=0.5))
+    others_waiting = [True]
+    with budget.slot(REALM):  # the window's one request
         pass
-    assert asked == [REALM, OTHER]
+    with taking_turns(lambda: others_waiting[0], length=0.2):
+        with fairness.chunk(), pytest.raises(GiveWay):
+            with budget.slot(REALM):  # a 0.5 s wait would end the turn, and others wait
+                pass
+        others_waiting[0] = False
+        with fairness.chunk():
+            with budget.slot(REALM):  # waits: nobody else is waiting
+                pass
+            others_waiting[0] = True
+            with budget.slot(REALM):  # waits: the chunk has sent a request
+                pass
+        with budget.slot(REALM):  # waits: outside a chunk
+            pass
+    with fairness.chunk(), budget.slot(REALM):  # waits: the job is not taking turns
+        pass
+
+
+def test_between_chunks_a_job_gives_way_once_its_turn_is_over_and_a_chunk_done_if_others_wait():
+    others_waiting = [True]
+    with taking_turns(lambda: others_waiting[0], length=0.2):
+        fairness.between_chunks()  # the turn has just begun
+        time.sleep(0.25)
+        fairness.between_chunks()  # over, but it has done nothing yet
+        with fairness.chunk():
+            pass
+        with pytest.raises(GiveWay):
+            fairness.between_chunks()
+        others_waiting[0] = False
+        fairness.between_chunks()  # over, but nobody is waiting
+    others_waiting[0] = True
+    fairness.between_chunks()  # not taking turns

@@ -1,6 +1,7 @@
-"""Fair to every firm: a job waiting on its company's request budget gives way to another firm's
-queued job rather than hold the worker. One real ``flask wsqb worker`` serves the two-firm host
-(tests/hosts/firms.py); each firm has its own emulated company; the budget allows one batch
+"""Fair to every firm: jobs take turns. A job whose turn is over while another firm's job is
+queued gives way rather than hold the worker: an export rather than wait for its company's
+request budget, an import between two chunks. One real ``flask wsqb worker`` serves the two-firm
+host (tests/hosts/firms.py); each firm has its own emulated company; the budget allows one batch
 request every two seconds, so firm A's export spends most of its time waiting."""
 
 from __future__ import annotations
@@ -55,6 +56,13 @@ def jobs_of(rq_queue, run_id: int) -> list:
     return [job for job in jobs if job is not None and job.args[0] == run_id]
 
 
+def worked_around(big: list, small: list) -> bool:
+    """Whether the big run's jobs worked both before the small run's job started and after it
+    ended, on the test's one worker: the big run gave way and took its work up again."""
+    [job] = small
+    return min(j.started_at for j in big) < job.started_at and max(j.ended_at for j in big) > job.ended_at
+
+
 def test_a_waiting_export_gives_way_to_another_firms_import(app, qbo, rq_queue, workers, worker):
     alpha, beta = qbo.add_company("Alpha Books"), qbo.add_company("Beta Books")
     beta_ids = [qbo.add_customer({"DisplayName": f"Beta Customer {n}"}, realm_id=beta)["Id"] for n in range(5)]
@@ -74,9 +82,32 @@ def test_a_waiting_export_gives_way_to_another_firms_import(app, qbo, rq_queue, 
     assert (a["state"], a["ok"], a["errors"]) == ("done", 150, 0), a
     names = [c["DisplayName"] for c in qbo.customers(realm_id=alpha)]
     assert len(names) == len(set(names)) == 150  # given way and taken up again: nothing sent twice
-    assert len(jobs_of(rq_queue, export)) == 2  # the job that gave way and the rest of the run
+    assert worked_around(jobs_of(rq_queue, export), jobs_of(rq_queue, imported)), workers.log()
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).where(Person.firm == "beta")) == 5
+
+
+def test_a_big_import_gives_way_between_chunks_to_another_firms_import(app, qbo, rq_queue, workers, worker):
+    alpha, beta = qbo.add_company("Alpha Books"), qbo.add_company("Beta Books")
+    alpha_ids = [qbo.add_customer({"DisplayName": f"Alpha Customer {n:04}"}, realm_id=alpha)["Id"] for n in range(2000)]
+    beta_ids = [qbo.add_customer({"DisplayName": f"Beta Customer {n}"}, realm_id=beta)["Id"] for n in range(5)]
+    web_a, web_b = as_firm(app, "alpha"), as_firm(app, "beta")
+    connect_to(web_a, qbo, alpha)
+    connect_to(web_b, qbo, beta)
+
+    big = run_id_of(post_form(web_a, IMPORT, IMPORT, {"selected": alpha_ids}))  # ten chunks of 200
+    wait_until(lambda: report_of(web_a, big)["ok"] >= 200, "A's first chunk imported", log=workers.log)
+    small = run_id_of(post_form(web_b, IMPORT, IMPORT, {"selected": beta_ids}))
+
+    b = finished(web_b, small, workers)
+    a_meanwhile = report_of(web_a, big)
+    a = finished(web_a, big, workers)
+    assert (b["state"], b["ok"]) == ("done", 5), b
+    assert not a_meanwhile["finished"] and a_meanwhile["ok"] < 2000  # B did not wait for all of A
+    assert (a["state"], a["ok"], a["errors"]) == ("done", 2000, 0), a
+    assert worked_around(jobs_of(rq_queue, big), jobs_of(rq_queue, small)), workers.log()
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).where(Person.firm == "alpha")) == 2000
 
 
 def test_a_waiting_export_keeps_its_worker_when_nothing_else_is_queued(app, qbo, rq_queue, workers, worker):
