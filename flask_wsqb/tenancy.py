@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
+import sqlalchemy as sa
 from flask import abort, g, has_request_context
 
 from .state import current_state
@@ -55,6 +56,12 @@ def mine(*models: Any) -> list[Any]:
     """WHERE conditions limiting each of these tables (or aliases) to the current tenant's rows."""
     tenant = current_tenant()
     return [model.tenant == tenant for model in models]
+
+
+def same_tenant(left: Any, right: Any, *columns: str) -> sa.ColumnElement[bool]:
+    """A join's condition: rows of ``left`` and ``right`` (tables or aliases) of the same tenant
+    whose ``columns`` are equal."""
+    return sa.and_(left.tenant == right.tenant, *(getattr(left, c) == getattr(right, c) for c in columns))
 
 
 @contextmanager

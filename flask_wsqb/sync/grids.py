@@ -10,7 +10,7 @@ from sqlalchemy.orm import aliased
 
 from ..models import ProposalStatus
 from ..state import current_state
-from ..tenancy import mine
+from ..tenancy import mine, same_tenant
 
 
 @dataclass(frozen=True)
@@ -74,11 +74,7 @@ def customers(
         )
         .outerjoin(
             ContactLink,
-            sa.and_(
-                ContactLink.tenant == Customer.tenant,
-                ContactLink.realm_id == Customer.realm_id,
-                ContactLink.customer_id == Customer.customer_id,
-            ),
+            same_tenant(ContactLink, Customer, "realm_id", "customer_id"),
         )
         .where(*mine(Customer), Customer.realm_id == realm_id)
     )
@@ -238,28 +234,16 @@ def _open_proposals(realm_id: str, show_hidden: bool) -> sa.Select:
         )
         .join(
             Customer,
-            sa.and_(
-                Customer.tenant == Proposal_.tenant,
-                Customer.realm_id == Proposal_.realm_id,
-                Customer.customer_id == Proposal_.customer_id,
-            ),
+            same_tenant(Customer, Proposal_, "realm_id", "customer_id"),
         )
         .join(store.model, sa.and_(store.key() == Proposal_.contact_id, *store.in_tenant()))
         .outerjoin(
             contact_link,
-            sa.and_(
-                contact_link.tenant == Proposal_.tenant,
-                contact_link.realm_id == Proposal_.realm_id,
-                contact_link.contact_id == Proposal_.contact_id,
-            ),
+            same_tenant(contact_link, Proposal_, "realm_id", "contact_id"),
         )
         .outerjoin(
             customer_link,
-            sa.and_(
-                customer_link.tenant == Proposal_.tenant,
-                customer_link.realm_id == Proposal_.realm_id,
-                customer_link.customer_id == Proposal_.customer_id,
-            ),
+            same_tenant(customer_link, Proposal_, "realm_id", "customer_id"),
         )
         .where(
             *mine(Proposal_),
@@ -297,11 +281,7 @@ def link_history(realm_id: str, limit: int = 20) -> list:
         .outerjoin(names, names.c.key == LinkEvent.contact_id)
         .outerjoin(
             Customer,
-            sa.and_(
-                Customer.tenant == LinkEvent.tenant,
-                Customer.realm_id == LinkEvent.realm_id,
-                Customer.customer_id == LinkEvent.customer_id,
-            ),
+            same_tenant(Customer, LinkEvent, "realm_id", "customer_id"),
         )
         .where(*mine(LinkEvent), LinkEvent.realm_id == realm_id)
         .order_by(LinkEvent.id.desc())

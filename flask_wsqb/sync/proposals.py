@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from .. import matching
 from ..models import ProposalStatus
 from ..state import current_state
-from ..tenancy import current_tenant, mine
+from ..tenancy import current_tenant, mine, same_tenant
 from . import grids, links, mirror, runs
 
 
@@ -68,24 +68,8 @@ def _contact_records(realm_id: str) -> list[matching.MatchRecord]:
     state = current_state()
     store = state.contacts
     linked = set(links.customers_by_contact(realm_id))
-    records = []
-    for contact in store.iter_all(state.db.session):
-        contact_id = store.contact_id(contact)
-        if contact_id in linked:
-            continue
-        f = store.read(contact)
-        records.append(
-            matching.MatchRecord(
-                id=contact_id,
-                display_name=f["display_name"],
-                given_name=f["first_name"],
-                family_name=f["last_name"],
-                company_name=f["company"],
-                email=f["email"],
-                phone=f["phone"],
-            )
-        )
-    return records
+    contacts = ((store.contact_id(contact), contact) for contact in store.iter_all(state.db.session))
+    return [_record(contact_id, store.read(contact)) for contact_id, contact in contacts if contact_id not in linked]
 
 
 def _customer_records(realm_id: str) -> list[matching.MatchRecord]:
@@ -95,29 +79,24 @@ def _customer_records(realm_id: str) -> list[matching.MatchRecord]:
         sa.select(Customer.customer_id, Customer.data)
         .outerjoin(
             ContactLink,
-            sa.and_(
-                ContactLink.tenant == Customer.tenant,
-                ContactLink.realm_id == Customer.realm_id,
-                ContactLink.customer_id == Customer.customer_id,
-            ),
+            same_tenant(ContactLink, Customer, "realm_id", "customer_id"),
         )
         .where(*mine(Customer), Customer.realm_id == realm_id, Customer.deleted.is_(False), ContactLink.id.is_(None))
     )
-    records = []
-    for customer_id, data in rows:
-        f = state.contacts.fields.from_customer(data or {})
-        records.append(
-            matching.MatchRecord(
-                id=customer_id,
-                display_name=f["display_name"],
-                given_name=f["first_name"],
-                family_name=f["last_name"],
-                company_name=f["company"],
-                email=f["email"],
-                phone=f["phone"],
-            )
-        )
-    return records
+    return [_record(customer_id, state.contacts.fields.from_customer(data or {})) for customer_id, data in rows]
+
+
+def _record(record_id: str, f: dict[str, str]) -> matching.MatchRecord:
+    """What Auto Match compares of a contact's or a customer's field values."""
+    return matching.MatchRecord(
+        id=record_id,
+        display_name=f["display_name"],
+        given_name=f["first_name"],
+        family_name=f["last_name"],
+        company_name=f["company"],
+        email=f["email"],
+        phone=f["phone"],
+    )
 
 
 def accept(realm_id: str, proposal_ids: list[int], by: str | None) -> tuple[int, list[str]]:
