@@ -98,14 +98,24 @@ def as_firm(app, firm: str):
     return client
 
 
-def connect_to(client, qbo, realm_id: str) -> None:
-    """Connect, choosing the company on the emulator's consent screen as the firm's user does."""
+def sign_in(client, qbo, realm_id: str):
+    """Sign in to QuickBooks, choosing the company on the emulator's consent screen as the firm's
+    user does; the answer to the callback (to the Connection page, or to the switch page when the
+    firm is connected to another company)."""
     answer = post_form(client, CONNECTION, CONNECTION + "/connect")
     authorize = urlsplit(answer.headers["Location"])
     form = {**{k: v[0] for k, v in parse_qs(authorize.query).items()}, "realmId": realm_id, "action": "connect"}
     consent = requests.post(f"{qbo.base_url}{authorize.path}", data=form, allow_redirects=False, timeout=5)
     callback = urlsplit(consent.headers["Location"])
-    wait_for_run(client, run_id_of(client.get(f"{callback.path}?{callback.query}")))
+    return client.get(f"{callback.path}?{callback.query}")
+
+
+def connect_to(client, qbo, realm_id: str) -> int:
+    """Connect, choosing the company on the emulator's consent screen as the firm's user does;
+    the id of the run that loaded the company's customer list."""
+    run_id = run_id_of(sign_in(client, qbo, realm_id))
+    wait_for_run(client, run_id)
+    return run_id
 
 
 def add_people(app, firm: str, *names: str) -> list[str]:
