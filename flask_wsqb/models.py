@@ -192,7 +192,8 @@ class LinkEventRecord(_Record):
 
     @declared_attr.directive
     def __table_args__(cls) -> tuple:
-        return (sa.Index("ix_wsqb_link_event_realm", "tenant", "realm_id"),)
+        # with id: a company's newest events are the index's last entries (Match's link history)
+        return (sa.Index("ix_wsqb_link_event_realm", "tenant", "realm_id", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     realm_id: Mapped[str] = mapped_column(sa.String(32))
@@ -212,7 +213,7 @@ class ChangeRecord(_Record):
     @declared_attr.directive
     def __table_args__(cls) -> tuple:
         return (
-            sa.Index("ix_wsqb_change_realm", "tenant", "realm_id"),
+            sa.Index("ix_wsqb_change_realm", "tenant", "realm_id", "id"),  # the newest first: History
             sa.Index("ix_wsqb_change_contact", "tenant", "contact_id"),
         )
 

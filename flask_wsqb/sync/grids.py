@@ -276,16 +276,20 @@ def link_history(realm_id: str, limit: int = 20) -> list:
     state = current_state()
     store, LinkEvent, Customer = state.contacts, state.models.LinkEvent, state.models.Customer
     names = store.query(store.key().label("key"), store.sql("display_name").label("name")).subquery()
-    query = (
-        sa.select(LinkEvent, names.c.name, Customer.display_name)
-        .outerjoin(names, names.c.key == LinkEvent.contact_id)
-        .outerjoin(
-            Customer,
-            same_tenant(Customer, LinkEvent, "realm_id", "customer_id"),
-        )
+    # the newest events first, on their own: then the names of only those are looked up
+    latest = (
+        sa.select(LinkEvent.id)
         .where(*mine(LinkEvent), LinkEvent.realm_id == realm_id)
         .order_by(LinkEvent.id.desc())
         .limit(limit)
+        .subquery()
+    )
+    query = (
+        sa.select(LinkEvent, names.c.name, Customer.display_name)
+        .join(latest, latest.c.id == LinkEvent.id)
+        .outerjoin(names, names.c.key == LinkEvent.contact_id)
+        .outerjoin(Customer, same_tenant(Customer, LinkEvent, "realm_id", "customer_id"))
+        .order_by(LinkEvent.id.desc())
     )
     return [
         HistoryRow(event, contact or f"contact {event.contact_id}", customer or f"customer {event.customer_id}")
