@@ -74,6 +74,10 @@ class WorkerRun:
         share = (emulated - before.emulated) / (after.emulated - before.emulated)
         return before.created + share * (after.created - before.created)
 
+    def rate_between(self, start: float, end: float) -> float:
+        """Rows created per emulated minute between emulated times ``start`` and ``end``."""
+        return (self._at(end) - self._at(start)) / ((end - start) / 60)
+
     def steady_minutes(self) -> list[float]:
         """Rows created in each whole emulated minute after the first minute of exporting.
 
@@ -119,6 +123,44 @@ class WorkerRun:
         return self.customers - self.distinct_names + max(0, self.customers - self.rows)
 
 
+class Sampler:
+    """Samples of one company (created customers, 429s, batch requests, CPU) into ``samples``,
+    every 0.1 s from :meth:`start` to :meth:`stop`, in a thread."""
+
+    def __init__(self, qbo, samples: list[Sample], realm_id: str | None = None) -> None:
+        self.qbo = qbo
+        self.realm_id = realm_id or qbo.realm_id
+        self.samples = samples
+        self.customers = qbo.company(realm_id)._entities["Customer"]  # counted, not copied, while runs go
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def sample(self) -> Sample:
+        mine = [status for _m, path, status in self.qbo.request_log if f"/company/{self.realm_id}/" in path]
+        batches = [status for _m, path, status in self.qbo.request_log if path.endswith(f"{self.realm_id}/batch")]
+        return Sample(
+            time.perf_counter(),
+            self.qbo.clock.time(),
+            len(self.customers),
+            mine.count(429),
+            batches.count(200),
+            _cpu_seconds(),
+        )
+
+    def start(self) -> None:
+        self.samples.append(self.sample())
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.samples.append(self.sample())
+
+    def _run(self) -> None:
+        while not self._stop.wait(0.1):
+            self.samples.append(self.sample())
+
+
 def _cpu_seconds() -> float:
     with open("/proc/stat") as stat:
         fields = [int(v) for v in stat.readline().split()[1:]]
@@ -126,7 +168,7 @@ def _cpu_seconds() -> float:
     return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
 
 
-def _flush_redis() -> None:
+def flush_redis() -> None:
     from redis import Redis
 
     connection = Redis.from_url(REDIS_URL)
@@ -145,6 +187,57 @@ def _workers_registered(count: int) -> bool:
         connection.close()
 
 
+def start_workers(
+    count: int,
+    config: dict,
+    settings: dict,
+    log_dir: str,
+    *,
+    label: str,
+    app: str = "benchmarks.worker_host:create_app",
+) -> list[subprocess.Popen]:
+    """``count`` ``flask wsqb worker`` processes of the host ``app``, configured as the web app's
+    ``config`` with ``settings`` and this benchmark's Redis; once every one is listening."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("FLASK_", "WSQB_"))}
+    env.update({k: str(v) for k, v in settings.items()})
+    env.update(
+        DATABASE_URL=config["SQLALCHEMY_DATABASE_URI"],
+        SECRET_KEY=config["SECRET_KEY"],
+        WSQB_CLIENT_ID=config["WSQB_CLIENT_ID"],
+        WSQB_CLIENT_SECRET=config["WSQB_CLIENT_SECRET"],
+        WSQB_ENVIRONMENT=config["WSQB_ENVIRONMENT"],
+        WSQB_API_URL=config["WSQB_API_URL"],
+        WSQB_REDIS_URL=REDIS_URL,
+        PYTHONUNBUFFERED="1",
+    )
+    processes: list[subprocess.Popen] = []
+    try:
+        for number in range(count):
+            with open(os.path.join(log_dir, f"worker-{label}-{number}.log"), "wb") as out:
+                argv = [sys.executable, "-m", "flask", "--app", app, "wsqb", "worker", "--name", f"{label}-{number}"]
+                processes.append(subprocess.Popen(argv, env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT))
+        deadline = time.monotonic() + 60
+        while not _workers_registered(count):
+            if time.monotonic() > deadline or any(p.poll() is not None for p in processes):
+                raise RuntimeError(f"the workers did not start; see {log_dir}")
+            time.sleep(0.1)
+    except BaseException:
+        stop_workers(processes)
+        raise
+    return processes
+
+
+def stop_workers(processes: list[subprocess.Popen]) -> None:
+    for process in processes:
+        process.terminate()
+    for process in processes:
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(10)
+
+
 def add_contacts(bench_host, n: int) -> list[str]:
     from .run import add_contacts as add
 
@@ -159,7 +252,7 @@ def export_with_workers(
         with tempfile.TemporaryDirectory(prefix="wsqb-workers-") as log_dir:
             return export_with_workers(db, workers, rows, speed, log_dir)
     window = 60.0 / speed
-    _flush_redis()
+    flush_redis()
     result = WorkerRun(workers, rows, speed)
     with (
         tempfile.TemporaryDirectory(prefix="wsqb-bench-") as directory,
@@ -183,82 +276,21 @@ def export_with_workers(
             app.config["WSQB_REDIS_URL"] = REDIS_URL  # from now on runs go to the workers
             qbo.throttle = True
 
-            env = {k: v for k, v in os.environ.items() if not k.startswith(("FLASK_", "WSQB_"))}
-            env.update({k: str(v) for k, v in settings.items()})
-            env.update(
-                DATABASE_URL=config["SQLALCHEMY_DATABASE_URI"],
-                SECRET_KEY=config["SECRET_KEY"],
-                WSQB_CLIENT_ID=config["WSQB_CLIENT_ID"],
-                WSQB_CLIENT_SECRET=config["WSQB_CLIENT_SECRET"],
-                WSQB_ENVIRONMENT=config["WSQB_ENVIRONMENT"],
-                WSQB_API_URL=config["WSQB_API_URL"],
-                WSQB_REDIS_URL=REDIS_URL,
-                PYTHONUNBUFFERED="1",
-            )
-            for number in range(workers):
-                with open(os.path.join(log_dir, f"worker-{workers}-{number}.log"), "wb") as out:
-                    processes.append(
-                        subprocess.Popen(
-                            [
-                                sys.executable,
-                                "-m",
-                                "flask",
-                                "--app",
-                                "benchmarks.worker_host:create_app",
-                                "wsqb",
-                                "worker",
-                                "--name",
-                                f"bench-{workers}-{number}",
-                            ],
-                            env=env,
-                            cwd=ROOT,
-                            stdout=out,
-                            stderr=subprocess.STDOUT,
-                        )
-                    )
-            deadline = time.monotonic() + 60
-            while not _workers_registered(workers):
-                if time.monotonic() > deadline or any(p.poll() is not None for p in processes):
-                    raise RuntimeError(f"the workers did not start; see {log_dir}")
-                time.sleep(0.1)
-
-            company = qbo.company()
-            customers = company._entities["Customer"]  # counted, not copied, while the run goes
-
-            def sample() -> Sample:
-                log = qbo.request_log
-                return Sample(
-                    time.perf_counter(),
-                    qbo.clock.time(),
-                    len(customers),
-                    sum(1 for _m, _p, status in log if status == 429),
-                    sum(1 for _m, path, status in log if path.endswith("/batch") and status == 200),
-                    _cpu_seconds(),
-                )
-
+            processes = start_workers(workers, config, settings, log_dir, label=f"bench-{workers}")
+            sampler = Sampler(qbo, result.samples)
             qbo.reset_log()
             started = time.perf_counter()
-            result.samples.append(sample())
+            sampler.start()
             answer = bench.client.post(EXPORT, data={"csrf_token": token, "selected": ids})
             assert answer.status_code == 302, answer.get_data(as_text=True)[:500]
             run_id = int(parse_qs(urlsplit(answer.headers["Location"]).query)["run"][0])
             report_url = f"{PREFIX}/runs/{run_id}.json?items=none"
-            stop = threading.Event()
-
-            def sampler() -> None:
-                while not stop.wait(0.1):
-                    result.samples.append(sample())
-
-            thread = threading.Thread(target=sampler, daemon=True)
-            thread.start()
             deadline = time.monotonic() + max(600, rows / BEST_PER_MINUTE * window * 4)
             while not (report := bench.client.get(report_url).get_json())["finished"]:
                 if time.monotonic() > deadline:
                     raise RuntimeError(f"the export did not finish: {report}")
                 time.sleep(0.5)
-            stop.set()
-            thread.join()
-            result.samples.append(sample())
+            sampler.stop()
             result.seconds = time.perf_counter() - started
             result.ok, result.errors = report["ok"], report["errors"]
             names = [c["DisplayName"] for c in qbo.customers()]
@@ -269,18 +301,11 @@ def export_with_workers(
                 statuses[(kind, status)] = statuses.get((kind, status), 0) + 1
             result.status_counts = statuses
         finally:
-            for process in processes:
-                process.terminate()
-            for process in processes:
-                try:
-                    process.wait(timeout=15)
-                except subprocess.TimeoutExpired:
-                    process.kill()
-                    process.wait(10)
+            stop_workers(processes)
             with app.app_context():
                 app.extensions["sqlalchemy"].session.remove()
                 app.extensions["sqlalchemy"].engine.dispose()
-            _flush_redis()
+            flush_redis()
     return result
 
 
