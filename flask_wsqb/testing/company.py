@@ -23,6 +23,7 @@ from .faults import (
     UNSUPPORTED,
     ApiFault,
 )
+from .webhooks import CustomerChange
 
 #: Field limits from Intuit's Customer reference (see QBO_FACTS.md).
 MAX_LENGTH = {
@@ -133,13 +134,22 @@ def _merged(stored: Any, sent: dict) -> dict:
 
 class Company:
     def __init__(
-        self, realm_id: str, name: str, clock: Clock, *, deleted_suffix: bool = False, nested_sparse: str = "replace"
+        self,
+        realm_id: str,
+        name: str,
+        clock: Clock,
+        *,
+        deleted_suffix: bool = False,
+        nested_sparse: str = "replace",
+        on_change: Callable[[CustomerChange], None] | None = None,
     ) -> None:
         self.realm_id = realm_id
         self.name = name
         self.clock = clock
         self.deleted_suffix = deleted_suffix
         self.nested_sparse = checked_nested_sparse(nested_sparse)
+        #: Told of every customer change, whoever made it (the emulator's webhooks).
+        self.on_change = on_change
         self._lock = threading.RLock()
         self._entities: dict[str, dict[str, dict]] = {"Customer": {}, "Vendor": {}, "Employee": {}}
         self._names: dict[str, tuple[str, str]] = {}
@@ -186,46 +196,54 @@ class Company:
             )
             self._finish(customer, None)
             self._store("Customer", customer)
+            self._changed("Create", customer)
             return copy.deepcopy(customer)
 
     def update_customer(self, body: Any, *, check_sync_token: bool = True) -> dict:
         with self._lock:
-            if not isinstance(body, dict):
-                raise ApiFault(INVALID_REQUEST, "Request body must be a Customer object")
-            current = self._get("Customer", str(body.get("Id", "")))
-            if check_sync_token:
-                if _blank(body.get("SyncToken")):
-                    raise ApiFault(
-                        REQUIRED_MISSING, "Required parameter SyncToken is missing in the request", element="SyncToken"
-                    )
-                if str(body["SyncToken"]) != current["SyncToken"]:
-                    raise ApiFault(
-                        STALE,
-                        "Stale Object Error : You and root were working on the "
-                        "same thing at the same time. root finished before you did, so "
-                        "your work was not saved.",
-                        element="SyncToken",
-                    )
-            fields = self._checked_fields(body)
-            if body.get("sparse") is True:
-                if self.nested_sparse == "merge":
-                    fields = {
-                        key: _merged(current.get(key), value) if isinstance(value, dict) else value
-                        for key, value in fields.items()
-                    }
-                updated = {**current, **fields}
-                for key, value in body.items():
-                    if key in WRITABLE and _blank(value):
-                        updated.pop(key, None)
-            else:
-                updated = self._with_defaults(fields, fallback_name=current["DisplayName"])
-                updated.update({k: current[k] for k in READ_ONLY if k in current})
-            updated["SyncToken"] = str(int(current["SyncToken"]) + 1)
-            updated["sparse"] = False
-            updated["MetaData"] = {**current["MetaData"], "LastUpdatedTime": self.clock.iso()}
-            self._finish(updated, current)
-            self._store("Customer", updated)
+            updated = self._update(body, check_sync_token)
+            self._changed("Update", updated)
             return copy.deepcopy(updated)
+
+    def _update(self, body: Any, check_sync_token: bool) -> dict:
+        """Store an update (full or sparse) and return the stored customer; the caller, holding
+        the lock, tells :attr:`on_change` what the update was."""
+        if not isinstance(body, dict):
+            raise ApiFault(INVALID_REQUEST, "Request body must be a Customer object")
+        current = self._get("Customer", str(body.get("Id", "")))
+        if check_sync_token:
+            if _blank(body.get("SyncToken")):
+                raise ApiFault(
+                    REQUIRED_MISSING, "Required parameter SyncToken is missing in the request", element="SyncToken"
+                )
+            if str(body["SyncToken"]) != current["SyncToken"]:
+                raise ApiFault(
+                    STALE,
+                    "Stale Object Error : You and root were working on the "
+                    "same thing at the same time. root finished before you did, so "
+                    "your work was not saved.",
+                    element="SyncToken",
+                )
+        fields = self._checked_fields(body)
+        if body.get("sparse") is True:
+            if self.nested_sparse == "merge":
+                fields = {
+                    key: _merged(current.get(key), value) if isinstance(value, dict) else value
+                    for key, value in fields.items()
+                }
+            updated = {**current, **fields}
+            for key, value in body.items():
+                if key in WRITABLE and _blank(value):
+                    updated.pop(key, None)
+        else:
+            updated = self._with_defaults(fields, fallback_name=current["DisplayName"])
+            updated.update({k: current[k] for k in READ_ONLY if k in current})
+        updated["SyncToken"] = str(int(current["SyncToken"]) + 1)
+        updated["sparse"] = False
+        updated["MetaData"] = {**current["MetaData"], "LastUpdatedTime": self.clock.iso()}
+        self._finish(updated, current)
+        self._store("Customer", updated)
+        return updated
 
     def read(self, entity: str, entity_id: str) -> dict:
         """One customer, vendor or employee by Id, as a GET answers (610 when unknown)."""
@@ -244,7 +262,8 @@ class Company:
         return self.update_customer({**fields, "Id": str(customer_id), "sparse": True}, check_sync_token=False)
 
     def merge_customer(self, customer_id: str, into_id: str) -> dict:
-        """A merge in QuickBooks' screens: the merged customer is gone (CDC says Deleted)."""
+        """A merge in QuickBooks' screens: the merged customer is gone (CDC says Deleted), the
+        survivor is saved; one Merge change names both."""
         with self._lock:
             gone = self._get("Customer", customer_id)
             self._get("Customer", into_id)
@@ -254,7 +273,22 @@ class Company:
             self._deleted.append(
                 {"Id": customer_id, "status": "Deleted", "domain": "QBO", "MetaData": {"LastUpdatedTime": now}}
             )
-            return self.edit_customer(into_id, {})
+            survivor = self._update({"Id": into_id, "sparse": True}, check_sync_token=False)
+            self._changed("Merge", survivor, deleted_id=customer_id)
+            return copy.deepcopy(survivor)
+
+    def delete_customer(self, customer_id: str) -> dict:
+        """A delete in QuickBooks' screens: the customer is only made inactive (CDC returns it so),
+        but the change is announced as a Delete."""
+        with self._lock:
+            customer = self._update({"Id": customer_id, "Active": False, "sparse": True}, check_sync_token=False)
+            self._changed("Delete", customer)
+            return copy.deepcopy(customer)
+
+    def _changed(self, operation: str, customer: dict, *, deleted_id: str | None = None) -> None:
+        if self.on_change is not None:
+            updated = customer["MetaData"]["LastUpdatedTime"]
+            self.on_change(CustomerChange(self.realm_id, customer["Id"], operation, updated, deleted_id))
 
     def _checked_fields(self, body: Any) -> dict:
         if not isinstance(body, dict):

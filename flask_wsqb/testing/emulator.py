@@ -9,6 +9,7 @@ import re
 import secrets
 import socket
 import threading
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,7 @@ from .faults import INVALID_REQUEST, ApiFault, FaultPlan, FaultRule
 from .oauth import AUTHORIZE_PATH, DISCOVERY_PATH, REVOKE_PATH, TOKEN_PATH, OAuthServer
 from .seed import customers as seeded_customers
 from .throttle import Throttle
+from .webhooks import WebhookDelivery, WebhookSender, checked_format, sign
 
 _API_PATH = re.compile(r"^/v3/company/(?P<realm>[^/]+)/(?P<rest>.*)$")
 MAX_REQUEST_ID = 50
@@ -46,6 +48,13 @@ class QBOEmulator:
     whole, or "merge" the parts sent into the stored one). ``state_file``: keep the companies,
     the client credentials and the OAuth grants and tokens there, so a restart goes on where the
     last run stopped; when the file exists, its realm id and credentials win over the arguments.
+
+    ``webhook_url``: where to POST a signed notification of every customer change, in
+    ``webhook_format`` ("cloudevents" or "legacy"), ``webhook_delay`` emulated seconds after the
+    first change waiting (see :mod:`flask_wsqb.testing.webhooks`). ``webhook_verifier_token`` signs
+    them (a random one when None). These, :attr:`webhooks_paused` and :attr:`duplicate_webhooks`
+    are settings of the running emulator: the state file keeps neither them nor the
+    notifications still waiting.
     """
 
     def __init__(
@@ -68,10 +77,23 @@ class QBOEmulator:
         clock_speed: float = 1.0,
         nested_sparse: str = "replace",
         state_file: str | os.PathLike[str] | None = None,
+        webhook_url: str | None = None,
+        webhook_verifier_token: str | None = None,
+        webhook_format: str = "cloudevents",
+        webhook_delay: float = 1.0,
     ) -> None:
         self.host = host
         self.port = port
         self.clock = Clock(clock_speed)
+        self.webhook_url = webhook_url
+        self.webhook_verifier_token = webhook_verifier_token or str(uuid.uuid4())
+        self.webhook_format = webhook_format
+        self.webhook_delay = webhook_delay
+        #: While True, changes are never announced: notifications lost on the way.
+        self.webhooks_paused = False
+        #: While True, every notification is POSTed twice, as Intuit sometimes does.
+        self.duplicate_webhooks = False
+        self._webhooks = WebhookSender(self.clock, self)
         self.deleted_suffix = deleted_suffix
         self._nested_sparse = checked_nested_sparse(nested_sparse)
         self._companies: dict[str, Company] = {}
@@ -124,10 +146,13 @@ class QBOEmulator:
             target=self._server.serve_forever, name="qbo-emulator", kwargs={"poll_interval": 0.05}, daemon=True
         )
         self._thread.start()
+        self._webhooks.start()
         return self
 
     def stop(self) -> None:
-        """Stop serving, and write the state file (changes made from Python are saved here)."""
+        """Stop serving and notifying, and write the state file (changes made from Python are
+        saved here)."""
+        self._webhooks.stop()
         if self._server is not None:
             self._stopping.set()
             self._server.shutdown()
@@ -165,7 +190,11 @@ class QBOEmulator:
         return realm_id
 
     def _company_options(self) -> dict[str, Any]:
-        return {"deleted_suffix": self.deleted_suffix, "nested_sparse": self._nested_sparse}
+        return {
+            "deleted_suffix": self.deleted_suffix,
+            "nested_sparse": self._nested_sparse,
+            "on_change": self._webhooks.record,
+        }
 
     def company(self, realm_id: str | None = None) -> Company:
         with self._companies_lock:
@@ -198,6 +227,11 @@ class QBOEmulator:
         """Merge a customer into another, as QuickBooks' screens do: the first one is deleted
         (reads answer 610, change data capture reports it "Deleted"). Returns the survivor."""
         return self.company(realm_id).merge_customer(str(customer_id), str(into_id))
+
+    def delete_customer(self, customer_id: str | int, realm_id: str | None = None) -> dict:
+        """Delete a customer as QuickBooks' screens do: it only becomes inactive (change data
+        capture returns it so), but webhooks announce a Delete."""
+        return self.company(realm_id).delete_customer(str(customer_id))
 
     def add_vendor(self, display_name: str, *, realm_id: str | None = None) -> dict:
         return self.company(realm_id).add_name("Vendor", display_name)
@@ -244,6 +278,29 @@ class QBOEmulator:
         if realm_id is not None and realm_id not in self._realm_names():
             raise KeyError(f"No company with realm id {realm_id}")
         self._oauth.consent_realm_id = realm_id
+
+    # -- webhooks ---------------------------------------------------------------------------------
+    @property
+    def webhook_format(self) -> str:
+        return self._webhook_format
+
+    @webhook_format.setter
+    def webhook_format(self, name: str) -> None:
+        self._webhook_format = checked_format(name)
+
+    def flush_webhooks(self) -> int:
+        """POST every notification waiting (retries too) now, without waiting for
+        ``webhook_delay``; the number of events the receiver accepted."""
+        return self._webhooks.flush()
+
+    @property
+    def webhook_log(self) -> list[WebhookDelivery]:
+        """Every notification POST made (retries and duplicates included), oldest first."""
+        return self._webhooks.log()
+
+    def sign_webhook(self, body: bytes) -> str:
+        """The ``intuit-signature`` header value for ``body``, as a notification carries it."""
+        return sign(body, self.webhook_verifier_token)
 
     # -- faults, throttling, log ------------------------------------------------------------------
     def fail_next(
