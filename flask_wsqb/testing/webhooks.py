@@ -2,9 +2,9 @@
 app's webhook URL, in the CloudEvents format or the older ``eventNotifications`` one.
 
 As Intuit does, the sender waits a moment (``webhook_delay`` emulated seconds from the first
-change waiting) and sends everything then due in one POST, retries a failed POST three more
-times with growing waits and then gives it up. Notifications name the changed customer only:
-the app reads the customer itself.
+change waiting) and sends everything then due in one POST. A POST that fails (no answer, or not
+2xx) is sent again after 1, 2 and 4 times ``webhook_delay`` (at least 0.1 s), then given up.
+Notifications name the changed customer only: the app reads the customer itself.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timezone
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from .clock import Clock, parse_time
 
@@ -49,8 +49,7 @@ class CustomerChange:
     deleted_id: str | None = None
 
 
-@dataclass(frozen=True)
-class WebhookDelivery:
+class WebhookDelivery(NamedTuple):
     """One POST made: the status answered (0 when no answer came), how many events it carried
     and the body sent, byte for byte as signed."""
 
@@ -152,6 +151,8 @@ def post(url: str, body: bytes, signature: str) -> int:
 
 @dataclass(eq=False)  # batches are told apart by identity: two may carry the same body
 class _Batch:
+    """The body of one POST, kept with its failed attempts until it is delivered or given up."""
+
     body: bytes
     events: int
     attempts: int = 0
@@ -168,7 +169,7 @@ class WebhookSender:
     def __init__(self, clock: Clock, settings: WebhookSettings) -> None:
         self.clock = clock
         self.settings = settings
-        self._wake = threading.Condition()
+        self._lock = threading.Condition()  # guards the changes, retries and log; the thread waits on it
         self._waiting: list[CustomerChange] = []
         self._send_at: float | None = None  # when the waiting changes go, in emulated time
         self._retries: list[_Batch] = []
@@ -181,38 +182,38 @@ class WebhookSender:
     def record(self, change: CustomerChange) -> None:
         if self.settings.webhook_url is None or self.settings.webhooks_paused:
             return
-        with self._wake:
+        with self._lock:
             if self._send_at is None:
                 self._send_at = self.clock.time() + self.settings.webhook_delay
             self._waiting.append(change)
-            self._wake.notify()
+            self._lock.notify()
 
     def log(self) -> list[WebhookDelivery]:
-        with self._wake:
+        with self._lock:
             return list(self._log)
 
     # -- the thread ---------------------------------------------------------------------------------
     def start(self) -> None:
-        with self._wake:
+        with self._lock:
             self._stopping = False
         self._thread = threading.Thread(target=self._run, name="qbo-webhooks", daemon=True)
         self._thread.start()
 
     def stop(self) -> None:
-        """Stop the thread; changes still waiting are not announced."""
+        """Stop the thread; changes still waiting are sent by flush_webhooks() or after start()."""
         if self._thread is None:
             return
-        with self._wake:
+        with self._lock:
             self._stopping = True
-            self._wake.notify()
+            self._lock.notify()
         self._thread.join(timeout=POST_TIMEOUT + 5)
         self._thread = None
 
     def _run(self) -> None:
         while True:
-            with self._wake:
-                if not self._stopping:  # stop() may have called while this thread was sending
-                    self._wake.wait(self._sleep())
+            with self._lock:
+                if not self._stopping:  # stop() may have been called while this thread was sending
+                    self._lock.wait(self._sleep())
                 if self._stopping:
                     return
             self._send(everything=False)
@@ -236,7 +237,7 @@ class WebhookSender:
 
     def _due(self, everything: bool) -> list[_Batch]:
         now = self.clock.time()
-        with self._wake:
+        with self._lock:
             due = [batch for batch in self._retries if everything or batch.due <= now]
             self._retries = [batch for batch in self._retries if batch not in due]
             if self._waiting and (everything or (self._send_at is not None and self._send_at <= now)):
@@ -245,13 +246,14 @@ class WebhookSender:
             return due
 
     def _deliver(self, batch: _Batch) -> int:
-        """POST a batch (twice when duplicating); a failure is retried later, up to :data:`RETRIES` times."""
+        """POST a batch (twice when duplicating); a failure is retried later, up to :data:`RETRIES`
+        times. With no webhook URL any more, the batch is dropped: nobody is listening."""
         url = self.settings.webhook_url
         if url is None:
             return 0
         signature = sign(batch.body, self.settings.webhook_verifier_token)
         statuses = [post(url, batch.body, signature) for _ in range(2 if self.settings.duplicate_webhooks else 1)]
-        with self._wake:
+        with self._lock:
             self._log.extend(WebhookDelivery(status, batch.events, batch.body) for status in statuses)
             if 200 <= statuses[0] < 300:
                 return batch.events
@@ -260,5 +262,5 @@ class WebhookSender:
                 wait = max(self.settings.webhook_delay, MIN_RETRY_WAIT) * 2 ** (batch.attempts - 1)
                 batch.due = self.clock.time() + wait
                 self._retries.append(batch)
-                self._wake.notify()
+                self._lock.notify()
             return 0
