@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from example_app import create_app
+from example_app import create_app, demo
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -14,6 +14,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--debug", action="store_true", help="Flask debug mode (debugger, no reloader)")
     args = parser.parse_args(argv)
     app = create_app()
+    demo.deliver_webhooks(app, f"http://{args.host}:{args.port}")
     print(
         f"Open http://{args.host}:{args.port}/ — then Setup → QuickBooks → Connection → Connect to QuickBooks",
         flush=True,

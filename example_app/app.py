@@ -16,7 +16,7 @@ from example_app import demo
 from example_app.firms import FIRMS, current_firm, firm_switcher
 from example_app.models import Contact, db
 from example_app.views import contacts, home
-from flask_wsqb import ContactStore, WSQuickBooks
+from flask_wsqb import ContactStore, WSQuickBooks, schema
 
 csrf = CSRFProtect()
 
@@ -65,6 +65,9 @@ ENV_SETTINGS = (
     "WSQB_API_URL",
     "WSQB_REDIS_URL",
     "WSQB_QUEUE",
+    "WSQB_WEBHOOK_VERIFIER_TOKEN",
+    "WSQB_CATCHUP_INTERVAL",
+    "WSQB_PUSH_DELAY",
 )
 
 
@@ -101,6 +104,8 @@ def create_app(config: Mapping[str, Any] | None = None, *, instance_path: str | 
 
     with app.app_context():
         db.create_all()
+        # A database of an earlier release gets what this one added, as `flask wsqb init-db` does.
+        schema.upgrade(db.engine, schema.wsqb_tables(db.metadata))
         if app.config["EXAMPLE_SEED"]:
             demo.seed_contacts()
     return app

@@ -451,7 +451,15 @@ def use_emulator(app: Flask) -> None:
         WSQB_CLIENT_ID=qbo.client_id,
         WSQB_CLIENT_SECRET=qbo.client_secret,
         WSQB_REDIRECT_URI=None,
+        WSQB_WEBHOOK_VERIFIER_TOKEN=qbo.webhook_verifier_token,
     )
+
+
+def deliver_webhooks(app: Flask, base_url: str) -> None:
+    """Have the emulator send its webhooks to the app served at ``base_url``, as Intuit sends
+    them to the endpoint registered for an app (automatic sync hears QuickBooks' changes)."""
+    if app.config.get("EXAMPLE_EMULATOR") and _emulator is not None:
+        _emulator.webhook_url = base_url.rstrip("/") + app.config["WSQB_URL_PREFIX"] + "/webhooks"
 
 
 def shared_emulator(state_file: str) -> QBOEmulator:

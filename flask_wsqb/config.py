@@ -30,6 +30,9 @@ _default_config: dict[str, Any] = {
     "GIVE_WAY_AFTER": 1.0,  # seconds a job keeps its worker while another run's job is queued
     "RATE_WINDOW": 60.0,  # seconds the two rates are counted over; shorter only for sped-up emulators
     "REFRESH_WARNING_DAYS": 14,  # warn when the refresh token expires sooner than this
+    "WEBHOOK_VERIFIER_TOKEN": None,  # the Intuit app's webhook verifier token; None: webhooks refused
+    "CATCHUP_INTERVAL": 300.0,  # seconds between two catch-ups of an automatically synced connection
+    "PUSH_DELAY": 5.0,  # seconds an app edit waits (gathering the edits that follow) before it is sent
 }
 
 _REQUIRED = ("CLIENT_ID", "CLIENT_SECRET")

@@ -32,7 +32,7 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.sql.functions import FunctionElement
 
-from .fields import CONTACT_FIELDS, FieldSet
+from .fields import CONTACT_FIELDS, FieldSet, compose_display_name
 from .tenancy import current_tenant
 
 #: The fields the extension queries in SQL, and why (a Computed one cannot serve them).
@@ -142,14 +142,21 @@ class ContactStore:
     def contact_id(self, contact: Any) -> str:
         return str(getattr(contact, self.id_attr))
 
-    def read(self, contact: Any) -> dict[str, str]:
-        """Every synced field of the contact, as text ("" where it has none)."""
+    def read(self, contact: Any, *, composed: bool = False) -> dict[str, str]:
+        """Every synced field of the contact, as text ("" where it has none); ``composed``: an
+        empty name made of the others, as QuickBooks would name the customer."""
         by_sql = self._sql_values(contact) if self._read_by_sql else {}
         values = {}
         for name, source in self.sources.items():
             value = by_sql.get(name) if name in self._read_by_sql else source.read(contact) if source else None
             values[name] = "" if value is None else str(value)
+        if composed:
+            values["display_name"] = compose_display_name(values)
         return values
+
+    def values(self, contact: Any) -> dict[str, str]:
+        """The contact's values as Sync compares them with its customer's (the name composed)."""
+        return self.fields.values(self.read(contact, composed=True), active=not self.is_hidden(contact))
 
     def is_hidden(self, contact: Any) -> bool:
         return bool(getattr(contact, self.hidden_attr)) if self.hidden_attr else False

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from typing import Any
 
 from flask import Flask, current_app
+from sqlalchemy.exc import SQLAlchemyError
 
 from . import config
 from .contacts import ContactStore
@@ -62,13 +64,17 @@ class WSQuickBooks:
         cipher = TokenCipher(encryption_key=app.config["WSQB_ENCRYPTION_KEY"], secret_key=app.config.get("SECRET_KEY"))
         app.extensions["wsqb"] = WSQBState(extension=self, cipher=cipher)
 
-        from .blueprints import create_blueprint
+        from .blueprints import create_blueprint, webhooks
         from .blueprints.menus import menu
         from .blueprints.page_helpers import assets, contact_url
         from .cli import wsqb_cli
         from .sync.history import for_contact
+        from .tasks import rounds, watch
 
         app.register_blueprint(create_blueprint(), url_prefix=app.config["WSQB_URL_PREFIX"])
+        app.extensions["csrf"].exempt(webhooks.receive)  # Intuit signs its deliveries instead
+        watch.watch()
+        app.before_request(_once(rounds.keep_running))
         app.jinja_env.globals["wsqb_menu"] = menu
         app.jinja_env.globals["wsqb_contact_history"] = for_contact
         app.jinja_env.globals["wsqb_allows"] = self.allows
@@ -104,6 +110,14 @@ class WSQuickBooks:
             return self._unauthorized()
         return _flask_login_unauthorized()
 
+    def contact_changed(self, contact_id: object) -> None:
+        """Tell automatic sync that a contact of the current firm changed, for a host writing
+        contacts outside SQLAlchemy (the session's commits are seen without this)."""
+        from .tasks import watch
+        from .tenancy import current_tenant
+
+        watch.changed({current_tenant(): {str(contact_id): False}})
+
     def user_name_loader(self, callback: Callable[[], str | None]) -> Callable[[], str | None]:
         """Register how to name the current user in the link and sync history."""
         self._user_name = callback
@@ -121,6 +135,23 @@ class WSQuickBooks:
         if self._access_check is None:
             return False
         return bool(self._access_check(action))
+
+
+def _once(work: Callable[[], None]) -> Callable[[], None]:
+    """A before-request hook doing ``work`` at this process's first request (which has the
+    database the app is configured with; start-up may not)."""
+    done = threading.Event()
+
+    def hook() -> None:
+        if done.is_set():
+            return
+        done.set()
+        try:
+            work()
+        except SQLAlchemyError:  # tables not created yet: nothing can be on
+            current_app.extensions["wsqb"].db.session.rollback()
+
+    return hook
 
 
 def _flask_login_unauthorized() -> Any:

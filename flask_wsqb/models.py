@@ -34,6 +34,13 @@ class RunKind(_Text):
     EXPORT = "export"
     REFRESH = "refresh"  # bring the local copy of the customer list up to date
     MATCH = "match"  # Auto Match
+    AUTO_IMPORT = "auto-import"  # automatic sync: what changed in QuickBooks, into the app
+    AUTO_EXPORT = "auto-export"  # automatic sync: what changed in the app, to QuickBooks
+
+    @property
+    def source(self) -> str:
+        """How the history names the changes this kind of run makes."""
+        return "auto" if self in (RunKind.AUTO_IMPORT, RunKind.AUTO_EXPORT) else str(self.value)
 
 
 class RunState(_Text):
@@ -51,6 +58,29 @@ class ItemStatus(_Text):
     PENDING = "pending"
     OK = "ok"
     ERROR = "error"
+
+
+class AutoSync(_Text):
+    """Which way a connection's automatic sync runs."""
+
+    OFF = "off"
+    FROM_QUICKBOOKS = "quickbooks"  # QuickBooks → app
+    BOTH = "both"
+
+
+class NewCustomers(_Text):
+    """What automatic sync does with a customer created in QuickBooks."""
+
+    CREATE = "create"  # a new contact (or a link to the same-named one)
+    PROPOSE = "propose"  # a proposal on Match Contacts
+    IGNORE = "ignore"
+
+
+class NewContacts(_Text):
+    """What automatic sync (both ways) does with a contact created in the app."""
+
+    EXPORT = "export"
+    LEAVE = "leave"  # for Export to QuickBooks
 
 
 class ProposalStatus(_Text):
@@ -112,6 +142,18 @@ class ConnectionRecord(_Tokens):
     auth_error: Mapped[str | None] = mapped_column(sa.Text)
     #: When the local copy of the customer list was last brought up to date.
     customers_refreshed_at: Mapped[datetime | None] = mapped_column(_Timestamp)
+    # Automatic sync (flask_wsqb.sync.auto): its settings, and where its sources stand.
+    auto_sync: Mapped[AutoSync] = mapped_column(_text_enum(AutoSync), default=AutoSync.OFF, server_default="off")
+    new_customers: Mapped[NewCustomers] = mapped_column(
+        _text_enum(NewCustomers), default=NewCustomers.CREATE, server_default="create"
+    )
+    new_contacts: Mapped[NewContacts] = mapped_column(
+        _text_enum(NewContacts), default=NewContacts.LEAVE, server_default="leave"
+    )
+    #: Catch-up has applied every QuickBooks change up to this time (its next one reads from here).
+    auto_mark: Mapped[datetime | None] = mapped_column(_Timestamp)
+    last_webhook_at: Mapped[datetime | None] = mapped_column(_Timestamp)
+    last_catchup_at: Mapped[datetime | None] = mapped_column(_Timestamp)
 
 
 class PendingConnectionRecord(_Tokens):
@@ -235,6 +277,34 @@ class ChangeRecord(_Record):
     conflict: Mapped[bool] = mapped_column(default=False)
 
 
+class AutoChangeRecord(_Record):
+    """A change automatic sync has yet to apply: a contact edited in the app (side ``app``, key
+    the contact id) or a customer QuickBooks notified (side ``quickbooks``, key the customer id).
+    One row per record however often it changes meanwhile: the edits coalesce."""
+
+    __tablename__ = "wsqb_auto_change"
+
+    @declared_attr.directive
+    def __table_args__(cls) -> tuple:
+        return (
+            sa.UniqueConstraint("tenant", "side", "key", name="uq_wsqb_auto_change"),
+            sa.Index("ix_wsqb_auto_change_due", "tenant", "due_at"),
+        )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    side: Mapped[str] = mapped_column(sa.String(16))
+    key: Mapped[str] = mapped_column(sa.String(64))
+    #: Not before: an app edit waits WSQB_PUSH_DELAY for the edits that follow it.
+    due_at: Mapped[datetime] = mapped_column(_Timestamp, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(_Timestamp, default=utcnow)
+    #: A contact created in the app (exported when the connection says so), not only edited.
+    new: Mapped[bool] = mapped_column(default=False)
+    #: A customer merged away in QuickBooks: the one it was merged into (from the webhook).
+    merged_into: Mapped[str | None] = mapped_column(sa.String(32))
+    #: A person asked for it again (Sync Health's Retry): tried whatever it compares like.
+    forced: Mapped[bool] = mapped_column(default=False)
+
+
 class MatchProposalRecord(_Record):
     """What Auto Match suggests for a contact, until accepted or rejected."""
 
@@ -311,6 +381,7 @@ class Models:
     ContactLink: type[ContactLinkRecord]
     LinkEvent: type[LinkEventRecord]
     Change: type[ChangeRecord]
+    AutoChange: type[AutoChangeRecord]
     MatchProposal: type[MatchProposalRecord]
     SyncRun: type[SyncRunRecord]
     SyncItem: type[SyncItemRecord]
@@ -337,6 +408,7 @@ _COLUMNS: dict[str, type] = {
     "ContactLink": ContactLinkRecord,
     "LinkEvent": LinkEventRecord,
     "Change": ChangeRecord,
+    "AutoChange": AutoChangeRecord,
     "MatchProposal": MatchProposalRecord,
     "SyncRun": SyncRunRecord,
     "SyncItem": SyncItemRecord,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint
 
-from . import connection, contact, exporting, importing, matching, runs
+from . import connection, contact, exporting, health, importing, matching, runs, webhooks
 from .access import check_access, refuse_nul
 from .banner import page_context
 
@@ -16,6 +16,6 @@ def create_blueprint() -> Blueprint:
     bp.before_request(refuse_nul)
     bp.before_request(check_access)
     bp.context_processor(page_context)
-    for module in (connection, importing, exporting, matching, contact, runs):
+    for module in (connection, importing, exporting, matching, contact, runs, health, webhooks):
         module.register(bp)
     return bp

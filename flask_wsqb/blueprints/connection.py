@@ -8,12 +8,14 @@ import secrets
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 
 from ..config import missing_credentials
-from ..forms import ActionForm
-from ..models import RunKind
+from ..forms import ActionForm, AutoSyncForm
+from ..models import AutoSync, RunKind
 from ..quickbooks import connection, oauth
 from ..quickbooks.errors import QuickBooksError
 from ..quickbooks.factory import oauth_settings
 from ..quickbooks.tokens import current_connection
+from ..sync import auto, health
+from ..tasks import rounds
 from .access import guarded
 from .banner import connection_status
 from .runs import launch, progress, shown_run
@@ -26,9 +28,37 @@ _PENDING_KEY = "wsqb_pending_connection"
 @guarded("connection")
 def show():
     run = shown_run(RunKind.REFRESH)
+    row = current_connection()
     return render_template(
-        "wsqb/connection.html", status=connection_status(), form=ActionForm(), run=run, progress=progress(run)
+        "wsqb/connection.html",
+        status=connection_status(),
+        form=ActionForm(),
+        run=run,
+        progress=progress(run),
+        connection=row,
+        settings=AutoSyncForm(obj=row) if row is not None else None,
+        backlog=health.backlog(),
     )
+
+
+@guarded("connection")
+def save_settings():
+    row = current_connection()
+    form = AutoSyncForm()
+    if row is None:
+        flash("Connect to QuickBooks first; automatic sync works for a connected company.", "error")
+    elif not form.validate():
+        flash("The settings were not saved: " + " ".join(e for errors in form.errors.values() for e in errors), "error")
+    else:
+        auto.configure(row, form.auto_sync.data, form.new_customers.data, form.new_contacts.data)
+        if row.auto_sync != AutoSync.OFF:
+            rounds.schedule_round(row.tenant, auto.next_due(row))
+        flash(f"Automatic sync settings saved: {form.auto_sync.label.text} is {_chosen(form.auto_sync)}.", "success")
+    return redirect(url_for("wsqb.connection"))
+
+
+def _chosen(field) -> str:
+    return next(choice.label for choice in field.choices if choice.value == field.data)
 
 
 @guarded("connection")
@@ -130,3 +160,4 @@ def register(bp: Blueprint) -> None:
     bp.add_url_rule("/connection/switch", "connection_switch", switch_page)
     bp.add_url_rule("/connection/switch", "connection_switch_confirm", switch, methods=["POST"])
     bp.add_url_rule("/connection/disconnect", "connection_disconnect", disconnect, methods=["POST"])
+    bp.add_url_rule("/connection/settings", "connection_settings", save_settings, methods=["POST"])

@@ -43,6 +43,8 @@ def menu(section: str, **values) -> list[dict]:
         children = [_entry("Connection", url_for("wsqb.connection"))] if allows("connection") else []
         if tools:
             children.append(_entry("Contacts", children=tools))
+        if allows("connection"):
+            children.append(_entry("Sync Health", url_for("wsqb.health")))
         if allows("history"):
             children.append(_entry("History", url_for("wsqb.history")))
         return [_entry("QuickBooks", children=children)] if children else []

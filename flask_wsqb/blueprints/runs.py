@@ -20,6 +20,8 @@ RUN_ACTIONS = {
     RunKind.EXPORT: ("export",),
     RunKind.MATCH: ("match",),
     RunKind.REFRESH: ("import", "connection"),
+    RunKind.AUTO_IMPORT: ("connection",),
+    RunKind.AUTO_EXPORT: ("connection",),
 }
 #: The form that shows each kind of run.
 _FORMS = {
@@ -27,6 +29,8 @@ _FORMS = {
     RunKind.EXPORT: "wsqb.export_form",
     RunKind.MATCH: "wsqb.match_form",
     RunKind.REFRESH: "wsqb.import_form",
+    RunKind.AUTO_IMPORT: "wsqb.health",
+    RunKind.AUTO_EXPORT: "wsqb.health",
 }
 #: What a selected row is called, per kind of run, in "already being ..." messages.
 _ROWS = {RunKind.IMPORT: ("customer", "imported"), RunKind.EXPORT: ("contact", "exported")}

@@ -23,7 +23,7 @@ import requests
 from quickbooks import QuickBooks
 from quickbooks.exceptions import AuthorizationException, QuickbooksException
 
-from ..clock import utcnow
+from ..clock import parse_time, utcnow
 from . import locks, oauth
 from .budget import Budget, Unlimited
 from .errors import (
@@ -220,13 +220,18 @@ class QuickBooksGateway:
 
     def changed_customers(self, since: datetime) -> list[dict]:
         """Customers changed since ``since`` (change data capture; deleted ones too)."""
+        return self.changes_since(since)[0]
+
+    def changes_since(self, since: datetime) -> tuple[list[dict], datetime | None]:
+        """Customers changed since ``since``, and QuickBooks' time of the answer: the next
+        question starts from there, on QuickBooks' clock rather than ours."""
         stamp = since.astimezone(timezone.utc).isoformat(timespec="seconds")
         answer = self._call(self.client.change_data_capture, "Customer", stamp)
         rows: list[dict] = []
         for response in answer.get("CDCResponse", []):
             for query_response in response.get("QueryResponse", []):
                 rows.extend(query_response.get("Customer", []))
-        return rows
+        return rows, parse_time(answer.get("time"))
 
     def company_info(self) -> dict:
         return self._call(self.client.get_single_object, "CompanyInfo", self.realm_id)["CompanyInfo"]

@@ -21,8 +21,9 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.exc import SQLAlchemyError
 
+from ..clock import parse_time
 from ..contacts import ContactWriteError
-from ..fields import compose_display_name, diff, display_name, name_key
+from ..fields import diff, display_name, name_key
 from ..quickbooks import locks
 from ..quickbooks.errors import DuplicateNameError, NotFoundError, QuickBooksError, StaleObjectError
 from ..quickbooks.factory import gateway
@@ -31,7 +32,6 @@ from ..tenancy import current_tenant, mine
 from . import history, links, merge, mirror
 from .history import APP, QUICKBOOKS
 from .merge import Plan, describe
-from .mirror import parse_time
 
 
 @dataclass
@@ -67,13 +67,11 @@ class _Contact:
 
     @property
     def fields(self) -> dict[str, str]:
-        fields = self.store.read(self.contact)
-        fields["display_name"] = compose_display_name(fields)
-        return fields
+        return self.store.read(self.contact, composed=True)
 
     @property
     def values(self) -> dict[str, str]:
-        return self.store.fields.values(self.fields, active=not self.store.is_hidden(self.contact))
+        return self.store.values(self.contact)
 
     def find_customer(self) -> dict | None:
         """The linked customer, else the unlinked one with exactly this name (then linked)."""

@@ -20,7 +20,8 @@ from functools import partial
 import sqlalchemy as sa
 
 from .. import signals
-from ..fields import FieldSet, compose_display_name, diff, display_name, name_key
+from ..clock import parse_time
+from ..fields import FieldSet, diff, display_name, name_key
 from ..models import SyncItemRecord
 from ..quickbooks.errors import AuthLostError, DuplicateNameError, NotFoundError, QuickBooksError, StaleObjectError
 from ..quickbooks.gateway import BATCH_SIZE, BatchItem, QuickBooksGateway
@@ -33,7 +34,14 @@ GONE = "The linked QuickBooks customer no longer exists; unlink it on Match Cont
 
 
 def export_contacts(run, gateway: QuickBooksGateway) -> None:
+    """Export the run's pending contacts, the local copy of the customers brought up to date first."""
     mirror.refresh_before(run, gateway)
+    export_listed(run, gateway)
+
+
+def export_listed(run, gateway: QuickBooksGateway) -> None:
+    """Export the run's pending contacts against the local copy as it stands (a stale one costs
+    a re-read of the customer: its SyncToken is refused)."""
     processing.process(run, _Exporter(run, gateway).export_chunk, chunk=BATCH_SIZE)
 
 
@@ -55,7 +63,7 @@ class _Row:
         """Merge against ``customer`` as QuickBooks holds it now; the body sends what the app won."""
         self.before = fields.customer_values(customer)
         newer = merge.app_is_newer(
-            self.app_modified, mirror.parse_time((customer.get("MetaData") or {}).get("LastUpdatedTime"))
+            self.app_modified, parse_time((customer.get("MetaData") or {}).get("LastUpdatedTime"))
         )
         self.plan, self.left = merge.decide(self.ours, self.before, self.agreed, app_is_newer=newer).only(
             merge.QUICKBOOKS
@@ -100,8 +108,7 @@ class _Exporter:
         link it to with its values, or the row to send (a create, or an update that may be empty)."""
         if contact is None:
             return "This contact no longer exists in the app."
-        fields = self.store.read(contact)
-        fields["display_name"] = compose_display_name(fields)
+        fields = self.store.read(contact, composed=True)
         problems = self.fields.problems(fields)
         if problems:
             return " ".join(problems)
@@ -172,7 +179,7 @@ class _Exporter:
             item.key,
             customer_id,
             changed,
-            source="export",
+            source=self.run.kind.source,
             side=history.QUICKBOOKS,
             by=self.run.created_by,
             run_id=self.run.id,

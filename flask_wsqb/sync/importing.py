@@ -25,10 +25,16 @@ from .processing import RowFailure
 
 
 def import_customers(run, gateway) -> None:
-    """Import the run's pending customers (a re-run skips what is already done)."""
+    """Import the run's pending customers (a re-run skips what is already done), from the
+    local copy brought up to date first."""
     mirror.refresh_before(run, gateway)
-    importer = _Importer(gateway.realm_id, run)
-    processing.process(run, importer.import_chunk, chunk=200)
+    import_listed(run, gateway.realm_id)
+
+
+def import_listed(run, realm_id: str) -> None:
+    """Import the run's pending customers from the local copy as it stands (automatic sync has
+    just brought in the ones it imports)."""
+    processing.process(run, _Importer(realm_id, run).import_chunk, chunk=200)
 
 
 class _Importer:
@@ -154,7 +160,7 @@ class _Importer:
             contact_id,
             customer_id,
             applied,
-            source="import",
+            source=self.run.kind.source,
             side=history.APP,
             by=self.by,
             run_id=self.run.id,

@@ -93,11 +93,23 @@ def decide(app: dict[str, str], quickbooks: dict[str, str], agreed: Agreement | 
     return plan
 
 
+def changed_since(values: dict[str, str], agreed: dict[str, str] | None) -> set[str]:
+    """The fields of one side that changed since both sides agreed on ``agreed`` (that side's
+    agreed values; None: never synced). A field never agreed on counts once it holds a value."""
+    agreed = agreed or {}
+    return {name for name, value in values.items() if (agreed[name] != value if name in agreed else bool(value))}
+
+
 def app_is_newer(app_modified: datetime | None, quickbooks_modified: datetime | None) -> bool:
     """Whether the contact changed after the customer (a tie, or no time for the contact: no)."""
     if app_modified is None:
         return False
-    return quickbooks_modified is None or app_modified > quickbooks_modified
+    if quickbooks_modified is None:
+        return True
+    if quickbooks_modified.microsecond == 0:
+        # QuickBooks writes whole seconds: an edit in the same second is a tie, not newer
+        app_modified = app_modified.replace(microsecond=0)
+    return app_modified > quickbooks_modified
 
 
 def next_agreement(

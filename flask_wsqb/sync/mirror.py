@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from flask import current_app
 
-from ..clock import aware, utcnow
+from ..clock import aware, parse_time, utcnow
 from ..fields import is_active, name_key
 from ..models import CustomerRecord
 from ..quickbooks import locks
@@ -151,15 +151,6 @@ def _row(realm_id: str, customer: dict) -> dict:
         "updated_at": parse_time(meta.get("LastUpdatedTime")),
         "data": customer,
     }
-
-
-def parse_time(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None  # a malformed timestamp must not stop the refresh
 
 
 def get(realm_id: str, customer_ids: Iterable[str]) -> dict[str, CustomerRecord]:

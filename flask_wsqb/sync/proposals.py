@@ -22,21 +22,46 @@ def auto_match(run, gateway) -> None:
     mirror.refresh_before(run, gateway)
     runs.start(run)
     realm_id = gateway.realm_id
-    state = current_state()
-    session = state.db.session
-    Proposal = state.models.MatchProposal
+    result = matching.match_all(_contact_records(realm_id), _customer_records(realm_id))
+    rows = _store(realm_id, result)
+    proposed = sum(1 for r in rows if r["status"] == ProposalStatus.PROPOSED)
+    review = len({r["contact_id"] for r in rows if r["status"] == ProposalStatus.REVIEW})
+    runs.finish(
+        run,
+        message=f"Auto Match proposed {proposed} link{'s' * (proposed != 1)}; "
+        f"{review} contact{'s' * (review != 1)} need{'s' * (review == 1)} your review. "
+        "Nothing is linked until you accept.",
+    )
+
+
+def propose_for(realm_id: str, customer_ids: list[str]) -> int:
+    """Proposals for these customers only (new in QuickBooks, seen by automatic sync), beside the
+    open ones; returns how many were added. The caller commits."""
+    wanted = set(customer_ids)
+    customers = [record for record in _customer_records(realm_id) if record.id in wanted]
+    if not customers:
+        return 0
+    result = matching.match_all(_contact_records(realm_id), customers)
+    return len(_store(realm_id, result, customer_ids=wanted))
+
+
+def _store(realm_id: str, result: matching.MatchResult, customer_ids: set[str] | None = None) -> list[dict]:
+    """Replace the open proposals (of ``customer_ids``, or all) with the engine's matches and
+    reviews, except the pairs a person rejected."""
+    session = current_state().db.session
+    Proposal = current_state().models.MatchProposal
+    replaced = sa.delete(Proposal).where(
+        *mine(Proposal), Proposal.realm_id == realm_id, Proposal.status != ProposalStatus.REJECTED
+    )
+    if customer_ids is not None:
+        replaced = replaced.where(Proposal.customer_id.in_(customer_ids))
+    session.execute(replaced)
     rejected = set(
         session.execute(
             sa.select(Proposal.contact_id, Proposal.customer_id).where(
                 *mine(Proposal), Proposal.realm_id == realm_id, Proposal.status == ProposalStatus.REJECTED
             )
         ).all()
-    )
-    result = matching.match_all(_contact_records(realm_id), _customer_records(realm_id))
-    session.execute(
-        sa.delete(Proposal).where(
-            *mine(Proposal), Proposal.realm_id == realm_id, Proposal.status != ProposalStatus.REJECTED
-        )
     )
     rows = [
         {
@@ -54,14 +79,7 @@ def auto_match(run, gateway) -> None:
     ]
     if rows:
         session.execute(sa.insert(Proposal), rows)
-    proposed = sum(1 for r in rows if r["status"] == ProposalStatus.PROPOSED)
-    review = len({r["contact_id"] for r in rows if r["status"] == ProposalStatus.REVIEW})
-    runs.finish(
-        run,
-        message=f"Auto Match proposed {proposed} link{'s' * (proposed != 1)}; "
-        f"{review} contact{'s' * (review != 1)} need{'s' * (review == 1)} your review. "
-        "Nothing is linked until you accept.",
-    )
+    return rows
 
 
 def _contact_records(realm_id: str) -> list[matching.MatchRecord]:

@@ -44,6 +44,19 @@ def create(realm_id: str, kind: RunKind, rows: Iterable[tuple[str, str]], create
     return run
 
 
+def fail_items(run_id: int, failed: dict[str, str]) -> None:
+    """Mark these rows of a run failed, each saying why (rows known to fail before any work)."""
+    SyncItem = current_state().models.SyncItem
+    session = current_state().db.session
+    for key, message in failed.items():
+        session.execute(
+            sa.update(SyncItem)
+            .where(SyncItem.run_id == run_id, SyncItem.key == key)
+            .values(status=ItemStatus.ERROR, message=message, updated_at=utcnow())
+        )
+    session.commit()
+
+
 def get(run_id: int):
     """The current firm's run with this id, or None (another firm's run is no run here)."""
     state = current_state()

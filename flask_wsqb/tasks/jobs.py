@@ -33,7 +33,7 @@ LOOK_AHEAD = 50
 
 
 @contextmanager
-def _app_context() -> Iterator[None]:
+def app_context() -> Iterator[None]:
     global _loaded_app
     if has_app_context():
         yield
@@ -65,7 +65,7 @@ def run_sync(run_id: int, tenant: str = DEFAULT_TENANT) -> None:
     from rq import get_current_job
 
     job = get_current_job()  # None in the web process's thread: nothing to give way to there
-    with _app_context(), tenant_scope(tenant), _taking_turns(job, run_id):
+    with app_context(), tenant_scope(tenant), _taking_turns(job, run_id):
         run = runs.get(run_id)
         if run is None or run.state == RunState.DONE:
             return

@@ -13,6 +13,7 @@ from rq import Worker
 from ..quickbooks.redis_client import QueueUnavailableError, redis_connection, unreachable
 from ..state import current_state
 from . import queue
+from .rounds import keep_running
 
 
 def _drop_database_connections(*, close: bool) -> None:
@@ -29,7 +30,9 @@ class AppWorker(Worker):
 
 
 def work(*, burst: bool = False, name: str | None = None) -> bool:
-    """Run jobs from the app's queue until stopped (or, with ``burst``, until it is empty)."""
+    """Run jobs from the app's queue until stopped (or, with ``burst``, until it is empty), with
+    RQ's scheduler (automatic sync's rounds wait in it for their time). A round lost with a
+    stopped worker is asked for again first."""
     from redis.exceptions import RedisError
 
     connection = redis_connection()
@@ -37,5 +40,6 @@ def work(*, burst: bool = False, name: str | None = None) -> bool:
         connection.ping()
     except RedisError as exc:
         raise QueueUnavailableError(unreachable(exc)) from exc
+    keep_running()
     _drop_database_connections(close=True)
-    return AppWorker([queue(connection)], connection=connection, name=name).work(burst=burst)
+    return AppWorker([queue(connection)], connection=connection, name=name).work(burst=burst, with_scheduler=True)

@@ -123,6 +123,8 @@ def test_main_says_where_to_open_the_demo(monkeypatch, capsys):
     started = {}
 
     class App:
+        config: dict = {"EXAMPLE_EMULATOR": False}
+
         def run(self, **options):
             started.update(options)
 

@@ -181,10 +181,10 @@ class Crawler:
         self.fail(*self.last, f"exception in a background run: {args.exc_type.__name__}: {first_line(args.exc_value)}")
 
     # -- asking --------------------------------------------------------------------------
-    def request(self, method: str, url: str, form: dict | None = None):
-        self.last = (method, url, form)
+    def request(self, method: str, url: str, form: dict | bytes | None = None, headers: dict | None = None):
+        self.last = (method, url, form if isinstance(form, dict) else None)
         try:
-            answer = self.client.open(url, method=method, data=form)
+            answer = self.client.open(url, method=method, data=form, headers=headers)
         except Exception as exc:  # noqa: BLE001 - every escaping exception is a finding
             self.fail(method, url, form, f"exception {type(exc).__name__}: {first_line(exc)}")
             return None
@@ -235,6 +235,12 @@ class Crawler:
             "customer_id": (valid["customer_id"] or [MISSING])[-1],
             "score": "90",
             "choice": "switch",
+            # Sync Health's Retry, and the Connection page's automatic sync settings
+            "side": "app",
+            "key": (valid["contact_id"] or [MISSING])[0],
+            "auto_sync": "both",
+            "new_customers": "create",
+            "new_contacts": "export",
         }
 
     def forms(self, valid: dict[str, list[str]]) -> list[dict]:

@@ -18,6 +18,7 @@ import requests
 import sqlalchemy as sa
 
 from example_app import create_app
+from tests.auto.helpers import TOKEN, WEBHOOKS, cloudevents, signature
 from tests.extension.crawl_helpers import QUICK, Crawler, Variants, all_routes, report, valid_ids
 from tests.helpers import EXPORT, IMPORT, add_contacts, connect_quickbooks, host_config
 
@@ -30,7 +31,7 @@ UNTHROTTLED = {"WSQB_RATE_PER_MINUTE": 1_000_000, "WSQB_BATCH_PER_MINUTE": 1_000
 
 @pytest.fixture
 def app_config(db_url, qbo) -> dict:
-    return host_config(db_url, qbo, **UNTHROTTLED)
+    return host_config(db_url, qbo, WSQB_WEBHOOK_VERIFIER_TOKEN=TOKEN, **UNTHROTTLED)
 
 
 def seed(app, qbo) -> None:
@@ -76,6 +77,8 @@ def make_data(crawler: Crawler, qbo) -> None:
     crawler.post(EXPORT, {"selected": ids(app, Contact.id, Contact.display_name == "Zebulon Quaxley")})
     for contact in ids(app, Contact.id, Contact.display_name == "Pull Target"):
         crawler.post(f"{PREFIX}/contacts/{contact}/sync")
+    delivery = cloudevents(qbo.realm_id, (cedar[0] if cedar else "1", "updated"))
+    crawler.request("POST", WEBHOOKS, delivery, {"intuit-signature": signature(delivery)})  # as Intuit signs it
     missing = [kind for kind, found in valid_ids(app).items() if not found]
     if missing:
         crawler.note(f"setting up left no {', '.join(missing)} to crawl with")

@@ -7,18 +7,20 @@ The model keeps, per field (the eleven contact fields and "active", the inverse 
 A, the app's value; Q, QuickBooks' value; B, the baseline (what both sides last agreed on, None
 when absent). Before each operation it reads the two modification times from the system (the
 contact's ``updated_at``, the customer's ``MetaData.LastUpdatedTime``); the app is newer iff its
-time is later (a tie: QuickBooks is newer). For a field with A != Q: changed on one side only,
-that side's value wins; changed on both (or no baseline), the newer side's value wins.
+time is later at QuickBooks' precision, whole seconds (a tie: QuickBooks is newer). For a field
+with A != Q: changed on one side only, that side's value wins; changed on both (or no baseline),
+the newer side's value wins.
 
 - Sync: every field takes its winner on both sides; then B := A == Q.
 - Export (linked): only fields the app wins change in QuickBooks; B := A where A == Q.
 - Import (linked): only fields QuickBooks wins change in the app; B := A where A == Q.
 - Pull: A := Q for every field; B := Q.
 
-Steps: an edit in the app (one field, ``updated_at`` set to the emulator's now plus -90..+90 s, or
-to the customer's LastUpdatedTime exactly, a tie), an edit in QuickBooks (after moving the
-emulator's clock on 0..120 s), Sync, Export, Import, Pull; after each, both records must hold
-exactly the model's A and Q. A final Sync must leave the two sides equal.
+Steps: an edit in the app (one field, ``updated_at`` set to the emulator's now plus -90..+90 s, to
+the customer's LastUpdatedTime exactly, a tie, or to a fraction of a second after it, a tie too),
+an edit in QuickBooks (after moving the emulator's clock on 0..120 s), Sync, Export, Import, Pull;
+after each, both records must hold exactly the model's A and Q. A final Sync must leave the two
+sides equal.
 
 Run against the emulator's two ways of applying a nested object (``BillAddr``, ...) in a sparse
 update: replacing it whole (what QuickBooks does) or merging it into the stored one.
@@ -287,7 +289,9 @@ VALUES = {
 class EditApp(NamedTuple):
     field: str
     value: Value
-    offset: int | str  # seconds from the emulator's now, or "tie": the customer's LastUpdatedTime
+    offset: (
+        int | str
+    )  # seconds from the emulator's now; "tie": the customer's LastUpdatedTime; "same second": 0.6 s after it
 
 
 class EditQB(NamedTuple):
@@ -305,7 +309,7 @@ def _edit(kind, third):
 
 
 STEP = st.one_of(
-    _edit(EditApp, st.one_of(st.integers(-90, 90), st.just("tie"))),
+    _edit(EditApp, st.one_of(st.integers(-90, 90), st.sampled_from(["tie", "same second"]))),
     _edit(EditQB, st.integers(0, 120)),
     st.sampled_from(["sync", "export", "import", "pull"]).map(Act),
 )
@@ -384,6 +388,7 @@ def test_no_value_is_lost_by_sync_export_import_or_pull(nested_sparse, linked_ap
             """Whether the app is newer (a tie: QuickBooks is), and the two times, as the system holds them."""
             _, t_app = app_side(app, contact_id)
             _, t_qb = qb_side(qbo, customer_id)
+            t_app = t_app.replace(microsecond=0)  # QuickBooks keeps whole seconds: within one, a tie
             return t_app > t_qb, (
                 f"app modified {t_app.isoformat()}, QuickBooks {t_qb.isoformat()}: "
                 f"{'app' if t_app > t_qb else 'QuickBooks'} newer"
@@ -395,6 +400,8 @@ def test_no_value_is_lost_by_sync_export_import_or_pull(nested_sparse, linked_ap
                 value = named(step.value, step.field, n)
                 if step.offset == "tie":
                     at = qb_side(qbo, customer_id)[1]
+                elif step.offset == "same second":
+                    at = qb_side(qbo, customer_id)[1] + timedelta(seconds=0.6)
                 else:
                     at = qbo.clock.now() + timedelta(seconds=step.offset)
                 edit_app(app, contact_id, step.field, value, at)
