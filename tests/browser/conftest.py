@@ -12,6 +12,7 @@ import tempfile
 
 import pytest
 
+from flask_wsqb.tasks.rounds import stop_timers
 from tests.browser.helpers import LiveServer
 from tests.helpers import host_config
 
@@ -32,6 +33,7 @@ def live_app(db_url, qbo):
     # No fixed callback: the extension builds it from the request, i.e. this live server.
     app = create_app(host_config(db_url, qbo, WSQB_REDIRECT_URI=None))
     yield app
+    stop_timers(app)  # automatic sync's rounds (threads here) end with the app
     with app.app_context():
         app.extensions["sqlalchemy"].engine.dispose()
 
