@@ -73,13 +73,11 @@ def _phone(qbo, customer_id: str) -> str:
     return (qbo.customer(customer_id).get("PrimaryPhone") or {}).get("FreeFormNumber", "")
 
 
-def test_a_quickbooks_edit_arrives_by_webhook_within_seconds(app, qbo, synced, workers):
+def test_a_quickbooks_edit_arrives_by_webhook(app, qbo, synced):
     customer_id, contact_id = synced["ada"]
     qbo.edit_customer(customer_id, {"PrimaryPhone": {"FreeFormNumber": "555-0101"}})
-    started = time.monotonic()
     wait_until(lambda: contact(app, contact_id).phone == "555-0101", timeout=10, what="the phone reaching the app")
-    assert time.monotonic() - started < 5, workers.log()
-    assert any(delivery.status == 200 for delivery in qbo.webhook_log)
+    assert any(delivery.status == 200 for delivery in qbo.webhook_log)  # it came by webhook (latency: bench_auto)
 
 
 def test_lost_webhooks_are_repaired_by_the_catch_up(app, client, qbo, synced):
