@@ -88,6 +88,7 @@ PAGES = {
     "wsqb.match_form": ("", "?hide_synced=1&show_hidden=1", "?run={match_run}"),
     "wsqb.match_picker": ("",),
     "wsqb.history": ("", "?contact={synced_contact}"),
+    "wsqb.health": ("",),
     "wsqb.run_json": ("", "?items=none"),
 }
 #: The GET rules that are no page of a firm.
