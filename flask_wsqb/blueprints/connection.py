@@ -112,6 +112,8 @@ def _connected(row):
         "success",
     )
     run = launch(row.realm_id, RunKind.REFRESH, [])
+    if row.auto_sync != AutoSync.OFF:  # reconnected: catch up on what changed while it could not
+        rounds.schedule_round(row.tenant)
     return redirect(url_for("wsqb.connection", run=run.id))
 
 

@@ -84,3 +84,21 @@ def test_a_failure_is_signalled_and_listed_with_its_reason(app, client, qbo):
     page = client.get(HEALTH).get_data(as_text=True)
     assert 'data-side="app"' in page and "Bad: Name" in page
     assert ":" in failures[0]["message"] or "name" in failures[0]["message"].lower()
+
+
+def test_changes_made_while_the_connection_was_lost_arrive_after_reconnecting(app, client, qbo):
+    from tests.auto.helpers import contact
+    from tests.helpers import IMPORT, submit
+
+    customer = qbo.add_customer({"DisplayName": "Hedy Lamarr"})
+    connect_quickbooks(client, qbo)
+    assert submit(client, IMPORT, [customer["Id"]])["ok"] == 1
+    contact_id = next(iter(linked_pairs(app)))[0]
+    turn_on(client, "quickbooks")
+    qbo.revoke_all()  # QuickBooks rejects the tokens: automatic sync cannot read anything
+    qbo.edit_customer(customer["Id"], {"PrimaryPhone": {"FreeFormNumber": "555-0555"}})
+    deliver(client, cloudevents(qbo.realm_id, (customer["Id"], "updated")))
+    wait_until(lambda: 'data-needs-reconnect="yes"' in client.get(CONNECTION).get_data(as_text=True))
+    assert contact(app, contact_id).phone in ("", None)
+    connect_quickbooks(client, qbo)  # Reconnect
+    wait_until(lambda: contact(app, contact_id).phone == "555-0555", what="the change made meanwhile")
