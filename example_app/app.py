@@ -15,6 +15,7 @@ from flask_wtf import CSRFProtect
 from example_app import demo
 from example_app.firms import FIRMS, current_firm, firm_switcher
 from example_app.models import Contact, db
+from example_app.quickbooks_page import quickbooks_page
 from example_app.views import contacts, home
 from flask_wsqb import ContactStore, WSQuickBooks, schema
 
@@ -100,6 +101,8 @@ def create_app(config: Mapping[str, Any] | None = None, *, instance_path: str | 
     app.add_url_rule("/", "home", home)
     app.register_blueprint(contacts)
     app.register_blueprint(firm_switcher)
+    if "example_emulator" in app.extensions:
+        app.register_blueprint(quickbooks_page)
     app.jinja_env.globals.update(firms=FIRMS, current_firm=current_firm)  # the header's switcher
 
     with app.app_context():

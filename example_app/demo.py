@@ -445,6 +445,7 @@ _emulator_lock = threading.Lock()
 def use_emulator(app: Flask) -> None:
     """Point the app at this process's QuickBooks emulator, starting it on first use."""
     qbo = shared_emulator(app.config["EXAMPLE_EMULATOR_STATE"])
+    app.extensions["example_emulator"] = qbo  # the demo's QuickBooks page edits its customers
     app.config.update(
         WSQB_ENVIRONMENT=qbo.discovery_url,
         WSQB_API_URL=qbo.api_url,

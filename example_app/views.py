@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_wtf import FlaskForm
 from sqlalchemy import Select, func, or_, select
@@ -78,7 +78,8 @@ def home() -> ResponseReturnValue:
     total = db.session.scalar(firm_contacts(func.count())) or 0
     hidden = db.session.scalar(firm_contacts(func.count()).where(Contact.hidden.is_(True))) or 0
     recent = db.session.scalars(firm_contacts().order_by(Contact.updated_at.desc(), Contact.id.desc()).limit(8)).all()
-    return render_template("home.html", total=total, hidden=hidden, recent=recent)
+    demo = "demo_quickbooks" in current_app.blueprints  # the built-in emulator's QuickBooks page
+    return render_template("home.html", total=total, hidden=hidden, recent=recent, quickbooks_demo=demo)
 
 
 @contacts.get("/")

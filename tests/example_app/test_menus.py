@@ -19,7 +19,7 @@ def test_setup_menu_carries_the_quickbooks_entries(client):
     ):
         assert f'<a href="{href}">{label}</a>' in setup
     # nested as the product has it: Setup → QuickBooks → Contacts → Import from QuickBooks
-    assert re.search(r"QuickBooks</span>.*Connection.*Contacts</span>.*Import from QuickBooks", setup, re.S)
+    assert re.search(r"QuickBooks</button>.*Connection.*Contacts</button>.*Import from QuickBooks", setup, re.S)
 
 
 def test_contact_page_menu_carries_pull_and_sync(app, client):
@@ -30,7 +30,7 @@ def test_contact_page_menu_carries_pull_and_sync(app, client):
         contact_id = contact.id
     html = client.get(f"/contacts/{contact_id}").get_data(as_text=True)
     assert re.search(
-        r"Import/Export Contacts</span>.*QuickBooks Sync</span>.*"
+        r"Import/Export Contacts</button>.*QuickBooks Sync</button>.*"
         r"Pull Current Contact Info from QuickBooks.*Sync Current Contact Info \(Newest Information\)",
         html,
         re.S,
