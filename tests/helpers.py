@@ -66,6 +66,19 @@ def connect_quickbooks(client, qbo) -> None:
     wait_for_run(client, run_id_of(done))
 
 
+def contact_action(client, page: str, contact_id: str, action: str, *, create: bool = True) -> str:
+    """Click Pull or Sync in the QuickBooks menu of the contact ``page``; the page it lands on.
+    Sync of a contact with no customer to sync with asks first: ``create`` answers *Create in
+    QuickBooks*, as the user would."""
+    url = f"/setup/quickbooks/contacts/{contact_id}/{action}"
+    answer = post_form(client, page, url, follow_redirects=True)
+    assert answer.status_code == 200
+    if create and 'id="wsqb-confirm-create"' in answer.get_data(as_text=True):
+        answer = post_form(client, page, url, {"create": "yes"}, follow_redirects=True)
+        assert answer.status_code == 200
+    return answer.get_data(as_text=True)
+
+
 def report_of(client, run_id: int) -> dict:
     """The run's JSON report, as the progress bar reads it."""
     return client.get(f"/setup/quickbooks/runs/{run_id}.json").get_json()

@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
+from ..forms import ActionForm
 from ..state import current_state
 from ..sync import contact_sync, history
 from .access import guarded
@@ -35,7 +36,23 @@ def pull(contact_id: str):
 
 @guarded("sync")
 def sync(contact_id: str):
-    return _run(contact_sync.sync, contact_id)
+    """Sync; a contact with no customer to sync with is first asked about (the same POST, with
+    ``create=yes``, creates it)."""
+    try:
+        outcome = contact_sync.sync(contact_id, create=request.form.get("create") == "yes")
+    except LookupError:
+        abort(404)
+    if outcome.needs_confirmation:
+        back = current_state().extension.contact_endpoint
+        return render_template(
+            "wsqb/contact_create.html",
+            message=outcome.message,
+            contact_id=contact_id,
+            form=ActionForm(),
+            back=url_for(back, contact_id=contact_id) if back else url_for("wsqb.history"),
+        )
+    flash(outcome.message, "success" if outcome.ok else "error")
+    return _back_to_contact(contact_id)
 
 
 @guarded("history")

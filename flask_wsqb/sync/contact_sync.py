@@ -38,6 +38,8 @@ from .merge import Plan, describe
 class Outcome:
     ok: bool
     message: str
+    #: Nothing was done: the user is to confirm first (Sync would create a customer).
+    needs_confirmation: bool = False
 
 
 class _Contact:
@@ -131,7 +133,7 @@ def _contact_action(action):
     would each decide on what the other is changing; across workers when Redis is configured).
     A QuickBooks error rolls back whatever the action had changed in the app."""
 
-    def run(contact_id: str) -> Outcome:
+    def run(contact_id: str, **options: bool) -> Outcome:
         """``contact_id`` as the contact store reads it; LookupError when there is no such contact."""
         store = current_state().contacts
         session = current_state().db.session
@@ -140,7 +142,7 @@ def _contact_action(action):
             raise LookupError(contact_id)
         with locks.factory()(f"contact:{current_tenant()}:{store.contact_id(contact)}"):
             try:
-                return action(_Contact(contact))
+                return action(_Contact(contact), **options)
             except (QuickBooksError, ContactWriteError) as exc:  # not connected, to reconnect, a refused value
                 session.rollback()
                 return Outcome(False, f"Nothing was changed: {exc}")
@@ -173,9 +175,17 @@ def pull(one: _Contact) -> Outcome:
 
 
 @_contact_action
-def sync(one: _Contact) -> Outcome:
-    """Bring the contact and its customer together, field by field (see the module doc)."""
+def sync(one: _Contact, *, create: bool = False) -> Outcome:
+    """Bring the contact and its customer together, field by field (see the module doc). With no
+    customer to sync with, one is created only when ``create`` says the user confirmed it."""
     customer = one.find_customer()
+    if customer is None and not create:
+        return Outcome(
+            False,
+            f"'{one.fields['display_name']}' is not linked to a QuickBooks customer, and no customer has "
+            "that name. Create one in QuickBooks from this contact?",
+            needs_confirmation=True,
+        )
     if customer is None:
         return _create(one)
     for _attempt in range(3):

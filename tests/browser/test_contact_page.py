@@ -50,3 +50,21 @@ def test_pull_and_sync_from_the_contact_menu(page, qbo, live_app):
     assert "Synced" in page.page_source and "555-0123" in page.page_source
     assert css(page, ".field-phone").text == "555-0123"
     screenshot(page, "contact-page.png")
+
+
+def test_sync_asks_before_creating_a_customer(page, qbo, live_app):
+    with live_app.app_context():
+        contact = Contact(display_name="Juniper Florists", email="hi@juniper.example")
+        db.session.add(contact)
+        db.session.commit()
+        contact_id = contact.id
+    connect(page, qbo)
+    page.get(f"{page.base_url}/contacts/{contact_id}")
+    open_menu_and_click(page, "Sync Current Contact Info (Newest Information)")
+    assert css(page, "h1").text == "Create a QuickBooks customer?"
+    assert "'Juniper Florists' is not linked to a QuickBooks customer" in css(page, "#wsqb-confirm-create").text
+    assert qbo.customers() == []
+    screenshot(page, "sync-confirm-create.png")
+    click_and_load(page, button(page, "Create in QuickBooks"))
+    assert "Created in QuickBooks" in page.page_source
+    assert [c["DisplayName"] for c in qbo.customers()] == ["Juniper Florists"]

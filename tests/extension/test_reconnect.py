@@ -17,6 +17,7 @@ from tests.helpers import (
     add_contact,
     add_contacts,
     connect_quickbooks,
+    contact_action,
     csrf_token,
     post_form,
     refresh_list,
@@ -111,8 +112,7 @@ def test_a_rejected_connection_is_one_reconnect_message_everywhere(app, client, 
     # reconnecting clears it: the banner goes, and Sync works again
     reconnect(client, qbo)
     assert MUST not in client.get(EXPORT).get_data(as_text=True)
-    page = post_form(client, f"/contacts/{contact_id}", f"{PREFIX}/contacts/{contact_id}/sync", follow_redirects=True)
-    assert "Created in QuickBooks" in page.get_data(as_text=True)
+    assert "Created in QuickBooks" in contact_action(client, f"/contacts/{contact_id}", contact_id, "sync")
 
 
 def test_tokens_that_no_longer_decrypt_ask_to_reconnect(app_config, client, qbo, app):

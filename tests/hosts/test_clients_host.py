@@ -16,6 +16,7 @@ from tests.helpers import (
     EXPORT,
     IMPORT,
     connect_quickbooks,
+    contact_action,
     host_config,
     items_by_key,
     linked_pairs,
@@ -68,10 +69,7 @@ def client_row(app, client_id: str) -> Client:
 
 
 def act(web, client_id: str, action: str) -> str:
-    page = f"/clients/{client_id}"
-    answer = post_form(web, page, f"/setup/quickbooks/contacts/{client_id}/{action}", follow_redirects=True)
-    assert answer.status_code == 200
-    return answer.get_data(as_text=True)
+    return contact_action(web, f"/clients/{client_id}", client_id, action)
 
 
 def test_anonymous_users_go_to_the_login_page_and_non_admins_are_refused(app):

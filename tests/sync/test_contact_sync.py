@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 from example_app.models import Contact, db
-from tests.helpers import add_contact
+from tests.helpers import add_contact, contact_action
 
 PREFIX = "/setup/quickbooks"
 
@@ -32,14 +32,9 @@ def contact(app, contact_id: str) -> Contact:
         return found
 
 
-def act(client, contact_id: str, action: str) -> str:
+def act(client, contact_id: str, action: str, *, create: bool = True) -> str:
     """Click the contact page's menu entry; returns the page it lands on."""
-    from tests.helpers import post_form
-
-    page = f"/contacts/{contact_id}"
-    answer = post_form(client, page, f"{PREFIX}/contacts/{contact_id}/{action}", follow_redirects=True)
-    assert answer.status_code == 200
-    return answer.get_data(as_text=True)
+    return contact_action(client, f"/contacts/{contact_id}", contact_id, action, create=create)
 
 
 def changes(app, contact_id: str) -> list[tuple[str, str, str, str, bool]]:
@@ -80,6 +75,14 @@ def test_pull_with_no_customer_changes_nothing(linked_app, client, qbo):
     page = act(client, cid, "pull")
     assert "No QuickBooks customer named &#39;Nobody In QuickBooks&#39; was found. Nothing was changed." in page
     assert contact(linked_app, cid).phone == "1" and changes(linked_app, cid) == []
+
+
+def test_sync_of_a_contact_with_no_customer_asks_before_creating_one(linked_app, client, qbo):
+    new = add_contact(linked_app, display_name="Fresh Client", email="fresh@client.example")
+    page = act(client, new, "sync", create=False)
+    assert "Create a QuickBooks customer?" in page and "&#39;Fresh Client&#39; is not linked" in page
+    assert qbo.customers() == []  # nothing created before the user says so
+    assert "Created in QuickBooks" in act(client, new, "sync")  # answering Create in QuickBooks
 
 
 def test_sync_unlinked_contact_creates_or_finds_by_name(linked_app, client, qbo):
