@@ -1,15 +1,15 @@
-"""A contact page's QuickBooks Sync actions, and the Setup history page."""
+"""A contact page's QuickBooks Sync actions, and the Setup history page (paged, filtered by
+contact name, how, side and dates)."""
 
 from __future__ import annotations
-
-from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
 from ..forms import ActionForm
 from ..state import current_state
-from ..sync import contact_sync, history
+from ..sync import contact_sync, grids
 from .access import guarded
+from .params import date_arg, grid_view, one_of
 from .runs import realm_or_none
 
 
@@ -55,26 +55,33 @@ def sync(contact_id: str):
     return _back_to_contact(contact_id)
 
 
+#: History's "How" and "Changed in" filters.
+SOURCES = ("import", "export", "pull", "sync", "auto")
+SIDES = ("app", "quickbooks")
+
+
 @guarded("history")
 def history_page():
     realm_id = realm_or_none()
-    filters: dict[str, Any] = {
-        "contact_id": request.args.get("contact") or None,
-        "source": request.args.get("source") or None,
-        "side": request.args.get("side") or None,
-    }
-    entries = history.entries(realm_id, **filters) if realm_id else []
-    state = current_state()
-    shown = state.contacts.get_many(state.db.session, list({e.contact_id for e in entries}))
-    names = {state.contacts.contact_id(c): state.contacts.read(c)["display_name"] for c in shown}
+    filters = grids.HistoryFilter(
+        contact_id=request.args.get("contact", "")[:64],
+        name=request.args.get("name", "")[:200],
+        source=one_of(request.args.get("source"), SOURCES),
+        side=one_of(request.args.get("side"), SIDES),
+        since=date_arg("from"),
+        until=date_arg("to"),
+    )
+    view = grid_view((), grids.HISTORY_SORTS)
+    page = grids.history_grid(realm_id, filters).page(view) if realm_id else grids.Page([], 0, 1, view.per_page)
     return render_template(
         "wsqb/history.html",
-        entries=entries,
-        names=names,
+        page=page,
+        view=view,
+        entries=[entry for entry, _name in page.rows],
+        names={entry.contact_id: name for entry, name in page.rows if name},
         connected=realm_id is not None,
-        contact=filters["contact_id"] or "",
-        source=filters["source"] or "",
-        side=filters["side"] or "",
+        filters=filters,
+        sources=SOURCES,
     )
 
 

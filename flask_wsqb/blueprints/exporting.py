@@ -9,7 +9,12 @@ from ..models import RunKind
 from ..state import current_state
 from ..sync import grids
 from .access import guarded
-from .runs import progress, realm_or_none, shown_run, start
+from .params import grid_view, kept_args, parse_id
+from .runs import all_matching, progress, realm_or_none, shown_run, start
+
+SORTS = ("name", "company", "email", "phone", "hidden", "linked")
+#: The most ticks a page carries from page to page (beyond: "Select all N matching").
+MOST_TICKS = 1000
 
 
 def _selected(values: list[str]) -> list:
@@ -21,30 +26,39 @@ def _selected(values: list[str]) -> list:
 @guarded("export")
 def form():
     run = shown_run(RunKind.EXPORT)
-    search = request.args.get("q", "")
+    view = grid_view(grids.ROW_STATES, SORTS)
     realm_id = realm_or_none()
-    rows = grids.contacts(realm_id, search=search, run_id=run.id if run else None)
-    # Ticks survive a search: the search form carries them, and the page keeps them ticked.
+    page = grids.contacts(realm_id, run_id=run.id if run else None, view=view)
+    # Ticks survive a search and a page change: the script carries them, the page keeps them ticked.
     store = current_state().contacts
-    ticked = {store.contact_id(c) for c in _selected(request.args.getlist("selected"))}
-    shown = {row.id for row in rows}
+    ticked = {store.contact_id(c) for c in _selected(request.args.getlist("selected")[:MOST_TICKS])}
+    shown = {row.id for row in page.rows}
     return render_template(
         "wsqb/export.html",
-        rows=rows,
+        page=page,
+        view=view,
         run=run,
         progress=progress(run),
-        search=search,
+        search=view.search,
         form=ActionForm(),
         connected=realm_id is not None,
         ticked=ticked,
         ticked_elsewhere=sorted(ticked - shown),
+        filter_args=kept_args(),
     )
 
 
 @guarded("export")
 def export_selected():
     store = current_state().contacts
-    rows = [(store.contact_id(c), store.read(c)["display_name"]) for c in _selected(request.form.getlist("selected"))]
+    if request.form.get("all_matching") == "1":
+        # The grid's own query again, from the filters the form sent: not a list of ids.
+        view = grid_view(grids.ROW_STATES, SORTS, request.form)
+        grid = grids.contact_grid(realm_or_none(), run_id=parse_id(request.form.get("run")), view=view)
+        rows = all_matching(grid, view)
+    else:
+        chosen = _selected(request.form.getlist("selected"))
+        rows = [(store.contact_id(c), store.read(c)["display_name"]) for c in chosen]
     return start(RunKind.EXPORT, rows, "wsqb.export_form", "Select at least one contact to export.")
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, render_template, request
+from werkzeug.datastructures import MultiDict
 
 from ..clock import aware
 from ..forms import ActionForm
@@ -10,15 +11,17 @@ from ..models import RunKind
 from ..quickbooks.tokens import current_connection
 from ..sync import grids, mirror
 from .access import guarded
-from .params import kept_args
-from .runs import progress, realm_or_none, shown_run, start
+from .params import grid_view, kept_args, parse_id
+from .runs import all_matching, progress, realm_or_none, shown_run, start
+
+SORTS = ("name", "company", "email", "phone", "status", "linked")
+#: The most ticks a page carries from page to page (beyond: "Select all N matching").
+MOST_TICKS = 1000
 
 
-def _filters() -> dict:
-    return {
-        "show_synced": request.args.get("show_synced") == "1",
-        "show_hidden": request.args.get("show_hidden") == "1",
-    }
+def _filters(values: MultiDict | None = None) -> dict:
+    values = request.args if values is None else values
+    return {"show_synced": values.get("show_synced") == "1", "show_hidden": values.get("show_hidden") == "1"}
 
 
 @guarded("import")
@@ -26,27 +29,46 @@ def form():
     row = current_connection()
     run = shown_run(RunKind.IMPORT, RunKind.REFRESH)
     filters = _filters()
+    view = grid_view(grids.ROW_STATES, SORTS)
     item_run = run.id if run is not None and run.kind == RunKind.IMPORT else None
-    rows = grids.customers(row.realm_id, **filters, run_id=item_run) if row else []
+    if row:
+        page = grids.customers(row.realm_id, **filters, run_id=item_run, view=view)
+        ticked = set(mirror.get(row.realm_id, request.args.getlist("selected")[:MOST_TICKS]))
+        contacts_of = grids.linked_contacts(row.realm_id, [r.id for r in page.rows if r.linked])
+    else:
+        page, ticked, contacts_of = grids.Page([], 0, 1, view.per_page), set(), {}
     return render_template(
         "wsqb/import.html",
-        rows=rows,
+        page=page,
+        view=view,
         run=run,
+        item_run=item_run,
         progress=progress(run),
         form=ActionForm(),
         **filters,
         connected=row is not None,
         refreshed_at=aware(row.customers_refreshed_at) if row else None,
         filter_args=kept_args(),
+        ticked=ticked,
+        ticked_elsewhere=sorted(ticked - {r.id for r in page.rows}),
+        contacts_of=contacts_of,
     )
 
 
 @guarded("import")
 def import_selected():
     realm_id = realm_or_none()
-    selected = request.form.getlist("selected")
-    known = mirror.get(realm_id, selected) if realm_id else {}
-    rows = [(cid, known[cid].display_name) for cid in dict.fromkeys(selected) if cid in known]
+    if realm_id and request.form.get("all_matching") == "1":
+        # The grid's own query again, from the filters the form sent: not a list of ids.
+        values = request.form
+        view = grid_view(grids.ROW_STATES, SORTS, values)
+        run_id = parse_id(values.get("run"))
+        grid = grids.customer_grid(realm_id, **_filters(values), run_id=run_id, view=view)
+        rows = all_matching(grid, view)
+    else:
+        selected = request.form.getlist("selected")
+        known = mirror.get(realm_id, selected) if realm_id else {}
+        rows = [(cid, known[cid].display_name) for cid in dict.fromkeys(selected) if cid in known]
     return start(RunKind.IMPORT, rows, "wsqb.import_form", "Select at least one customer to import.")
 
 

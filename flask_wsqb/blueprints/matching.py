@@ -11,7 +11,7 @@ from ..models import RunKind
 from ..state import current_state
 from ..sync import grids, mirror, proposals
 from .access import guarded
-from .params import ID, kept_args
+from .params import ID, grid_view, kept_args
 from .runs import progress, realm_or_none, shown_run, start
 
 #: Accept-all default: the engine's confident proposals score at least this.
@@ -49,19 +49,33 @@ def _by() -> str | None:
     return current_state().extension.current_user_name()
 
 
+#: Match's sort keys: its contacts', and its customers' (their arguments start with "c").
+SORTS = ("name", "customer", "company", "email")
+CUSTOMER_SORTS = ("name", "status")
+
+
 @guarded("match")
 def form():
     realm_id = realm_or_none()
     run = shown_run(RunKind.MATCH, RunKind.IMPORT, RunKind.EXPORT)
     filters = _filters()
-    contacts = grids.match_contacts(realm_id, **filters) if realm_id else []
-    customers = grids.customers(realm_id, show_synced=False, show_hidden=filters["show_hidden"]) if realm_id else []
+    view = grid_view(grids.MATCH_STATES, SORTS)
+    customer_view = grid_view((), CUSTOMER_SORTS, prefix="c")
+    empty = grids.Page([], 0, 1, view.per_page)
+    contacts = grids.match_contacts(realm_id, **filters, view=view) if realm_id else empty
+    customers = (
+        grids.customers(realm_id, show_synced=False, show_hidden=filters["show_hidden"], view=customer_view)
+        if realm_id
+        else empty
+    )
     history = grids.link_history(realm_id) if realm_id else []
     acceptable = grids.acceptable_proposals(realm_id, DEFAULT_ACCEPT_SCORE, filters["show_hidden"]) if realm_id else []
     return render_template(
         "wsqb/match.html",
         contacts=contacts,
         customers=customers,
+        view=view,
+        customer_view=customer_view,
         history=history,
         run=run,
         progress=progress(run),
@@ -141,7 +155,9 @@ def picker(contact_id: str):
     contact_id = state.contacts.contact_id(contact)
     fields = state.contacts.read(contact)
     search = request.args.get("q", fields["display_name"])
-    found = grids.customers(realm_id, show_synced=False, show_hidden=True, search=search, limit=50)
+    found = grids.customers(
+        realm_id, show_synced=False, show_hidden=True, view=grids.View(search=search, per_page=50)
+    ).rows
     return render_template(
         "wsqb/match_link.html",
         contact_id=contact_id,

@@ -15,9 +15,11 @@ def assets() -> Markup:
     if g.get("wsqb_assets_included"):
         return Markup("")
     g.wsqb_assets_included = True
-    css = url_for("wsqb.static", filename="wsqb.css")
+    links = "\n".join(
+        f'<link rel="stylesheet" href="{url_for("wsqb.static", filename=name)}">' for name in ("wsqb.css", "grid.css")
+    )
     script = url_for("wsqb.static", filename="wsqb.js")
-    return Markup(f'<link rel="stylesheet" href="{css}">\n<script src="{script}" defer></script>')
+    return Markup(f'{links}\n<script src="{script}" defer></script>')
 
 
 def contact_url(contact_id: str) -> str | None:

@@ -9,10 +9,10 @@ from ..clock import aware
 from ..models import RunKind
 from ..quickbooks.tokens import current_connection
 from ..state import current_state
-from ..sync import reports, retry, runs
+from ..sync import grids, reports, retry, runs
 from .access import guarded, require
 from .banner import connection_status
-from .params import ID, id_arg, kept_args
+from .params import ID, here, id_arg, kept_args
 
 #: Who may see and retry a run: the actions of the forms that show it (any of them).
 RUN_ACTIONS = {
@@ -70,6 +70,21 @@ def start(kind: RunKind, rows: list[tuple[str, str]], back: str, nothing: str | 
             return redirect(url_for(back, run=max(held.values()), **kept_args()))
     run = launch(status.realm_id, kind, rows)
     return redirect(url_for(back, run=run.id, **kept_args()))
+
+
+def all_matching(grid: grids.Grid, view: grids.View) -> list[tuple[str, str]]:
+    """Every row of ``grid`` as ``(key, label)`` rows of a run ("Select all N matching"), in the
+    grid's order; beyond :data:`~flask_wsqb.sync.grids.MOST_MATCHING` rows the user is told
+    that only the first ones were taken."""
+    rows = grid.every(view, grids.MOST_MATCHING + 1)
+    if len(rows) > grids.MOST_MATCHING:
+        rows = rows[: grids.MOST_MATCHING]
+        flash(
+            f"Only the first {grids.MOST_MATCHING:,} matching rows were taken; narrow the search "
+            "or the filters for the others.",
+            "warning",
+        )
+    return [(row.id, row.name) for row in rows]
 
 
 def launch(realm_id: str, kind: RunKind, rows: list[tuple[str, str]]):
@@ -138,5 +153,6 @@ def retry_run(run_id: int):
 
 
 def register(bp: Blueprint) -> None:
+    bp.add_app_template_global(here, "wsqb_here")  # the grids' pager, page size and column headers
     bp.add_url_rule(f"/runs/<{ID}:run_id>.json", "run_json", run_json)
     bp.add_url_rule(f"/runs/<{ID}:run_id>/retry", "run_retry", retry_run, methods=["POST"])

@@ -3,10 +3,6 @@
 (function () {
   "use strict";
 
-  document.querySelectorAll("[data-wsqb-autosubmit]").forEach(function (box) {
-    box.addEventListener("change", function () { box.form.submit(); });
-  });
-
   // -- the grid (Import and Export forms) ---------------------------------------------------
   var grid = document.getElementById("wsqb-grid");
   var rows = grid ? Array.prototype.slice.call(grid.querySelectorAll("tbody tr.wsqb-row")) : [];
@@ -14,17 +10,43 @@
   rows.forEach(function (tr) { rowsById[tr.dataset.id] = tr; });
   var note = document.getElementById("wsqb-row-message");
   var counter = document.getElementById("wsqb-selected-count");
+  var matching = document.getElementById("wsqb-select-matching");
+  var allMatching = document.getElementById("wsqb-all-matching");
+  var search = document.getElementById("wsqb-search");
 
   function boxOf(tr) { return tr.querySelector('input[name="selected"]'); }
 
-  // Rows ticked before a server search that the search does not show (hidden inputs).
+  // Rows ticked on other pages or before a server search (hidden inputs).
   function kept() { return Array.prototype.slice.call(document.querySelectorAll("input[data-wsqb-kept]")); }
+
+  function tickedIds() {
+    return rows.filter(function (tr) { return boxOf(tr).checked; }).map(function (tr) { return tr.dataset.id; })
+      .concat(kept().map(function (input) { return input.value; }));
+  }
+
+  function choosingAll() { return allMatching && !allMatching.disabled; }
 
   function countSelected() {
     if (!counter) return;
-    var n = rows.filter(function (tr) { return boxOf(tr).checked; }).length + kept().length;
+    if (choosingAll()) {
+      counter.textContent = "All " + Number(matching.dataset.total).toLocaleString() + " matching " +
+        matching.dataset.noun + "s selected";
+      return;
+    }
+    var n = tickedIds().length;
     counter.textContent = n ? n + " selected" : "";
   }
+
+  // "Select all N matching": the form then sends the grid's filter (all_matching=1 and the
+  // search and filters as hidden fields), and the server runs the grid's query again.
+  function chooseAll(on) {
+    if (!allMatching) return;
+    allMatching.disabled = !on;
+    if (matching) matching.hidden = true;
+    countSelected();
+  }
+
+  function filtering() { return search && search.value.trim() !== (search.defaultValue || "").trim(); }
 
   document.querySelectorAll("[data-wsqb-select]").forEach(function (button) {
     button.addEventListener("click", function () {
@@ -35,29 +57,46 @@
         var keptNote = document.getElementById("wsqb-kept-note");
         if (keptNote) keptNote.hidden = true;
       }
+      chooseAll(false);
+      if (matching) matching.hidden = !on || filtering();
       countSelected();
     });
   });
+  if (matching) matching.addEventListener("click", function () { chooseAll(true); });
 
-  // Search filters the rows as you type; the form still searches on the server on Enter.
-  // Ticks survive a search, so contacts can be found and ticked one search at a time: the
-  // search carries every tick, and the page it loads keeps them.
-  var search = document.getElementById("wsqb-search");
+  // Ticks survive a search, a filter, a sort and a page change: the next page is asked to keep them.
+  function carryTicks(form) {
+    if (!grid) return;
+    tickedIds().forEach(function (id) {
+      var input = document.createElement("input");
+      input.type = "hidden";
+      input.name = "selected";
+      input.value = id;
+      form.appendChild(input);
+    });
+  }
+
+  document.querySelectorAll("[data-wsqb-autosubmit]").forEach(function (box) {
+    box.addEventListener("change", function () { carryTicks(box.form); box.form.submit(); });
+  });
+  document.querySelectorAll("form.wsqb-search-form, form.wsqb-per-page").forEach(function (form) {
+    form.addEventListener("submit", function () { carryTicks(form); });
+  });
+  document.querySelectorAll(".wsqb-pager a, a.wsqb-sort").forEach(function (link) {
+    link.addEventListener("click", function () {
+      if (!grid || !link.closest(".wsqb-grid-wrap, .wsqb-pager")) return;
+      var url = new URL(link.href);
+      tickedIds().forEach(function (id) { url.searchParams.append("selected", id); });
+      link.href = url.toString();
+    });
+  });
+
+  // Typing narrows the rows of this page at once; Enter searches every page on the server.
   if (search && grid) {
     search.addEventListener("input", function () {
       var q = search.value.trim().toLowerCase();
       rows.forEach(function (tr) { tr.hidden = q !== "" && tr.dataset.search.indexOf(q) === -1; });
-    });
-    search.form.addEventListener("submit", function () {
-      var ticked = rows.filter(function (tr) { return boxOf(tr).checked; }).map(function (tr) { return tr.dataset.id; })
-        .concat(kept().map(function (input) { return input.value; }));
-      ticked.forEach(function (id) {
-        var input = document.createElement("input");
-        input.type = "hidden";
-        input.name = "selected";
-        input.value = id;
-        search.form.appendChild(input);
-      });
+      if (matching && filtering()) matching.hidden = true;
     });
   }
   countSelected();
@@ -65,8 +104,7 @@
   function showMessage(tr) {
     if (!note) return;
     if (!tr.dataset.message) { note.hidden = true; return; }
-    var name = tr.cells[1] ? tr.cells[1].textContent : "";
-    note.textContent = name + ": " + tr.dataset.message;
+    note.textContent = (tr.dataset.name || "") + ": " + tr.dataset.message;
     note.className = "wsqb-row-message wsqb-alert " +
       (tr.dataset.status === "error" ? "wsqb-alert-error" : "wsqb-alert-success");
     note.hidden = false;
@@ -74,7 +112,10 @@
   }
 
   if (grid) {
-    grid.addEventListener("change", countSelected);
+    grid.addEventListener("change", function (event) {
+      if (event.target.name === "selected" && !event.target.checked) chooseAll(false);
+      countSelected();
+    });
     // Clicking a row that carries a result shows it below the grid (Enter does too).
     grid.addEventListener("click", function (event) {
       var tr = event.target.closest("tr.wsqb-row");
@@ -135,10 +176,23 @@
       status.appendChild(alertSpan("error", report.message || "The sync stopped."));
     } else if (report.errors) {
       status.appendChild(alertSpan("error", "Some errors were encountered during the sync"));
+      var failed = document.createElement("span");
+      failed.className = "wsqb-run-failed";
+      failed.textContent = report.errors + " of " + report.total + " failed";
+      status.appendChild(document.createTextNode(" "));
+      status.appendChild(failed);
     } else {
       status.appendChild(alertSpan("success", "Completed!"));
       if (report.message) status.appendChild(document.createTextNode(" " + report.message));
     }
+    var summary = document.getElementById("wsqb-run-summary");
+    if (summary) {
+      summary.textContent = report.summary || "";
+      summary.hidden = !report.summary;
+    }
+    // Said once, politely: the run is over, and how it went.
+    var announce = document.getElementById("wsqb-run-announce");
+    if (announce) announce.textContent = status.textContent + (report.summary ? ". " + report.summary + "." : "");
     run.dataset.finished = "yes";
   }
 

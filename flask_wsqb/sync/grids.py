@@ -1,16 +1,99 @@
-"""The rows of the Import and Export grids: one query each, whatever the row count."""
+"""What the grids list, a page at a time: Import's customers, Export's contacts, Match's two
+sides and History. Each grid is one query built once and used three ways: counted, read a
+page at a time (so a page costs the same few statements at any size), and read whole for
+"Select all N matching" (the submit runs the very query the grid showed)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
-from ..models import ProposalStatus
+from ..models import ItemStatus, ProposalStatus
 from ..state import current_state
 from ..tenancy import mine, same_tenant
+
+#: The page sizes offered; the first page of a grid shows DEFAULT_PER_PAGE rows.
+PER_PAGE_CHOICES = (25, 50, 100, 250)
+DEFAULT_PER_PAGE = 50
+#: The most rows "Select all N matching" puts in one run (beyond it: narrow the search).
+MOST_MATCHING = 50_000
+#: The row-state filters (``state=``): what each grid offers is in its ``*_STATES``.
+ERRORS, LINKED, UNLINKED, PROPOSALS = "errors", "linked", "unlinked", "proposals"
+
+
+@dataclass(frozen=True)
+class View:
+    """What the user asked a grid for: a search, a row-state filter, an order and a page."""
+
+    search: str = ""
+    state: str = ""
+    sort: str = ""  # one of the grid's sort keys; "" is its default order
+    descending: bool | None = None  # None: the grid's default direction
+    page: int = 1
+    per_page: int = DEFAULT_PER_PAGE
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of a grid's rows, and how many rows the whole filtered grid has."""
+
+    rows: list
+    total: int
+    page: int
+    per_page: int
+    sizes = PER_PAGE_CHOICES  # the page sizes the user may choose
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def first(self) -> int:
+        """The position of the page's first row in the grid (1-based; 0 when there is none)."""
+        return (self.page - 1) * self.per_page + 1 if self.rows else 0
+
+    @property
+    def last(self) -> int:
+        return self.first + len(self.rows) - 1 if self.rows else 0
+
+
+@dataclass(frozen=True)
+class Grid:
+    """A grid's filtered query (no order), its sort keys, and how a result row becomes a row."""
+
+    query: sa.Select
+    sorts: dict[str, list]  # sort key -> ORDER BY expressions; "" first: the default order
+    tiebreak: list
+    convert: Callable[[Any], Any]
+    default_descending: bool = False
+
+    def order(self, view: View) -> list:
+        descending = self.default_descending if view.descending is None else view.descending
+        columns = self.sorts.get(view.sort) or self.sorts[""]
+        return [c.desc() if descending else c.asc() for c in [*columns, *self.tiebreak]]
+
+    def page(self, view: View) -> Page:
+        session = current_state().db.session
+        total = session.execute(sa.select(sa.func.count()).select_from(self.query.subquery())).scalar_one()
+        page = max(1, min(view.page, -(-total // view.per_page)))
+        offset = (page - 1) * view.per_page
+        rows = session.execute(self.query.order_by(*self.order(view)).limit(view.per_page).offset(offset))
+        return Page([self.convert(row) for row in rows], total, page, view.per_page)
+
+    def every(self, view: View, limit: int = MOST_MATCHING) -> list:
+        """Every row matching, in the grid's order, at most ``limit`` of them."""
+        rows = current_state().db.session.execute(self.query.order_by(*self.order(view)).limit(limit))
+        return [self.convert(row) for row in rows]
+
+
+def _text(column) -> Any:
+    """A text column for sorting: case-insensitive, missing values as empty (same on every database)."""
+    return sa.func.coalesce(sa.func.lower(column), "")
 
 
 @dataclass(frozen=True)
@@ -42,25 +125,48 @@ def _contains(columns: list, search: str):
     return sa.or_(*(sa.func.lower(c).like(pattern, escape="\\") for c in columns if c is not None))
 
 
-def customers(
-    realm_id: str,
-    *,
-    show_synced: bool,
-    show_hidden: bool,
-    run_id: int | None = None,
-    search: str = "",
-    limit: int | None = None,
-) -> list[Row]:
-    """QuickBooks customers for the Import grid.
+def _row(values) -> Row:
+    key, name, company, email, phone, active, linked, *results = values
+    return Row(
+        str(key),
+        name or "",
+        company or "",
+        email or "",
+        phone or "",
+        bool(active),
+        bool(linked),
+        *(value or "" for value in results),
+    )
+
+
+def _by_state(query: sa.Select, state: str, link_id, items) -> sa.Select:
+    """Keep the rows in ``state``: linked, not linked, or failed in the run shown."""
+    if state == LINKED:
+        return query.where(link_id.is_not(None))
+    if state == UNLINKED:
+        return query.where(link_id.is_(None))
+    if state == ERRORS:
+        return query.where(items.c.status == ItemStatus.ERROR) if items is not None else query.where(sa.false())
+    return query
+
+
+#: The row-state filters of Import and Export.
+ROW_STATES = (LINKED, UNLINKED, ERRORS)
+
+
+def customer_grid(
+    realm_id: str, *, show_synced: bool, show_hidden: bool, run_id: int | None = None, view: View = View()
+) -> Grid:
+    """QuickBooks customers for the Import grid (and Match's right side, and the link picker).
 
     Show Sync'd off: only customers not linked to a contact. Show Hidden off: active only.
     Rows of the run being shown stay visible either way (even merged-away ones), so their
-    results can be read.
+    results can be read. The row-state filter linked / not linked stands for itself, whatever
+    Show Sync'd says.
     """
     state = current_state()
     Customer, ContactLink = state.models.Customer, state.models.ContactLink
     items = _run_items(run_id)
-    linked = ContactLink.id.is_not(None)
     query = (
         sa.select(
             Customer.customer_id,
@@ -69,17 +175,14 @@ def customers(
             Customer.email,
             Customer.phone,
             Customer.active,
-            linked,
+            ContactLink.id.is_not(None),
             *(items.c.status, items.c.message) if items is not None else (),
         )
-        .outerjoin(
-            ContactLink,
-            same_tenant(ContactLink, Customer, "realm_id", "customer_id"),
-        )
+        .outerjoin(ContactLink, same_tenant(ContactLink, Customer, "realm_id", "customer_id"))
         .where(*mine(Customer), Customer.realm_id == realm_id)
     )
     filters = [Customer.deleted.is_(False)]
-    if not show_synced:
+    if not show_synced and view.state not in (LINKED, ERRORS):
         filters.append(ContactLink.id.is_(None))
     if not show_hidden:
         filters.append(Customer.active.is_(True))
@@ -88,23 +191,49 @@ def customers(
         query = query.where(sa.or_(sa.and_(*filters), items.c.key.is_not(None)))
     else:
         query = query.where(*filters)
-    if search.strip():
-        query = query.where(_contains([Customer.display_name, Customer.company, Customer.email], search))
-    query = query.order_by(sa.func.lower(Customer.display_name), Customer.customer_id).limit(limit)
-    return [Row(*row[:7], *(v or "" for v in row[7:])) for row in state.db.session.execute(query)]
+    if view.search.strip():
+        columns = [Customer.display_name, Customer.company, Customer.email, Customer.phone]
+        query = query.where(_contains(columns, view.search))
+    query = _by_state(query, view.state, ContactLink.id, items)
+    name = _text(Customer.display_name)
+    sorts = {
+        "": [name],
+        "name": [name],
+        "company": [_text(Customer.company)],
+        "email": [_text(Customer.email)],
+        "phone": [_text(Customer.phone)],
+        "status": [Customer.active],
+        "linked": [ContactLink.id.is_not(None)],
+    }
+    return Grid(query, sorts, [Customer.customer_id], _row)
 
 
-def contacts(realm_id: str | None, *, search: str = "", run_id: int | None = None) -> list[Row]:
-    """Host contacts for the Export grid, filtered by name, company or email."""
+def customers(
+    realm_id: str, *, show_synced: bool, show_hidden: bool, run_id: int | None = None, view: View = View()
+) -> Page:
+    """A page of the Import grid."""
+    grid = customer_grid(realm_id, show_synced=show_synced, show_hidden=show_hidden, run_id=run_id, view=view)
+    return grid.page(view)
+
+
+def linked_contacts(realm_id: str, customer_ids: list[str]) -> dict[str, str]:
+    """The contact each of these customers is linked to, by customer id (one query)."""
+    ContactLink = current_state().models.ContactLink
+    query = sa.select(ContactLink.customer_id, ContactLink.contact_id).where(
+        *mine(ContactLink), ContactLink.realm_id == realm_id, ContactLink.customer_id.in_(customer_ids)
+    )
+    return {customer_id: contact_id for customer_id, contact_id in current_state().db.session.execute(query)}
+
+
+def contact_grid(realm_id: str | None, *, run_id: int | None = None, view: View = View()) -> Grid:
+    """Host contacts for the Export grid, searched by name, company, email or phone."""
     state = current_state()
     store, ContactLink = state.contacts, state.models.ContactLink
     items = _run_items(run_id)
     key = store.key()
     hidden = store.sql("hidden")
-    columns: list[Any] = [key]
-    for field in ("display_name", "company", "email", "phone"):
-        column = store.sql(field)
-        columns.append(column if column is not None else sa.literal(""))
+    sql = {f: store.sql(f) for f in ("display_name", "company", "email", "phone")}
+    columns: list[Any] = [key, *(c if c is not None else sa.literal("") for c in sql.values())]
     columns.append(sa.not_(hidden) if hidden is not None else sa.true())
     columns.append(ContactLink.id.is_not(None))
     if items is not None:
@@ -115,24 +244,20 @@ def contacts(realm_id: str | None, *, search: str = "", run_id: int | None = Non
     )
     if items is not None:
         query = query.outerjoin(items, items.c.key == key)
-    if search.strip():
-        query = query.where(
-            _contains([store.sql(f) for f in ("display_name", "company", "email", "first_name", "last_name")], search)
-        )
-    query = query.order_by(*_by_name(store))
-    return [
-        Row(
-            str(key),
-            name or "",
-            company or "",
-            email or "",
-            phone or "",
-            bool(active),
-            bool(linked),
-            *(value or "" for value in results),
-        )
-        for key, name, company, email, phone, active, linked, *results in state.db.session.execute(query)
-    ]
+    if view.search.strip():
+        searched = [*sql.values(), store.sql("first_name"), store.sql("last_name")]
+        query = query.where(_contains(searched, view.search))
+    query = _by_state(query, view.state, ContactLink.id, items)
+    sorts = {"": _by_name(store)[:-1], "linked": [ContactLink.id.is_not(None)]}
+    sorts |= {f.replace("display_name", "name"): [_text(c)] for f, c in sql.items() if c is not None}
+    if hidden is not None:
+        sorts["hidden"] = [sa.func.coalesce(hidden, sa.false())]
+    return Grid(query, sorts, [store.sql("id")], _row)
+
+
+def contacts(realm_id: str | None, *, run_id: int | None = None, view: View = View()) -> Page:
+    """A page of the Export grid."""
+    return contact_grid(realm_id, run_id=run_id, view=view).page(view)
 
 
 @dataclass(frozen=True)
@@ -157,16 +282,18 @@ class MatchRow:
     proposals: list[Proposal]
 
 
-def match_contacts(realm_id: str, *, hide_synced: bool, show_hidden: bool) -> list[MatchRow]:
-    """Contacts beside their linked customer or Auto Match's proposals (two queries)."""
+#: The row-state filters of Match's contacts.
+MATCH_STATES = (PROPOSALS, LINKED, UNLINKED)
+
+
+def match_grid(realm_id: str, *, hide_synced: bool, show_hidden: bool, view: View = View()) -> Grid:
+    """Contacts beside their linked customer (Match's left side); see :func:`match_contacts`."""
     state = current_state()
     store, ContactLink, Customer = state.contacts, state.models.ContactLink, state.models.Customer
     key = store.key()
     hidden = store.sql("hidden")
-    columns: list[Any] = [key]
-    for field in ("display_name", "company", "email"):
-        column = store.sql(field)
-        columns.append(column if column is not None else sa.literal(""))
+    sql = {f: store.sql(f) for f in ("display_name", "company", "email")}
+    columns: list[Any] = [key, *(c if c is not None else sa.literal("") for c in sql.values())]
     columns += [hidden if hidden is not None else sa.false(), ContactLink.customer_id, Customer.display_name]
     query = (
         store.query(*columns)
@@ -182,26 +309,42 @@ def match_contacts(realm_id: str, *, hide_synced: bool, show_hidden: bool) -> li
         query = query.where(ContactLink.id.is_(None))
     if not show_hidden:
         query = _not_hidden(query)
-    query = query.order_by(*_by_name(store))
+    if view.search.strip():
+        searched = [*sql.values(), store.sql("first_name"), store.sql("last_name"), Customer.display_name]
+        query = query.where(_contains(searched, view.search))
+    if view.state == PROPOSALS:
+        Proposal_ = state.models.MatchProposal
+        shown = _open_proposals(realm_id, show_hidden).with_only_columns(Proposal_.contact_id)
+        query = query.where(ContactLink.id.is_(None), key.in_(shown.scalar_subquery()))
+    else:
+        query = _by_state(query, view.state, ContactLink.id, None)
+    sorts = {"": _by_name(store)[:-1], "customer": [_text(Customer.display_name)]}
+    sorts |= {f.replace("display_name", "name"): [_text(c)] for f, c in sql.items() if c is not None}
+    return Grid(query, sorts, [store.sql("id")], _match_row)
 
-    proposals: dict[str, list[Proposal]] = {}
-    Proposal_ = state.models.MatchProposal
-    shown = _open_proposals(realm_id, show_hidden).order_by(Proposal_.contact_id, Proposal_.score.desc(), Proposal_.id)
-    for contact_id, *proposal in state.db.session.execute(shown):
-        proposals.setdefault(contact_id, []).append(Proposal(*proposal))
-    return [
-        MatchRow(
-            cid,
-            name or "",
-            company or "",
-            email or "",
-            bool(is_hidden),
-            customer_id or "",
-            customer_name or "",
-            [] if customer_id else proposals.get(cid, []),
+
+def _match_row(values) -> MatchRow:
+    cid, name, company, email, is_hidden, customer_id, customer_name = values
+    return MatchRow(
+        str(cid), name or "", company or "", email or "", bool(is_hidden), customer_id or "", customer_name or "", []
+    )
+
+
+def match_contacts(realm_id: str, *, hide_synced: bool, show_hidden: bool, view: View = View()) -> Page:
+    """A page of contacts beside their linked customer or Auto Match's proposals (three
+    queries: the count, the page, the proposals of the page's unlinked contacts)."""
+    page = match_grid(realm_id, hide_synced=hide_synced, show_hidden=show_hidden, view=view).page(view)
+    unlinked = [row.id for row in page.rows if not row.customer_id]
+    if unlinked:
+        Proposal_ = current_state().models.MatchProposal
+        shown = (
+            _open_proposals(realm_id, show_hidden)
+            .where(Proposal_.contact_id.in_(unlinked))
+            .order_by(Proposal_.contact_id, Proposal_.score.desc(), Proposal_.id)
         )
-        for cid, name, company, email, is_hidden, customer_id, customer_name in state.db.session.execute(query)
-    ]
+        for contact_id, *proposal in current_state().db.session.execute(shown):
+            next(row for row in page.rows if row.id == contact_id).proposals.append(Proposal(*proposal))
+    return page
 
 
 def acceptable_proposals(realm_id: str, score: float, show_hidden: bool) -> list[int]:
@@ -302,3 +445,52 @@ class HistoryRow:
     event: object
     contact_name: str
     customer_name: str
+
+
+#: History's sort keys (newest first by default).
+HISTORY_SORTS = ("when", "contact", "source", "side", "field")
+
+
+@dataclass(frozen=True)
+class HistoryFilter:
+    """History's filters: a contact (its id, from a link) or contacts by name, how, which side, when."""
+
+    contact_id: str = ""
+    name: str = ""
+    source: str = ""
+    side: str = ""
+    since: date | None = None
+    until: date | None = None  # inclusive
+
+
+def history_grid(realm_id: str, filters: HistoryFilter) -> Grid:
+    """Every field change recorded, with the contact's name (History's grid), newest first."""
+    state = current_state()
+    store, Change = state.contacts, state.models.Change
+    names = store.query(store.key().label("key"), store.sql("display_name").label("name")).subquery()
+    query = (
+        sa.select(Change, names.c.name)
+        .outerjoin(names, names.c.key == Change.contact_id)
+        .where(*mine(Change), Change.realm_id == realm_id)
+    )
+    if filters.contact_id:
+        query = query.where(Change.contact_id == filters.contact_id)
+    if filters.name.strip():
+        query = query.where(_contains([names.c.name], filters.name))
+    if filters.source:
+        query = query.where(Change.source == filters.source)
+    if filters.side:
+        query = query.where(Change.side == filters.side)
+    if filters.since:
+        query = query.where(Change.at >= datetime.combine(filters.since, time.min, timezone.utc))
+    if filters.until:
+        query = query.where(Change.at < datetime.combine(filters.until + timedelta(days=1), time.min, timezone.utc))
+    sorts: dict[str, list] = {
+        "": [Change.id],
+        "when": [Change.at],
+        "contact": [_text(names.c.name)],
+        "source": [Change.source],
+        "side": [Change.side],
+        "field": [Change.field],
+    }
+    return Grid(query, sorts, [Change.id], tuple, default_descending=True)
