@@ -108,27 +108,34 @@ def _full_listing(gateway: QuickBooksGateway) -> int:
 
 
 def store(realm_id: str, customers: Iterable[dict]) -> int:
-    """Insert or update customers as QuickBooks returned them (CDC stubs included)."""
+    """Insert or update customers as QuickBooks returned them (CDC stubs included); returns how
+    many were new or changed (a customer whose SyncToken and deletion are as stored is left
+    alone: a full listing or an overlapping change capture rewrites nothing)."""
     state = current_state()
     session = state.db.session
     Customer = state.models.Customer
     rows = {str(c["Id"]): _row(realm_id, c) for c in customers}
     if not rows:
         return 0
-    existing = dict(
-        session.execute(
-            sa.select(Customer.customer_id, Customer.id).where(
+    existing = {
+        customer_id: (row_id, sync_token, deleted)
+        for customer_id, row_id, sync_token, deleted in session.execute(
+            sa.select(Customer.customer_id, Customer.id, Customer.sync_token, Customer.deleted).where(
                 *mine(Customer), Customer.realm_id == realm_id, Customer.customer_id.in_(list(rows))
             )
-        ).all()
-    )
-    updates = [{"id": existing[cid], **row} for cid, row in rows.items() if cid in existing]
+        )
+    }
+    updates = [
+        {"id": existing[cid][0], **row}
+        for cid, row in rows.items()
+        if cid in existing and existing[cid][1:] != (row.get("sync_token", existing[cid][1]), row["deleted"])
+    ]
     inserts = [row for cid, row in rows.items() if cid not in existing]
     if updates:
         session.execute(sa.update(Customer), updates)
     if inserts:
         session.execute(sa.insert(Customer), inserts)
-    return len(rows)
+    return len(updates) + len(inserts)
 
 
 def _row(realm_id: str, customer: dict) -> dict:

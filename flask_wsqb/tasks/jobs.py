@@ -48,7 +48,8 @@ def app_context() -> Iterator[None]:
 def _refresh(run, gateway) -> None:
     written = mirror.refresh(gateway, unless_since=run.created_at)
     runs.start(run)
-    runs.finish(run, message=f"QuickBooks list refreshed ({written} customers updated).")
+    said = "nothing had changed" if not written else f"{written} customer{'s' * (written != 1)} updated"
+    runs.finish(run, message=f"QuickBooks list refreshed ({said}).")
 
 
 _KINDS = {
