@@ -453,6 +453,8 @@ def use_emulator(app: Flask) -> None:
         WSQB_CLIENT_SECRET=qbo.client_secret,
         WSQB_REDIRECT_URI=None,
         WSQB_WEBHOOK_VERIFIER_TOKEN=qbo.webhook_verifier_token,
+        # a linked customer opens on the demo's QuickBooks page (example_app/quickbooks_page.py)
+        WSQB_CUSTOMER_URL="/demo/quickbooks/customers/{customer_id}",
     )
 
 

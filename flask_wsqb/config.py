@@ -33,6 +33,7 @@ _default_config: dict[str, Any] = {
     "WEBHOOK_VERIFIER_TOKEN": None,  # the Intuit app's webhook verifier token; None: webhooks refused
     "CATCHUP_INTERVAL": 300.0,  # seconds between two catch-ups of an automatically synced connection
     "PUSH_DELAY": 5.0,  # seconds an app edit waits (gathering the edits that follow) before it is sent
+    "CUSTOMER_URL": None,  # a customer's page in QuickBooks, "…{customer_id}…"; None: QuickBooks Online's
 }
 
 _REQUIRED = ("CLIENT_ID", "CLIENT_SECRET")

@@ -66,7 +66,7 @@ class WSQuickBooks:
 
         from .blueprints import create_blueprint, webhooks
         from .blueprints.menus import menu
-        from .blueprints.page_helpers import assets, contact_url
+        from .blueprints.page_helpers import assets, contact_url, linked_customer
         from .cli import wsqb_cli
         from .sync.history import for_contact
         from .tasks import rounds, watch
@@ -80,6 +80,7 @@ class WSQuickBooks:
         app.jinja_env.globals["wsqb_allows"] = self.allows
         app.jinja_env.globals["wsqb_assets"] = assets
         app.jinja_env.globals["wsqb_contact_url"] = contact_url
+        app.jinja_env.globals["wsqb_linked_customer"] = linked_customer
         app.cli.add_command(wsqb_cli)
 
     def access_check(self, callback: AccessCheck) -> AccessCheck:
