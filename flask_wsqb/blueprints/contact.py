@@ -77,15 +77,30 @@ def history_page():
         "wsqb/history.html",
         page=page,
         view=view,
-        entries=[entry for entry, _name in page.rows],
-        names={entry.contact_id: name for entry, name in page.rows if name},
+        entries=page.rows,
+        names=grids.contact_names(list({entry.contact_id for entry in page.rows})),
         connected=realm_id is not None,
         filters=filters,
         sources=SOURCES,
     )
 
 
+@guarded("history", "sync")
+def undo(change_id: int):
+    """Undo one history entry (see contact_sync.undo); back to the page the button was on."""
+    try:
+        outcome = contact_sync.undo(change_id)
+    except LookupError:
+        abort(404)
+    flash(outcome.message, "success" if outcome.ok else "error")
+    back = request.form.get("next", "")
+    if back.startswith("/") and not back.startswith("//"):  # this site's pages only
+        return redirect(back)
+    return redirect(url_for("wsqb.history"))
+
+
 def register(bp: Blueprint) -> None:
     bp.add_url_rule("/contacts/<contact_id>/pull", "contact_pull", pull, methods=["POST"])
     bp.add_url_rule("/contacts/<contact_id>/sync", "contact_sync", sync, methods=["POST"])
     bp.add_url_rule("/history", "history", history_page)
+    bp.add_url_rule("/history/<int:change_id>/undo", "history_undo", undo, methods=["POST"])
