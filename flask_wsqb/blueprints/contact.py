@@ -9,7 +9,7 @@ from ..forms import ActionForm
 from ..state import current_state
 from ..sync import contact_sync, grids
 from .access import guarded
-from .params import date_arg, grid_view, one_of
+from .params import ID, date_arg, grid_view, one_of
 from .runs import realm_or_none
 
 
@@ -103,4 +103,4 @@ def register(bp: Blueprint) -> None:
     bp.add_url_rule("/contacts/<contact_id>/pull", "contact_pull", pull, methods=["POST"])
     bp.add_url_rule("/contacts/<contact_id>/sync", "contact_sync", sync, methods=["POST"])
     bp.add_url_rule("/history", "history", history_page)
-    bp.add_url_rule("/history/<int:change_id>/undo", "history_undo", undo, methods=["POST"])
+    bp.add_url_rule(f"/history/<{ID}:change_id>/undo", "history_undo", undo, methods=["POST"])

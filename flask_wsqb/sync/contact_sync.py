@@ -1,4 +1,4 @@
-"""Pull and Sync for one contact, run at once from the contact page.
+"""Pull, Sync and Undo for one contact, run at once from the contact page and the history.
 
 **Pull** is a deliberate overwrite: QuickBooks' data replaces the contact's.
 
@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.exc import SQLAlchemyError
@@ -133,7 +134,7 @@ def _contact_action(action):
     would each decide on what the other is changing; across workers when Redis is configured).
     A QuickBooks error rolls back whatever the action had changed in the app."""
 
-    def run(contact_id: str, **options: bool) -> Outcome:
+    def run(contact_id: str, **options: Any) -> Outcome:
         """``contact_id`` as the contact store reads it; LookupError when there is no such contact."""
         store = current_state().contacts
         session = current_state().db.session
@@ -237,6 +238,49 @@ def _create(one: _Contact) -> Outcome:
     one.ensure_link(str(customer["Id"]), "sync")
     one.settle(customer, "sync", plan, written=plan.to_quickbooks)
     return Outcome(True, describe("Created in QuickBooks", plan, one.store.fields))
+
+
+#: The history entries Undo takes back (its own entries are undone by another change, not by Undo).
+UNDOABLE = ("import", "export", "pull", "sync", "auto")
+
+
+def undo(change_id: int) -> Outcome:
+    """Put back the value one history entry replaced, on the side it changed, if that side still
+    holds the value the entry wrote (else nothing is done, and the outcome says why). The field is
+    then agreed as both sides hold it (the other side keeps its value: only the one change is
+    undone), and the undo is recorded as an entry of its own. LookupError: no such entry here."""
+    state = current_state()
+    change = state.db.session.get(state.models.Change, change_id)
+    if change is None or change.tenant != current_tenant() or change.source not in UNDOABLE:
+        raise LookupError(change_id)
+    return _undo(change.contact_id, change=change)
+
+
+@_contact_action
+def _undo(one: _Contact, *, change) -> Outcome:
+    label = one.store.fields.label(change.field)
+    if one.link is None or one.link.customer_id != change.customer_id or one.realm_id != change.realm_id:
+        return Outcome(
+            False, f"Nothing was undone: the contact is no longer linked to the customer the {label} changed with."
+        )
+    customer = one.gateway.get_customer(change.customer_id)
+    side_values = one.values if change.side == APP else one.store.fields.customer_values(customer)
+    if side_values.get(change.field, "") != change.new:
+        where = "in the app" if change.side == APP else "in QuickBooks"
+        return Outcome(
+            False,
+            f"Nothing was undone: the {label} was changed again {where} since "
+            f"('{side_values.get(change.field, '')}' now, not '{change.new}').",
+        )
+    back = {change.field: (change.new, change.old)}
+    if change.side == APP:
+        plan = one.write_app(Plan(to_app=back))
+    else:
+        plan = Plan(to_quickbooks=back)
+        customer = _push(one, customer, plan)
+    one.settle(customer, "undo", plan, written={change.field})
+    where = "in the app" if change.side == APP else "in QuickBooks"
+    return Outcome(True, f"Undone {where}: {label} is '{change.old}' again (it was '{change.new}').")
 
 
 def _request_id(kind: str, contact_id: str, body: dict) -> str:

@@ -139,6 +139,7 @@ def valid_ids(app) -> dict[str, list[str]]:
         "customer_id": models.Customer.customer_id,
         "proposal_id": models.MatchProposal.id,
         "event_id": models.LinkEvent.id,
+        "change_id": models.Change.id,
         "run_id": models.SyncRun.id,
     }
     with app.app_context():

@@ -26,6 +26,7 @@ PLACEHOLDERS = {
     "run_id": "<id>",
     "proposal_id": "<id>",
     "event_id": "<id>",
+    "change_id": "<id>",
     "contact_id": "<contact id>",
     "customer_id": "<customer id>",
 }

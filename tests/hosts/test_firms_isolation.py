@@ -60,7 +60,11 @@ def firm_a_everywhere(app, qbo, alpha: str) -> dict[str, list[str]]:
     wait_for_run(web, runs[-1])
     post_form(web, MATCH, f"{PREFIX}/contacts/1/sync")
     page = web.get(MATCH).get_data(as_text=True)
+    with app.app_context():  # history entries: their ids are counted, as an attacker would guess them
+        Change = app.extensions["wsqb"].models.Change
+        changes = [str(i) for i in db.session.execute(sa.select(Change.id).where(Change.tenant == "alpha")).scalars()]
     return {
+        "change": changes,
         "run": [str(r) for r in runs],
         "proposal": re.findall(r"/proposals/(\d+)/accept", page),
         "event": re.findall(r'data-event-id="(\d+)"', page),
@@ -88,6 +92,7 @@ def attack(app, web, ids: dict[str, list[str]]) -> list[tuple[str, str, int, str
         "run_id": "run",
         "proposal_id": "proposal",
         "event_id": "event",
+        "change_id": "change",
         "contact_id": "contact",
         "customer_id": "customer",
     }
@@ -135,6 +140,9 @@ def test_firm_b_reaches_nothing_of_firm_a(app, qbo, caplog):
         assert post_form(web, EXPORT, f"{MATCH}/proposals/{proposal}/accept").status_code == 404
     for event in ids["event"]:
         assert post_form(web, EXPORT, f"{MATCH}/history/{event}/undo").status_code == 404
+    assert ids["change"]
+    for change in ids["change"]:  # nor can B undo A's changes
+        assert post_form(web, EXPORT, f"{PREFIX}/history/{change}/undo").status_code == 404
     caplog.set_level(logging.DEBUG)
     answers = attack(app, web, ids)
     leaks = [(method, url, status) for method, url, status, body in answers if SECRET in body]
