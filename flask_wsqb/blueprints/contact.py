@@ -56,7 +56,7 @@ def sync(contact_id: str):
 
 
 #: History's "How" and "Changed in" filters.
-SOURCES = ("import", "export", "pull", "sync", "auto")
+SOURCES = ("import", "export", "pull", "sync", "auto", "undo")
 SIDES = ("app", "quickbooks")
 
 
