@@ -15,7 +15,6 @@ import subprocess
 import sys
 import tarfile
 import tempfile
-from collections.abc import Mapping
 from pathlib import Path
 
 AXE_VERSION = "4.14.1"
@@ -98,17 +97,14 @@ def audit(driver) -> list[dict]:
     return result
 
 
-def serious(violations: list[dict], known: Mapping[tuple[str, str], str] | None = None) -> list[str]:
-    """The serious and critical violations, one line per element: rule, impact, selector, why;
-    but those ``known`` by (rule, selector)."""
+def serious(violations: list[dict]) -> list[str]:
+    """The serious and critical violations, one line per element: rule, impact, selector, why."""
     lines = []
     for violation in violations:
         if violation["impact"] not in FAILING:
             continue
         for node in violation["nodes"]:
             target = " ".join(str(part) for part in node["target"])
-            if (violation["id"], target) in (known or {}):
-                continue
             summary = node.get("failureSummary", "").replace("\n", " ")
             lines.append(f"{violation['id']} ({violation['impact']}) {target}: {summary}")
     return lines

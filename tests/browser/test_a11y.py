@@ -12,19 +12,13 @@ from tests.browser.helpers import css, wait
 
 pytestmark = pytest.mark.browser
 
-#: Violations left to the work that owns them, by (rule, element); each is still reported when the
-#: rest of a page is checked. Remove an entry with its fix.
-KNOWN = {
-    ("aria-progressbar-name", "#wsqb-progress"): "issue 15: the progress bar's name (wsqb/_grid.html)",
-}
-
 
 def violations_on(driver, name: str, path: str | None = None) -> list[str]:
     """The serious and critical violations of a page (loaded from ``path``, or as it stands)."""
     if path is not None:
         driver.get(driver.base_url + path)
         wait(driver, lambda d: d.execute_script("return document.readyState") == "complete")
-    return [f"{name}: {line}" for line in serious(audit(driver), known=KNOWN)]
+    return [f"{name}: {line}" for line in serious(audit(driver))]
 
 
 def open_menu(driver, title: str) -> None:

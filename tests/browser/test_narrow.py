@@ -16,15 +16,6 @@ pytestmark = pytest.mark.browser
 WIDTHS = (400, 1280)
 HEIGHT = 900
 
-#: Problems left to the work that owns them, by (page, the problem's start); each page is still
-#: checked for everything else. Remove an entry with its fix.
-KNOWN = {
-    ("import", "phone number on"): "issue 15: grid cells (wsqb/_grid.html, import.html)",
-    ("export", "phone number on"): "issue 15: grid cells (wsqb/_grid.html, export.html)",
-    ("history", "phone number on"): "issue 15: the history table (wsqb/_history.html)",
-    ("history", "scrolls sideways"): "issue 15: the history table has no scrolling box (wsqb/_history.html)",
-}
-
 #: What is wrong on the page as it is laid out now, one line per problem.
 _PROBLEMS = """
 var problems = [], doc = document.documentElement, width = doc.clientWidth;
@@ -84,11 +75,7 @@ def look(driver, name: str, path: str) -> list[str]:
         driver.get(driver.base_url + path)
         wait(driver, lambda d: d.execute_script("return document.readyState") == "complete")
         found = driver.execute_script(_PROBLEMS)
-        problems += [
-            f"{name} at {width} px: {p}"
-            for p in found
-            if not any(name == page and p.startswith(kind) for page, kind in KNOWN)
-        ]
+        problems += [f"{name} at {width} px: {p}" for p in found]
         screenshot(driver, f"{name}-{width}.png")
     return problems
 
