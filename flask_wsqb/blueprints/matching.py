@@ -154,16 +154,24 @@ def picker(contact_id: str):
     contact = _contact_or_404()
     contact_id = state.contacts.contact_id(contact)
     fields = state.contacts.read(contact)
-    search = request.args.get("q", fields["display_name"])
-    found = grids.customers(
-        realm_id, show_synced=False, show_hidden=True, view=grids.View(search=search, per_page=50)
-    ).rows
+    search = request.args.get("q")
+    if search is None:  # first view: the customers most like the contact, best first
+        ranked = proposals.ranked_customers(realm_id, contact)
+        listed = {row.id: row for row in grids.customers_by_id(realm_id, [customer_id for customer_id, *_ in ranked])}
+        found = [listed[customer_id] for customer_id, *_ in ranked if customer_id in listed]
+        scores = {customer_id: (score, reason) for customer_id, score, reason in ranked}
+    else:
+        found = grids.customers(
+            realm_id, show_synced=False, show_hidden=True, view=grids.View(search=search, per_page=50)
+        ).rows
+        scores = {}
     return render_template(
         "wsqb/match_link.html",
         contact_id=contact_id,
         contact=fields,
         search=search,
         customers=found,
+        scores=scores,
         form=ActionForm(),
         filter_args=kept_args(),
     )

@@ -6,6 +6,6 @@
 
 from __future__ import annotations
 
-from .engine import Match, MatchRecord, MatchResult, auto_match, match_all
+from .engine import Match, MatchRecord, MatchResult, auto_match, match_all, rank
 
-__all__ = ["Match", "MatchRecord", "MatchResult", "auto_match", "match_all"]
+__all__ = ["Match", "MatchRecord", "MatchResult", "auto_match", "match_all", "rank"]

@@ -81,6 +81,22 @@ def auto_match(contacts: Iterable[MatchRecord], customers: Iterable[MatchRecord]
     return match_all(contacts, customers).matches
 
 
+def rank(contact: MatchRecord, customers: Iterable[MatchRecord], limit: int = 10) -> list[Match]:
+    """The customers most like one contact, best first, with their scores and reasons (the link
+    picker's first view): the candidates the index finds for it, whatever their score."""
+    one = _prepare(contact)
+    customer_list = [_prepare(r) for r in customers]
+    common = _common_words([one, *customer_list])
+    scored = sorted(
+        ((_score(one, customer_list[q], common), q) for q in _Index(customer_list).candidates(one)), reverse=True
+    )
+    return [
+        Match(contact.id, customer_list[q].record.id, min(score, 100.0), _explain(one, customer_list[q]))
+        for score, q in scored[:limit]
+        if score > 0
+    ]
+
+
 def match_all(contacts: Iterable[MatchRecord], customers: Iterable[MatchRecord]) -> MatchResult:
     """Confident links, plus the candidates of every contact left unlinked, for review."""
     contact_list = [_prepare(r) for r in sorted(contacts, key=lambda r: r.id)]

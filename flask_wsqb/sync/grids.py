@@ -216,6 +216,14 @@ def customers(
     return grid.page(view)
 
 
+def customers_by_id(realm_id: str, customer_ids: list[str]) -> list[Row]:
+    """These unlinked customers as the Import grid shows them (the link picker's ranked ones)."""
+    grid = customer_grid(realm_id, show_synced=False, show_hidden=True)
+    Customer = current_state().models.Customer
+    rows = current_state().db.session.execute(grid.query.where(Customer.customer_id.in_(customer_ids)))
+    return [grid.convert(row) for row in rows]
+
+
 def linked_contacts(realm_id: str, customer_ids: list[str]) -> dict[str, str]:
     """The contact each of these customers is linked to, by customer id (one query)."""
     ContactLink = current_state().models.ContactLink

@@ -82,6 +82,13 @@ def _store(realm_id: str, result: matching.MatchResult, customer_ids: set[str] |
     return rows
 
 
+def ranked_customers(realm_id: str, contact, limit: int = 10) -> list[tuple[str, float, str]]:
+    """(customer id, score, reason) of the unlinked customers most like ``contact``, best first."""
+    store = current_state().contacts
+    found = matching.rank(_record(store.contact_id(contact), store.read(contact)), _customer_records(realm_id), limit)
+    return [(m.customer_id, m.score, m.reason) for m in found]
+
+
 def _contact_records(realm_id: str) -> list[matching.MatchRecord]:
     state = current_state()
     store = state.contacts

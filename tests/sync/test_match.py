@@ -171,3 +171,21 @@ def test_per_row_import_and_export(linked_app, client, qbo):
 def test_match_actions_need_csrf(linked_app, client):
     assert client.post(MATCH + "/auto").status_code == 400
     assert client.post(MATCH + "/accept-above", data={"score": "0"}).status_code == 400
+
+
+def test_the_link_picker_opens_with_the_best_candidates_first(linked_app, client, qbo):
+    import re
+
+    contact = add_contact(linked_app, display_name="Aaron Wood", email="aaron@wood.example")
+    qbo.add_customer({"DisplayName": "Unrelated Plumbing"})
+    near = qbo.add_customer({"DisplayName": "Aron Wood"})
+    best = qbo.add_customer({"DisplayName": "Aaron Wood LLC", "PrimaryEmailAddr": {"Address": "aaron@wood.example"}})
+    refresh_list(client)
+    page = client.get(f"{MATCH}/contacts/{contact}/link").get_data(as_text=True)
+    assert "Best candidates" in page
+    listed = re.findall(r'<tr data-customer-id="(\w+)"', page)
+    assert listed[:2] == [best["Id"], near["Id"]]  # ranked by score, the unrelated one not offered
+    scores = [float(s) for s in re.findall(r'data-score="([\d.]+)"', page)]
+    assert scores == sorted(scores, reverse=True)
+    searched = client.get(f"{MATCH}/contacts/{contact}/link?q=plumbing").get_data(as_text=True)
+    assert re.findall(r'<tr data-customer-id="(\w+)"', searched) != listed and "Unrelated Plumbing" in searched
