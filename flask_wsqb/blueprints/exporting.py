@@ -7,10 +7,10 @@ from flask import Blueprint, render_template, request
 from ..forms import ActionForm
 from ..models import RunKind
 from ..state import current_state
-from ..sync import grids
+from ..sync import grids, preview
 from .access import guarded
 from .params import grid_view, kept_args, parse_id
-from .runs import all_matching, progress, realm_or_none, shown_run, start
+from .runs import all_matching, progress, realm_or_none, show_preview, shown_run, start
 
 SORTS = ("name", "company", "email", "phone", "hidden", "linked")
 #: The most ticks a page carries from page to page (beyond: "Select all N matching").
@@ -59,6 +59,9 @@ def export_selected():
     else:
         chosen = _selected(request.form.getlist("selected"))
         rows = [(store.contact_id(c), store.read(c)["display_name"]) for c in chosen]
+    if rows and request.form.get("preview") == "1":
+        shown = preview.exports(realm_or_none(), rows)
+        return show_preview("Export to QuickBooks", "Contact", "Export Selected", "wsqb.export", rows, shown)
     return start(RunKind.EXPORT, rows, "wsqb.export_form", "Select at least one contact to export.")
 
 

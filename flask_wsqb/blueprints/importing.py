@@ -9,10 +9,10 @@ from ..clock import aware
 from ..forms import ActionForm
 from ..models import RunKind
 from ..quickbooks.tokens import current_connection
-from ..sync import grids, mirror
+from ..sync import grids, mirror, preview
 from .access import guarded
 from .params import grid_view, kept_args, parse_id
-from .runs import all_matching, progress, realm_or_none, shown_run, start
+from .runs import all_matching, progress, realm_or_none, show_preview, shown_run, start
 
 SORTS = ("name", "company", "email", "phone", "status", "linked")
 #: The most ticks a page carries from page to page (beyond: "Select all N matching").
@@ -69,6 +69,9 @@ def import_selected():
         selected = request.form.getlist("selected")
         known = mirror.get(realm_id, selected) if realm_id else {}
         rows = [(cid, known[cid].display_name) for cid in dict.fromkeys(selected) if cid in known]
+    if realm_id and rows and request.form.get("preview") == "1":
+        shown = preview.imports(realm_id, rows)
+        return show_preview("Import from QuickBooks", "Customer", "Import Selected", "wsqb.import", rows, shown)
     return start(RunKind.IMPORT, rows, "wsqb.import_form", "Select at least one customer to import.")
 
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, jsonify, redirect, request, url_for
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 
 from .. import tasks
 from ..clock import aware
+from ..forms import ActionForm
 from ..models import RunKind
 from ..quickbooks.tokens import current_connection
 from ..state import current_state
@@ -70,6 +71,24 @@ def start(kind: RunKind, rows: list[tuple[str, str]], back: str, nothing: str | 
             return redirect(url_for(back, run=max(held.values()), **kept_args()))
     run = launch(status.realm_id, kind, rows)
     return redirect(url_for(back, run=run.id, **kept_args()))
+
+
+def show_preview(title: str, noun: str, submit_label: str, endpoint: str, rows: list, shown: list):
+    """The preview page of a selection (``endpoint``: the form's, ``_form`` and ``_selected``):
+    the rows it describes, each ticked, and the rest of the selection carried as it is."""
+    described = {row.key for row in shown}
+    return render_template(
+        "wsqb/preview.html",
+        title=title,
+        noun=noun,
+        submit_label=submit_label,
+        rows=shown,
+        total=len(rows),
+        hidden_keys=[key for key, _label in rows if key not in described],
+        action=url_for(f"{endpoint}_selected"),
+        back=url_for(f"{endpoint}_form", **kept_args()),
+        form=ActionForm(),
+    )
 
 
 def all_matching(grid: grids.Grid, view: grids.View) -> list[tuple[str, str]]:

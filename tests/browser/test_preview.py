@@ -1,0 +1,34 @@
+"""Preview before Export Selected, in a real browser: tick, Preview, read what would change,
+untick one, Export Selected: only the rows left ticked run."""
+
+from __future__ import annotations
+
+import pytest
+
+from example_app.models import Contact, db
+from tests.browser.helpers import button, click_and_load, connect, css, css_all, wait_for_run
+from tests.helpers import EXPORT
+
+pytestmark = pytest.mark.browser
+
+
+def test_preview_then_export_the_rows_left_ticked(page, qbo, live_app):
+    with live_app.app_context():
+        kept = Contact(display_name="Preview Kept", phone="555-0800")
+        dropped = Contact(display_name="Preview Dropped")
+        db.session.add_all([kept, dropped])
+        db.session.commit()
+        kept_id, dropped_id = str(kept.id), str(dropped.id)
+    connect(page, qbo)
+    page.get(page.base_url + EXPORT + "?q=Preview")
+    for contact_id in (kept_id, dropped_id):
+        css(page, f'input[name="selected"][value="{contact_id}"]').click()
+    click_and_load(page, button(page, "Preview"))
+    assert css(page, "h1").text == "Preview: Export to QuickBooks"
+    rows = {r.get_attribute("data-id"): r.text for r in css_all(page, "#wsqb-preview-table tbody tr")}
+    assert set(rows) == {kept_id, dropped_id} and "Not linked yet" in rows[kept_id]
+    assert qbo.customers() == []  # a preview sends nothing
+    css(page, f'#wsqb-preview-table input[value="{dropped_id}"]').click()  # untick
+    click_and_load(page, button(page, "Export Selected"))
+    assert "Completed!" in wait_for_run(page)
+    assert [c["DisplayName"] for c in qbo.customers()] == ["Preview Kept"]
