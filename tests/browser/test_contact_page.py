@@ -7,6 +7,7 @@ from selenium.webdriver.common.action_chains import ActionChains
 
 from example_app.models import Contact, db
 from tests.browser.helpers import button, click_and_load, connect, css, screenshot
+from tests.browser.test_preview import assert_usable
 
 pytestmark = pytest.mark.browser
 
@@ -64,6 +65,7 @@ def test_sync_asks_before_creating_a_customer(page, qbo, live_app):
     assert css(page, "h1").text == "Create a QuickBooks customer?"
     assert "'Juniper Florists' is not linked to a QuickBooks customer" in css(page, "#wsqb-confirm-create").text
     assert qbo.customers() == []
+    assert_usable(page)
     screenshot(page, "sync-confirm-create.png")
     click_and_load(page, button(page, "Create in QuickBooks"))
     assert "Created in QuickBooks" in page.page_source

@@ -12,6 +12,17 @@ from tests.helpers import EXPORT
 pytestmark = pytest.mark.browser
 
 
+def assert_usable(driver) -> None:
+    """The page as it stands: no serious or critical axe violation, no sideways scroll at 400 px."""
+    from tests.browser.axe import audit, serious
+    from tests.browser.test_narrow import _PROBLEMS, at_width
+
+    assert serious(audit(driver)) == []
+    at_width(driver, 400)
+    assert driver.execute_script(_PROBLEMS) == []
+    at_width(driver, 1280)
+
+
 def test_preview_then_export_the_rows_left_ticked(page, qbo, live_app):
     with live_app.app_context():
         kept = Contact(display_name="Preview Kept", phone="555-0800")
@@ -28,6 +39,7 @@ def test_preview_then_export_the_rows_left_ticked(page, qbo, live_app):
     rows = {r.get_attribute("data-id"): r.text for r in css_all(page, "#wsqb-preview-table tbody tr")}
     assert set(rows) == {kept_id, dropped_id} and "Not linked yet" in rows[kept_id]
     assert qbo.customers() == []  # a preview sends nothing
+    assert_usable(page)
     css(page, f'#wsqb-preview-table input[value="{dropped_id}"]').click()  # untick
     click_and_load(page, button(page, "Export Selected"))
     assert "Completed!" in wait_for_run(page)
