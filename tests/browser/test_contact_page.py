@@ -6,7 +6,7 @@ import pytest
 from selenium.webdriver.common.action_chains import ActionChains
 
 from example_app.models import Contact, db
-from tests.browser.helpers import button, click_and_load, connect, css, screenshot
+from tests.browser.helpers import add_contacts_by_name, button, click_and_load, connect, css, screenshot
 from tests.browser.test_preview import assert_usable
 
 pytestmark = pytest.mark.browser
@@ -54,11 +54,9 @@ def test_pull_and_sync_from_the_contact_menu(page, qbo, live_app):
 
 
 def test_sync_asks_before_creating_a_customer(page, qbo, live_app):
-    with live_app.app_context():
-        contact = Contact(display_name="Juniper Florists", email="hi@juniper.example")
-        db.session.add(contact)
-        db.session.commit()
-        contact_id = contact.id
+    [contact_id] = add_contacts_by_name(
+        live_app, {"display_name": "Juniper Florists", "email": "hi@juniper.example"}
+    ).values()
     connect(page, qbo)
     page.get(f"{page.base_url}/contacts/{contact_id}")
     open_menu_and_click(page, "Sync Current Contact Info (Newest Information)")

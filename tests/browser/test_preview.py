@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from example_app.models import Contact, db
-from tests.browser.helpers import button, click_and_load, connect, css, css_all, wait_for_run
+from tests.browser.helpers import add_contacts_by_name, button, click_and_load, connect, css, css_all, wait_for_run
 from tests.helpers import EXPORT
 
 pytestmark = pytest.mark.browser
@@ -24,12 +23,10 @@ def assert_usable(driver) -> None:
 
 
 def test_preview_then_export_the_rows_left_ticked(page, qbo, live_app):
-    with live_app.app_context():
-        kept = Contact(display_name="Preview Kept", phone="555-0800")
-        dropped = Contact(display_name="Preview Dropped")
-        db.session.add_all([kept, dropped])
-        db.session.commit()
-        kept_id, dropped_id = str(kept.id), str(dropped.id)
+    ids = add_contacts_by_name(
+        live_app, {"display_name": "Preview Kept", "phone": "555-0800"}, {"display_name": "Preview Dropped"}
+    )
+    kept_id, dropped_id = ids["Preview Kept"], ids["Preview Dropped"]
     connect(page, qbo)
     page.get(page.base_url + EXPORT + "?q=Preview")
     for contact_id in (kept_id, dropped_id):

@@ -4,18 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from example_app.models import Contact, db
-from tests.browser.helpers import click_and_load, connect, css
+from tests.browser.helpers import add_contacts_by_name, click_and_load, connect, css
 
 pytestmark = pytest.mark.browser
 
 
 def test_undo_a_pull_from_the_history_page(page, qbo, live_app):
-    with live_app.app_context():
-        contact = Contact(display_name="Linden Tax", phone="555-0700")
-        db.session.add(contact)
-        db.session.commit()
-        contact_id = contact.id
+    contact_id = add_contacts_by_name(live_app, {"display_name": "Linden Tax", "phone": "555-0700"})["Linden Tax"]
     qbo.add_customer({"DisplayName": "Linden Tax", "PrimaryPhone": {"FreeFormNumber": "555-0777"}})
     connect(page, qbo)
     page.get(f"{page.base_url}/contacts/{contact_id}")
