@@ -53,6 +53,7 @@ def run_round(tenant: str) -> None:
             next_at = auto.run_round()
         except Exception:
             current_app.logger.exception("flask-wsqb: automatic sync round for %s stopped", tenant)
+            current_state().db.session.rollback()  # the next job of this process starts clean
             next_at = utcnow() + auto.RETRY_AFTER
         if next_at is not None:
             schedule_round(tenant, next_at)

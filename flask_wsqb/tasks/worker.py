@@ -41,5 +41,8 @@ def work(*, burst: bool = False, name: str | None = None) -> bool:
     except RedisError as exc:
         raise QueueUnavailableError(unreachable(exc)) from exc
     keep_running()
+    # Nothing of the parent's session may reach a work horse: its connection would be shared by
+    # every horse forked after (a socket two processes talk over). End it, then close the pool.
+    current_state().db.session.remove()
     _drop_database_connections(close=True)
     return AppWorker([queue(connection)], connection=connection, name=name).work(burst=burst, with_scheduler=True)
