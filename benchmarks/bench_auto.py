@@ -1,6 +1,6 @@
 """Automatic sync under load, a soak benchmark with real workers (not a timed test):
 ``python -m benchmarks.bench_auto [--contacts 2000] [--workers 4] [--speed 5] [--webhooks | --no-webhooks]
-[--logs DIR] [--release-parent-session]``.
+[--logs DIR]``.
 
 Setup (not measured). The two-firm host of the test suite (tests/hosts/firms.py) on PostgreSQL,
 its first firm connected through the emulator's consent screen; ``contacts`` customers (and two
@@ -40,7 +40,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 import sys
 import tempfile
 import threading
@@ -51,7 +50,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 import sqlalchemy as sa
-from flask import Flask, has_app_context
 
 from flask_wsqb.testing import QBOEmulator
 from tests.auto.helpers import TOKEN, WEBHOOKS, turn_on
@@ -62,6 +60,9 @@ from tests.hosts import firms
 from .bench_workers import REDIS_URL, flush_redis, start_workers, stop_workers
 from .common import fresh_database, machine
 from .run import table
+
+#: The workers: the two-firm host as ``flask wsqb worker`` builds it.
+WORKER_APP = "tests.hosts.firms:create_worker_app"
 
 FIRM = "alpha"
 SPEED = 5.0
@@ -116,28 +117,6 @@ class Soak:
 
 def stamp(qbo) -> tuple[float, float]:
     return time.perf_counter(), qbo.clock.time()
-
-
-def create_worker_app() -> Flask:
-    """The two-firm host as ``--release-parent-session`` workers build it
-    (``flask --app benchmarks.bench_auto:create_worker_app``): before each fork, the worker's
-    parent gives back the database connection its session holds.
-
-    It works around a defect this benchmark found: ``flask wsqb worker`` asks for the rounds a
-    stopped worker lost (``rounds.keep_running``) through the session of the app context it then
-    keeps for its life, leaving that session in a transaction on a PostgreSQL connection; every
-    work horse forked afterwards runs in the same app context, so its first transaction goes
-    through that same connection. Horses then collide on psycopg's prepared statements
-    (``DuplicatePreparedStatement``) and, after one error, every later job of the worker fails
-    (``InFailedSqlTransaction``): nobody rolls the shared connection back."""
-    app = firms.create_worker_app()
-    os.register_at_fork(before=_release_session)
-    return app
-
-
-def _release_session() -> None:
-    if has_app_context():
-        firms.db.session.remove()
 
 
 # -- setup -----------------------------------------------------------------------------------------
@@ -357,7 +336,7 @@ def final_check(qbo, engine, result: Soak) -> int:
 # -- one mode ----------------------------------------------------------------------------------------
 
 
-def soak(mode: str, contacts: int, workers: int, speed: float, log_dir: str, worker_app: str) -> Soak:
+def soak(mode: str, contacts: int, workers: int, speed: float, log_dir: str) -> Soak:
     """Set up, warm up, then the soak of one mode (``webhooks`` or ``catch-up``)."""
     flush_redis()
     settings = settings_for(mode, speed)
@@ -380,7 +359,7 @@ def soak(mode: str, contacts: int, workers: int, speed: float, log_dir: str, wor
         try:
             pairs = link_everyone(app, qbo, contacts)  # setup is not throttled
             app.config["WSQB_REDIS_URL"] = REDIS_URL  # from now on rounds go to the workers
-            processes = start_workers(workers, config, settings, log_dir, label=f"auto-{mode}", app=worker_app)
+            processes = start_workers(workers, config, settings, log_dir, label=f"auto-{mode}", app=WORKER_APP)
             logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per webhook delivery
             server = LiveServer(app)
             turn_on_auto_sync(app, qbo, server, mode)
@@ -576,30 +555,18 @@ def main(argv: list[str] | None = None) -> int:
         help="only with webhooks (--no-webhooks: only catch-up); both modes by default",
     )
     parser.add_argument("--logs", help="keep the workers' logs in this folder")
-    parser.add_argument(
-        "--release-parent-session",
-        action="store_true",
-        help="work around the shared connection of forked work horses (see create_worker_app)",
-    )
     args = parser.parse_args(argv)
-    worker_app = (
-        "benchmarks.bench_auto:create_worker_app"
-        if args.release_parent_session
-        else "tests.hosts.firms:create_worker_app"
-    )
     modes = {None: ["webhooks", "catch-up"], True: ["webhooks"], False: ["catch-up"]}[args.webhooks]
     for line in machine("postgresql"):
         print(line, flush=True)
     with tempfile.TemporaryDirectory(prefix="wsqb-auto-") as log_dir:
-        results = [
-            soak(mode, args.contacts, args.workers, args.speed, args.logs or log_dir, worker_app) for mode in modes
-        ]
+        results = [soak(mode, args.contacts, args.workers, args.speed, args.logs or log_dir) for mode in modes]
     speed = args.speed
     print(
         f"{args.workers} workers, clock x{speed:g} (one emulated minute = {60 / speed:g} s); WSQB_PUSH_DELAY "
         f"{PUSH_DELAY:g} s, WSQB_CATCHUP_INTERVAL {', '.join(f'{m} {CATCH_UP[m] / speed:g} s' for m in modes)}, "
         f"WSQB_RATE_WINDOW {60 / speed:g} s; webhook delay 1 emulated s; {args.contacts:,} linked pairs; "
-        f"workers: flask --app {worker_app} wsqb worker"
+        f"workers: flask --app {WORKER_APP} wsqb worker"
     )
     print(report_table(results))
     return 0

@@ -47,8 +47,9 @@ OVERLAP = timedelta(seconds=10)
 RETRY_AFTER = timedelta(seconds=30)
 #: Records one round takes per side; the rest wait for the next round, due at once.
 TAKE = 1000
-#: While another round of the firm runs, this one is asked for again after this.
-BUSY_AGAIN = timedelta(seconds=1)
+#: How long a round waits for another of its firm's to end, and when it is asked for again if it
+#: does not (rounds are mostly short; one waiting long would hold a worker other firms need).
+BUSY_WAIT, BUSY_AGAIN = 2.0, timedelta(seconds=1)
 
 _ignored_realms: set[str] = set()  # companies no firm connects, logged once
 
@@ -171,10 +172,10 @@ def _add_one_by_one(executor, AutoChange, values: list[dict]) -> None:
 
 def run_round() -> datetime | None:
     """One round for the current firm; returns when the next is due (None: automatic sync is off,
-    or the connection needs reconnecting, which its pages say). A round never waits for another
-    of its firm's: while one runs, this one is asked for again a moment later."""
+    or the connection needs reconnecting, which its pages say). A round waits a moment at most for
+    another of its firm's, then is asked for again a moment later (never holding a worker long)."""
     try:
-        with locks.factory()(f"auto:{current_tenant()}", wait=0):
+        with locks.factory()(f"auto:{current_tenant()}", wait=BUSY_WAIT):
             current_state().db.session.commit()  # a new transaction: see what the last round wrote
             return _round(current_connection())
     except locks.LockTimeout:
@@ -196,10 +197,11 @@ def _round(connection) -> datetime | None:
     if connection.auto_sync != AutoSync.BOTH:
         _drop(APP)  # nothing will send them
     quickbooks = gateway()
-    if _catch_up_due(connection):
-        catch_up(connection, quickbooks)
+    # The app's edits first: a push is a few batch requests, a catch-up may import many rows.
     if connection.auto_sync == AutoSync.BOTH:
         push(connection, quickbooks)
+    if _catch_up_due(connection):
+        catch_up(connection, quickbooks)
     return next_due(connection)
 
 
