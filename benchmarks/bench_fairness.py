@@ -92,7 +92,7 @@ def set_up(app, qbo, small_firms: list[str], rows: int) -> tuple[str, dict[str, 
     return alpha, customers, numbers
 
 
-def fairness(rows: int, small: int, workers: int, speed: float, log_dir: str) -> Result:
+def fairness(rows: int, small: int, workers: int, speed: float, log_dir: str, turn: float) -> Result:
     window = 60.0 / speed
     flush_redis()
     small_firms = [f"firm-{letter}" for letter in "bcdefghijklmnopqrstuvwxyz"[:small]]
@@ -107,7 +107,8 @@ def fairness(rows: int, small: int, workers: int, speed: float, log_dir: str) ->
             WSQB_RETRY_MAX_WAIT=window,
             WSQB_RETRY_BACKOFF=0.5,
             WSQB_TIMEOUT=30.0,
-        )  # WSQB_GIVE_WAY_AFTER keeps its default: a turn is mostly work, which the clock does not speed up
+            WSQB_GIVE_WAY_AFTER=turn,
+        )  # a turn is not scaled to the clock: it is mostly work, which the clock does not speed up
         config = host_config(fresh_database("postgresql", directory), qbo, **settings)
         config.pop("WSQB_REDIS_URL", None)
         app = firms.create_app(config)
@@ -225,11 +226,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--speed", type=float, default=SPEED)
     parser.add_argument("--logs", help="keep the workers' logs in this folder")
+    parser.add_argument(
+        "--give-way-after", type=float, default=1.0, help="WSQB_GIVE_WAY_AFTER of the workers (a job's turn, s)"
+    )
     args = parser.parse_args(argv)
     for line in machine("postgresql"):
         print(line)
     with tempfile.TemporaryDirectory(prefix="wsqb-fair-") as log_dir:
-        result = fairness(args.rows, args.firms, args.workers, args.speed, args.logs or log_dir)
+        result = fairness(args.rows, args.firms, args.workers, args.speed, args.logs or log_dir, args.give_way_after)
     print(f"{args.workers} workers, clock x{args.speed:g} (one emulated minute = {60 / args.speed:g} s)")
     print(report_table(result))
     return 0
