@@ -9,6 +9,7 @@ import os
 import pytest
 import sqlalchemy as sa
 
+from flask_wsqb.tasks.rounds import stop_timers
 from tests.helpers import host_config
 from tests.services import create_database, drop_database, private_database_name
 
@@ -57,6 +58,7 @@ def app(app_config):
 
     app = create_app(app_config)
     yield app
+    stop_timers(app)  # automatic sync's rounds (threads without Redis) end with the app
     with app.app_context():
         app.extensions["sqlalchemy"].engine.dispose()
 

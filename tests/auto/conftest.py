@@ -16,16 +16,3 @@ def app_config(db_url, qbo) -> dict:
         WSQB_PUSH_DELAY=0.3,
         WSQB_CATCHUP_INTERVAL=3600.0,
     )
-
-
-@pytest.fixture
-def app(app_config):
-    """The example host; its automatic sync rounds (threads here) are over before it goes."""
-    from example_app import create_app
-    from flask_wsqb.tasks.rounds import stop_timers
-
-    app = create_app(app_config)
-    yield app
-    stop_timers(app)
-    with app.app_context():
-        app.extensions["sqlalchemy"].engine.dispose()

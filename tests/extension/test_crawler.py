@@ -18,6 +18,7 @@ import requests
 import sqlalchemy as sa
 
 from example_app import create_app
+from flask_wsqb.tasks.rounds import stop_timers
 from tests.auto.helpers import TOKEN, WEBHOOKS, cloudevents, signature
 from tests.extension.crawl_helpers import QUICK, Crawler, Variants, all_routes, report, valid_ids
 from tests.helpers import EXPORT, IMPORT, add_contacts, connect_quickbooks, host_config
@@ -157,6 +158,7 @@ def test_no_route_answers_500_in_any_connection_state(app, client, qbo, db_url, 
     try:
         crawler("undecryptable tokens", other, other.test_client()).crawl()
     finally:
+        stop_timers(other)
         with other.app_context():
             other.extensions["sqlalchemy"].engine.dispose()
 
