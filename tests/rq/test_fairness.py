@@ -100,11 +100,11 @@ def test_a_big_import_gives_way_between_chunks_to_another_firms_import(app, qbo,
     small = run_id_of(post_form(web_b, IMPORT, IMPORT, {"selected": beta_ids}))
 
     b = finished(web_b, small, workers)
-    a_meanwhile = report_of(web_a, big)
     a = finished(web_a, big, workers)
     assert (b["state"], b["ok"]) == ("done", 5), b
-    assert not a_meanwhile["finished"] and a_meanwhile["ok"] < 2000  # B did not wait for all of A
     assert (a["state"], a["ok"], a["errors"]) == ("done", 2000, 0), a
+    # B did not wait for all of A: A's jobs worked before and after B's, by the worker's own clock
+    # (a 2,000-row import lasts a few seconds: how fast this process polls must not decide it)
     assert worked_around(jobs_of(rq_queue, big), jobs_of(rq_queue, small)), workers.log()
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).where(Person.firm == "alpha")) == 2000
