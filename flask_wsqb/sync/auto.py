@@ -359,16 +359,7 @@ def push(connection, quickbooks: QuickBooksGateway) -> None:
 
 def _due(side: str, limit: int = TAKE) -> list:
     AutoChange = current_state().models.AutoChange
-    return list(
-        current_state()
-        .db.session.execute(
-            sa.select(AutoChange)
-            .where(*mine(AutoChange), AutoChange.side == side, AutoChange.due_at <= utcnow())
-            .order_by(AutoChange.due_at)
-            .limit(limit)
-        )
-        .scalars()
-    )
+    return _waiting(side, AutoChange.due_at <= utcnow(), limit=limit)
 
 
 def _filling_the_last_batch(taken: list) -> list:
@@ -380,16 +371,19 @@ def _filling_the_last_batch(taken: list) -> list:
     if not room:
         return []
     AutoChange = current_state().models.AutoChange
-    return list(
-        current_state()
-        .db.session.execute(
-            sa.select(AutoChange)
-            .where(*mine(AutoChange), AutoChange.side == APP, AutoChange.id.not_in([row.id for row in taken]))
-            .order_by(AutoChange.due_at)
-            .limit(room)
-        )
-        .scalars()
+    return _waiting(APP, AutoChange.id.not_in([row.id for row in taken]), limit=room)
+
+
+def _waiting(side: str, condition, *, limit: int) -> list:
+    """The current firm's records of ``side`` waiting that meet ``condition``, soonest due first."""
+    AutoChange = current_state().models.AutoChange
+    query = (
+        sa.select(AutoChange)
+        .where(*mine(AutoChange), AutoChange.side == side, condition)
+        .order_by(AutoChange.due_at)
+        .limit(limit)
     )
+    return list(current_state().db.session.execute(query).scalars())
 
 
 def _forget(taken: list) -> None:
