@@ -139,3 +139,34 @@ def test_batch_requests_per_minute_limit():
         assert query.status_code == 200
         limited.advance(61)
         assert batch().status_code == 200
+
+
+@pytest.mark.parametrize("batches", [40, 20])
+def test_batch_requests_count_in_the_500_a_minute_too(batches):
+    from flask_wsqb.testing import QBOEmulator
+
+    with QBOEmulator(throttle=True) as limited, requests.Session() as session:
+        session.headers["Authorization"] = f"Bearer {limited.issue_tokens()[0]}"
+        base = f"{limited.api_url}/company/{limited.realm_id}"
+        body = json.dumps({"BatchItemRequest": [{"bId": "1", "Query": "select count(*) from Customer"}]})
+
+        def batch():
+            return session.post(base + "/batch", data=body, headers={"Content-Type": "application/json"})
+
+        def query():
+            return session.post(
+                base + "/query", data="select count(*) from Customer", headers={"Content-Type": "application/text"}
+            )
+
+        def refused_for(response) -> str:
+            assert response.status_code == 429
+            return response.json()["Fault"]["Error"][0]["Detail"]
+
+        # The most in one minute: 40 batch requests and 460 others (not 500 others), or fewer
+        # batch requests and more others; then neither kind, whatever batch requests are left.
+        assert [batch().status_code for _ in range(batches)] == [200] * batches
+        assert [query().status_code for _ in range(500 - batches)] == [200] * (500 - batches)
+        assert refused_for(query()) == "Too many requests in the last minute."
+        assert refused_for(batch()) == "Too many requests in the last minute."
+        limited.advance(61)
+        assert query().status_code == 200 and batch().status_code == 200
