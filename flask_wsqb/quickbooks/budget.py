@@ -10,6 +10,7 @@ the company's budget has room; after a 429 anyway, :meth:`Budget.pause` makes ev
 default, only honours pauses.
 
 Before waiting, a slot asks :mod:`flask_wsqb.fairness` whether the job should rather give way.
+:meth:`Budget.room` tells, without waiting, how many requests could start right now.
 """
 
 from __future__ import annotations
@@ -37,6 +38,22 @@ class Limits:
     batches: int | None = 38  # batch requests (they count as requests too); QuickBooks: 40 a minute
     concurrent: int | None = 8  # in flight at once; QuickBooks: 10
     window: float = 60.0
+
+
+#: The room a limit of ``None`` leaves: more than anyone sends at once.
+NO_LIMIT = 1_000_000
+
+
+@dataclass(frozen=True)
+class Room:
+    """How many more requests to a company could start right now without waiting, and how many
+    of those could be batch requests (never more than ``requests``: a batch request is one)."""
+
+    requests: int
+    batches: int
+
+    def allows(self, *, batch: bool) -> bool:
+        return self.requests > 0 and (not batch or self.batches > 0)
 
 
 class Budget(ABC):
@@ -84,6 +101,11 @@ class Budget(ABC):
         """No request to ``realm_id`` starts, by anyone sharing this budget, for ``seconds``."""
 
     @abstractmethod
+    def room(self, realm_id: str) -> Room:
+        """What could start right now: none while paused; within the rates and the requests in
+        flight allowed, ``NO_LIMIT`` for a limit of ``None``."""
+
+    @abstractmethod
     def _acquire(self, realm_id: str, token: str, batch: bool) -> float:
         """Take a slot named ``token`` and answer 0, or answer how long to wait before asking again."""
 
@@ -112,6 +134,20 @@ class InProcessBudget(Budget):
             use = self._realms.setdefault(realm_id, _RealmUse())
             use.paused_until = max(use.paused_until, time.monotonic() + seconds)
 
+    def room(self, realm_id: str) -> Room:
+        with self._lock:
+            return self._room(self._realms.setdefault(realm_id, _RealmUse()), time.monotonic())
+
+    def _room(self, use: _RealmUse, now: float) -> Room:
+        if use.paused_until > now:
+            return Room(0, 0)
+        limits = self.limits
+        requests = min(
+            _left(use.requests, limits.requests, now, limits.window),
+            NO_LIMIT if limits.concurrent is None else max(0, limits.concurrent - len(use.in_flight)),
+        )
+        return Room(requests, min(requests, _left(use.batches, limits.batches, now, limits.window)))
+
     def _acquire(self, realm_id: str, token: str, batch: bool) -> float:
         limits = self.limits
         with self._lock:
@@ -119,13 +155,11 @@ class InProcessBudget(Budget):
             now = time.monotonic()
             if use.paused_until > now:
                 return use.paused_until - now
-            if limits.concurrent is not None and len(use.in_flight) >= limits.concurrent:
-                return self.poll
-            wait = _wait_for_room(use.requests, limits.requests, now, limits.window)
-            if batch:
-                wait = max(wait, _wait_for_room(use.batches, limits.batches, now, limits.window))
-            if wait > 0:
-                return wait
+            if not self._room(use, now).allows(batch=batch):
+                wait = _wait_for_room(use.requests, limits.requests, now, limits.window)
+                if batch:
+                    wait = max(wait, _wait_for_room(use.batches, limits.batches, now, limits.window))
+                return wait or self.poll  # no rate is full: the requests in flight are
             if limits.requests is not None:
                 use.requests[token] = now
             if batch and limits.batches is not None:
@@ -143,13 +177,20 @@ class InProcessBudget(Budget):
                     log[token] = now
 
 
-def _wait_for_room(log: dict[str, float], limit: int | None, now: float, window: float) -> float:
-    """Seconds until the sliding log holds fewer than ``limit`` entries of the last window."""
+def _left(log: dict[str, float], limit: int | None, now: float, window: float) -> int:
+    """How many more entries the sliding log takes in the window ending now."""
     if limit is None:
-        return 0.0
+        return NO_LIMIT
     for token in [token for token, counted in log.items() if counted <= now - window]:
         del log[token]
-    return 0.0 if len(log) < limit else sorted(log.values())[len(log) - limit] + window - now
+    return max(0, limit - len(log))
+
+
+def _wait_for_room(log: dict[str, float], limit: int | None, now: float, window: float) -> float:
+    """Seconds until the sliding log holds fewer than ``limit`` entries of the last window."""
+    if limit is None or _left(log, limit, now, window):
+        return 0.0
+    return sorted(log.values())[len(log) - limit] + window - now
 
 
 class Unlimited(InProcessBudget):
@@ -161,29 +202,52 @@ class Unlimited(InProcessBudget):
 
 # The scripts read Redis' clock, so workers on machines whose clocks differ still agree.
 # KEYS: the realm's request log, batch log, in-flight leases, paused-until.
-# A limit of -1 means none. Numbers travel as strings: Redis truncates Lua numbers to integers.
-_ACQUIRE = """
+# ARGV: the window and the limits of requests, batches and requests in flight (-1: none).
+# Numbers travel as strings: Redis truncates Lua numbers to integers.
+_ROOM_NOW = f"""
 local t = redis.call('TIME')
 local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
 local window, requests, batches = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
-local concurrent, lease, token, batch = tonumber(ARGV[4]), tonumber(ARGV[5]), ARGV[6], ARGV[7] == '1'
+local concurrent = tonumber(ARGV[4])
 local paused = tonumber(redis.call('GET', KEYS[4]) or '0')
+local function left(key, limit, older_than)
+  if limit < 0 then return {NO_LIMIT} end
+  redis.call('ZREMRANGEBYSCORE', key, '-inf', older_than)
+  return math.max(0, limit - redis.call('ZCARD', key))
+end
+local function room()
+  if paused > now then return 0, 0 end
+  local r = math.min(left(KEYS[1], requests, now - window), left(KEYS[3], concurrent, now))
+  return r, math.min(r, left(KEYS[2], batches, now - window))
+end
+"""
+
+_ROOM = (
+    _ROOM_NOW
+    + """
+local r, b = room()
+return string.format('%d %d', r, b)
+"""
+)
+
+# ARGV (after the four above): the lease, the slot's token, '1' for a batch request, the poll.
+_ACQUIRE = (
+    _ROOM_NOW
+    + """
+local lease, token, batch = tonumber(ARGV[5]), ARGV[6], ARGV[7] == '1'
 if paused > now then return tostring(paused - now) end
-if concurrent >= 0 then
-  redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', now)
-  if redis.call('ZCARD', KEYS[3]) >= concurrent then return ARGV[8] end
+local r, b = room()
+if r < 1 or (batch and b < 1) then
+  local function wait_for_room(key, limit)
+    if limit < 0 or left(key, limit, now - window) > 0 then return 0 end
+    local edge = redis.call('ZRANGE', key, -limit, -limit, 'WITHSCORES')
+    return tonumber(edge[2]) + window - now
+  end
+  local wait = wait_for_room(KEYS[1], requests)
+  if batch then wait = math.max(wait, wait_for_room(KEYS[2], batches)) end
+  if wait > 0 then return tostring(wait) end
+  return ARGV[8]  -- no rate is full: the requests in flight are
 end
-local function wait_for_room(key, limit)
-  if limit < 0 then return 0 end
-  redis.call('ZREMRANGEBYSCORE', key, '-inf', now - window)
-  local count = redis.call('ZCARD', key)
-  if count < limit then return 0 end
-  local edge = redis.call('ZRANGE', key, count - limit, count - limit, 'WITHSCORES')
-  return tonumber(edge[2]) + window - now
-end
-local wait = wait_for_room(KEYS[1], requests)
-if batch then wait = math.max(wait, wait_for_room(KEYS[2], batches)) end
-if wait > 0 then return tostring(wait) end
 local function log(key, score, ttl)
   redis.call('ZADD', key, score, token)
   redis.call('PEXPIRE', key, math.ceil(ttl * 1000) + 1000)
@@ -193,6 +257,7 @@ if batch and batches >= 0 then log(KEYS[2], now, window) end
 if concurrent >= 0 then log(KEYS[3], now + lease, lease) end
 return '0'
 """
+)
 
 # KEYS: the realm's request log, batch log, in-flight leases.
 _RELEASE = """
@@ -231,26 +296,27 @@ class RedisBudget(Budget):
         self.connection = connection
         self.lease = lease
         self._acquire_script = connection.register_script(_ACQUIRE)
+        self._room_script = connection.register_script(_ROOM)
         self._pause_script = connection.register_script(_PAUSE)
         self._release_script = connection.register_script(_RELEASE)
 
     def pause(self, realm_id: str, seconds: float) -> None:
         self._run(self._pause_script, _keys(realm_id, "paused"), [float(seconds)])
 
+    def room(self, realm_id: str) -> Room:
+        requests, batches = self._run(self._room_script, self._room_keys(realm_id), self._limits()).split()
+        return Room(int(requests), int(batches))
+
     def _acquire(self, realm_id: str, token: str, batch: bool) -> float:
+        args = [*self._limits(), self.lease, token, int(batch), self.poll]
+        return float(self._run(self._acquire_script, self._room_keys(realm_id), args))
+
+    def _room_keys(self, realm_id: str) -> list[str]:
+        return _keys(realm_id, "requests", "batches", "in-flight", "paused")
+
+    def _limits(self) -> list:
         limits = self.limits
-        keys = _keys(realm_id, "requests", "batches", "in-flight", "paused")
-        args = [
-            limits.window,
-            _or_none(limits.requests),
-            _or_none(limits.batches),
-            _or_none(limits.concurrent),
-            self.lease,
-            token,
-            int(batch),
-            self.poll,
-        ]
-        return float(self._run(self._acquire_script, keys, args))
+        return [limits.window, _or_none(limits.requests), _or_none(limits.batches), _or_none(limits.concurrent)]
 
     def _release(self, realm_id: str, token: str) -> None:
         from redis.exceptions import RedisError

@@ -13,9 +13,8 @@ from flask_wsqb.quickbooks.budget import InProcessBudget, Limits
 from flask_wsqb.quickbooks.errors import ThrottledError
 from flask_wsqb.quickbooks.gateway import QuickBooksGateway, RetryPolicy
 from flask_wsqb.testing import QBOEmulator
+from tests.gateway.budget_checks import REALM, room_is_what_could_start_now
 from tests.gateway.helpers import count_customers, gateway_settings, memory_tokens
-
-REALM = "9341000000000001"
 
 
 def in_threads(count: int, work) -> None:
@@ -56,6 +55,10 @@ def test_batch_rate_is_separate_and_batches_count_as_requests():
         assert time.monotonic() - start >= 0.5
     with budget.slot(REALM):  # 4 requests in the window: batches counted
         assert time.monotonic() - start >= 0.5
+
+
+def test_room_is_what_could_start_now():
+    room_is_what_could_start_now(InProcessBudget)
 
 
 def test_no_more_in_flight_than_allowed():

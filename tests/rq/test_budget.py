@@ -12,6 +12,7 @@ from flask_wsqb.quickbooks.budget import Limits
 from flask_wsqb.quickbooks.errors import ThrottledError
 from flask_wsqb.quickbooks.gateway import RetryPolicy
 from flask_wsqb.testing import QBOEmulator
+from tests.gateway.budget_checks import REALM, room_is_what_could_start_now
 from tests.rq.senders import WAIT, Company, budget, run_senders
 
 pytestmark = pytest.mark.redis
@@ -35,6 +36,10 @@ def test_processes_sharing_the_budget_stay_within_the_limits(throttled_qbo, redi
     assert elapsed > 2.0  # 1,500 requests at 480 a window need three windows and a bit
 
 
+def test_room_is_what_could_start_now(redis_url):
+    room_is_what_could_start_now(lambda limits, **options: budget(redis_url, limits, **options))
+
+
 def hold_slot(redis_url: str, realm_id: str, held) -> None:
     with budget(redis_url, Limits(concurrent=1, window=1.0), lease=1.5).slot(realm_id):
         held.put(time.time())
@@ -44,7 +49,7 @@ def hold_slot(redis_url: str, realm_id: str, held) -> None:
 def test_a_killed_workers_slot_frees_itself_when_its_lease_ends(redis_url):
     context = multiprocessing.get_context("spawn")
     held = context.Queue()
-    holder = context.Process(target=hold_slot, args=(redis_url, "9341000000000001", held), daemon=True)
+    holder = context.Process(target=hold_slot, args=(redis_url, REALM, held), daemon=True)
     holder.start()
     taken_at = held.get(timeout=WAIT)
     holder.kill()
@@ -52,10 +57,10 @@ def test_a_killed_workers_slot_frees_itself_when_its_lease_ends(redis_url):
 
     impatient = budget(redis_url, Limits(concurrent=1, window=1.0), max_wait=0.2)
     with pytest.raises(ThrottledError):
-        with impatient.slot("9341000000000001"):
+        with impatient.slot(REALM):
             pass
     patient = budget(redis_url, Limits(concurrent=1, window=1.0), max_wait=5.0)
-    with patient.slot("9341000000000001"):
+    with patient.slot(REALM):
         assert 1.4 <= time.time() - taken_at < 3.0
 
 
