@@ -251,15 +251,17 @@ class ContactStore:
         if self.hidden_attr:
             setattr(contact, self.hidden_attr, hidden)
 
-    def create(self, session: Any, fields: dict[str, str], *, hidden: bool = False) -> Any:
-        """A new contact added to ``session`` (flushed so it has an id, not committed)."""
+    def create(self, session: Any, fields: dict[str, str], *, hidden: bool = False, flush: bool = True) -> Any:
+        """A new contact added to ``session``, not committed; flushed so it has an id unless
+        ``flush`` is false (an import flushes a chunk's new contacts together)."""
         contact = self.model()
         if self.tenant_attr is not None:
             setattr(contact, self.tenant_attr, current_tenant())
         self.write(contact, fields)
         self.set_hidden(contact, hidden)
         session.add(contact)
-        session.flush()
+        if flush:
+            session.flush()
         return contact
 
 

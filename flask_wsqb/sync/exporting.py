@@ -87,6 +87,9 @@ class _Exporter:
         contacts = self._contacts([item.key for item in items])
         linked = links.by_contact(self.realm_id, contacts)
         customers = mirror.get(self.realm_id, [link.customer_id for link in linked.values()])
+        self.named = self._listed_customers_named(
+            [self.store.read(c, composed=True)["display_name"] for key, c in contacts.items() if key not in linked]
+        )
         planned = [self._plan(item, contacts.get(item.key), linked.get(item.key), customers) for item in items]
         rows = [plan for plan in planned if isinstance(plan, _Row)]
         batch = {f"{row.op[0]}{row.item.key}": row for row in rows if row.body}
@@ -127,7 +130,7 @@ class _Exporter:
             )
             row.decide(listed.data, self.fields)
             return row
-        if same_name := self._listed_customer_named(fields["display_name"]):
+        if same_name := self.named.get(name_key(fields["display_name"])):
             return (*same_name, ours)
         plan = merge.Plan(to_quickbooks={f: ("", v) for f, v in ours.items() if v})
         return _Row(item, "create", ours, body=self.fields.new_customer(fields, active=active), plan=plan)
@@ -205,19 +208,20 @@ class _Exporter:
         except QuickBooksError as exc:
             return exc
 
-    def _listed_customer_named(self, name: str) -> tuple[str, str] | None:
-        """(id, name) of a customer with this name in the local list, if any."""
+    def _listed_customers_named(self, names: list[str]) -> dict[str, tuple[str, str]]:
+        """(id, name) of a customer in the local list with each of these names, by compared name."""
         Customer = self.state.models.Customer
-        return self.state.db.session.execute(
-            sa.select(Customer.customer_id, Customer.display_name)
+        rows = self.state.db.session.execute(
+            sa.select(Customer.name_key, Customer.customer_id, Customer.display_name)
             .where(
                 *mine(Customer),
                 Customer.realm_id == self.realm_id,
                 Customer.deleted.is_(False),
-                Customer.name_key == name_key(name),
+                Customer.name_key.in_({name_key(name) for name in names}),
             )
-            .limit(1)
-        ).first()
+            .order_by(Customer.id.desc())  # the first listed wins, as before: it is written last
+        )
+        return {key: (customer_id, name) for key, customer_id, name in rows}
 
     def _link_after_duplicate(self, contact_id: str, name: str, ours: dict[str, str]) -> str:
         """QuickBooks said the name is taken (6240): by a customer we can link, or not."""
@@ -225,9 +229,12 @@ class _Exporter:
         mirror.store(self.realm_id, found)
         if not found:
             raise RowFailure(self._name_holder(name))
-        return self._link_existing(contact_id, str(found[0]["Id"]), display_name(found[0]), ours)
+        return self._link_existing(contact_id, str(found[0]["Id"]), display_name(found[0]), ours, found[0])
 
-    def _link_existing(self, contact_id: str, customer_id: str, customer_name: str, ours: dict[str, str]) -> str:
+    def _link_existing(
+        self, contact_id: str, customer_id: str, customer_name: str, ours: dict[str, str], customer: dict | None = None
+    ) -> str:
+        """Link to the customer of that name (as QuickBooks sent it, or else as listed)."""
         holder = links.contacts_by_customer(self.realm_id, [customer_id]).get(customer_id)
         if holder is not None:
             raise RowFailure(
@@ -235,8 +242,10 @@ class _Exporter:
                 "another contact. Rename one of them and export again."
             )
         links.link(self.realm_id, contact_id, customer_id, "export", self.run.created_by)
-        listed = mirror.get(self.realm_id, [customer_id]).get(customer_id)
-        theirs = self.fields.customer_values(listed.data) if listed is not None else {}
+        if customer is None:
+            listed = mirror.get(self.realm_id, [customer_id]).get(customer_id)
+            customer = listed.data if listed is not None else None
+        theirs = self.fields.customer_values(customer) if customer is not None else {}
         links.set_baseline(self.realm_id, contact_id, merge.next_agreement(None, ours, theirs))
         return " ".join(
             filter(

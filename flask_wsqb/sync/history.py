@@ -10,6 +10,7 @@ from ..clock import utcnow
 from ..quickbooks.tokens import current_connection
 from ..state import current_state
 from ..tenancy import current_tenant, mine
+from . import setwise
 
 APP, QUICKBOOKS = "app", "quickbooks"
 
@@ -26,31 +27,33 @@ def record(
     run_id: int | None = None,
     conflicts: Set[str] = frozenset(),
 ) -> None:
-    """Add one entry per changed field to the current transaction (the caller commits)."""
+    """Add one entry per changed field to the current transaction (the caller commits); in a
+    run's chunk, to the chunk's writes."""
     if not changes:
         return
+    rows = [
+        {
+            "tenant": current_tenant(),
+            "realm_id": realm_id,
+            "contact_id": str(contact_id),
+            "customer_id": str(customer_id),
+            "at": utcnow(),
+            "source": source,
+            "side": side,
+            "field": field,
+            "old": old or "",
+            "new": new or "",
+            "by": by,
+            "run_id": run_id,
+            "conflict": field in conflicts,
+        }
+        for field, (old, new) in changes.items()
+    ]
+    if (pending := setwise.pending()) is not None:
+        pending.changes.extend(rows)
+        return
     state = current_state()
-    state.db.session.execute(
-        sa.insert(state.models.Change),
-        [  # one statement for all the fields
-            {
-                "tenant": current_tenant(),
-                "realm_id": realm_id,
-                "contact_id": str(contact_id),
-                "customer_id": str(customer_id),
-                "at": utcnow(),
-                "source": source,
-                "side": side,
-                "field": field,
-                "old": old or "",
-                "new": new or "",
-                "by": by,
-                "run_id": run_id,
-                "conflict": field in conflicts,
-            }
-            for field, (old, new) in changes.items()
-        ],
-    )
+    state.db.session.execute(sa.insert(state.models.Change), rows)  # one statement for all the fields
 
 
 def for_contact(contact_id: str, limit: int = 50) -> list:

@@ -17,10 +17,11 @@ import sqlalchemy as sa
 
 from .. import signals
 from ..clock import aware
+from ..contacts import ContactWriteError
 from ..fields import diff, name_key
 from ..state import current_state
 from ..tenancy import mine
-from . import history, links, merge, mirror, processing
+from . import history, links, merge, mirror, processing, setwise
 from .processing import RowFailure
 
 
@@ -43,30 +44,57 @@ class _Importer:
         self.run = run
         self.by = run.created_by
         self.state = current_state()
+        self.session = self.state.db.session
         self.store = self.state.contacts
-        self.linked = links.contacts_by_customer(realm_id)
         self.unlinked_by_name = self._unlinked_names()
-        self.customers: dict = {}
 
     def _unlinked_names(self) -> dict[str, str]:
-        """Unlinked contacts by compared name; the oldest contact wins a shared name."""
-        linked_contacts = set(self.linked.values())
+        """Contacts unlinked when the job started, by compared name; the oldest contact wins a
+        shared name. Each chunk checks its candidates are still unlinked."""
+        linked_contacts = set(links.customers_by_contact(self.realm_id))
         names: dict[str, str] = {}
         query = self.store.query(self.store.key(), self.store.sql("display_name")).order_by(self.store.sql("id").desc())
-        for contact_id, name in self.state.db.session.execute(query):
+        for contact_id, name in self.session.execute(query):
             if contact_id not in linked_contacts and name:
                 names[name_key(name)] = contact_id
         return names
 
     def import_chunk(self, items) -> None:
+        """Everything the chunk's rows read is read for all of them first; in a set-wise chunk
+        the new contacts are written together too (the links name their ids)."""
         keys = [item.key for item in items]
         self.customers = mirror.get(self.realm_id, keys)
         self.links = links.by_customer(self.realm_id, keys)
+        named = {self._name_key(key): self.unlinked_by_name.get(self._name_key(key)) for key in keys}
+        taken = links.customers_by_contact(self.realm_id, [cid for cid in named.values() if cid])
+        self.same_name = {key: cid for key, cid in named.items() if cid and cid not in taken}
+        wanted = [link.contact_id for link in self.links.values()] + list(self.same_name.values())
+        self.contacts = {self.store.contact_id(c): c for c in self.store.get_many(self.session, wanted)}
+        self.new = self._new_contacts(items) if setwise.active() else {}
         for item in items:
             processing.apply(item, partial(self.import_one, item))
 
+    def _name_key(self, customer_id: str) -> str:
+        row = self.customers.get(customer_id)
+        return name_key(self.store.fields.from_customer(row.data)["display_name"]) if row and not row.deleted else ""
+
+    def _new_contacts(self, items) -> dict:
+        """The contacts the chunk creates, inserted in one statement, by customer id. A customer
+        the host's model refuses is left to its row, which fails saying why."""
+        created = {}
+        for item in items:
+            row = self.customers.get(item.key)
+            if row is None or row.deleted or item.key in self.links or self._name_key(item.key) in self.same_name:
+                continue
+            try:
+                fields = self.store.fields.from_customer(row.data)
+                created[item.key] = self.store.create(self.session, fields, hidden=not row.active, flush=False)
+            except ContactWriteError:
+                continue
+        self.session.flush()
+        return created
+
     def import_one(self, item) -> str:
-        session = self.state.db.session
         row = self.customers.get(item.key)
         if row is None:
             raise RowFailure("This customer is not in the QuickBooks list any more; refresh the list and try again.")
@@ -80,14 +108,12 @@ class _Importer:
         if contact is not None:
             return self._update(contact, item.key, row, theirs)
         key = name_key(fields["display_name"])
-        if key in self.unlinked_by_name:
-            contact = self.store.get(session, self.unlinked_by_name[key])
+        if key in self.same_name:
+            contact = self.contacts[self.same_name.pop(key)]
             before = self._values(contact)
             filled = {f: v for f, v in fields.items() if v and not before[f]}
             self.store.write(contact, filled)
             links.link(self.realm_id, self.store.contact_id(contact), item.key, "import", self.by)
-            del self.unlinked_by_name[key]
-            self.linked[item.key] = self.store.contact_id(contact)
             applied = self._settle(contact, item.key, before, theirs, written=filled)
             return " ".join(
                 filter(
@@ -103,10 +129,10 @@ class _Importer:
                     ),
                 )
             )
-        contact = self.store.create(session, fields, hidden=not row.active)
-        contact_id = self.store.contact_id(contact)
-        links.link(self.realm_id, contact_id, item.key, "import", self.by)
-        self.linked[item.key] = contact_id
+        contact = self.new.get(item.key)
+        if contact is None:
+            contact = self.store.create(self.session, fields, hidden=not row.active)
+        links.link(self.realm_id, self.store.contact_id(contact), item.key, "import", self.by)
         self._settle(contact, item.key, {}, theirs, written=theirs, created=True)
         if not row.active:
             return "Imported as a new hidden contact (inactive in QuickBooks)."
@@ -171,18 +197,17 @@ class _Importer:
         return applied
 
     def _linked_contact(self, customer_id: str):
-        contact_id = self.linked.get(customer_id)
-        if contact_id is None:
+        link = self.links.get(customer_id)
+        if link is None:
             return None
-        contact = self.store.get(self.state.db.session, contact_id)
+        contact = self.contacts.get(link.contact_id)
         if contact is None:  # the host deleted the contact: the link points nowhere
             ContactLink = self.state.models.ContactLink
-            self.state.db.session.execute(
+            self.session.execute(
                 sa.delete(ContactLink).where(
                     *mine(ContactLink), ContactLink.realm_id == self.realm_id, ContactLink.customer_id == customer_id
                 )
             )
-            del self.linked[customer_id]
         return contact
 
 

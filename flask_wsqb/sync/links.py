@@ -14,15 +14,26 @@ import sqlalchemy as sa
 from ..clock import utcnow
 from ..state import current_state
 from ..tenancy import current_tenant, mine
+from . import setwise
 from .merge import Agreement
 
 
 def link(realm_id: str, contact_id: str, customer_id: str, how: str, by: str | None = None):
-    """Add the link, and its history entry, to the current transaction (the caller commits)."""
+    """Add the link, and its history entry, to the current transaction (the caller commits);
+    in a run's chunk, to the chunk's writes (then nothing is returned)."""
     state = current_state()
-    row = state.models.ContactLink(
-        tenant=current_tenant(), realm_id=realm_id, contact_id=str(contact_id), customer_id=str(customer_id), how=how
-    )
+    values = {
+        "tenant": current_tenant(),
+        "realm_id": realm_id,
+        "contact_id": str(contact_id),
+        "customer_id": str(customer_id),
+        "how": how,
+    }
+    if (pending := setwise.pending()) is not None:
+        pending.links.append(values)
+        pending.events.append(_event(realm_id, contact_id, customer_id, "link", how, by))
+        return None
+    row = state.models.ContactLink(**values)
     state.db.session.add(row)
     _record(realm_id, contact_id, customer_id, "link", how, by)
     state.db.session.flush()
@@ -67,6 +78,17 @@ def undo(realm_id: str, event_id: int, by: str | None = None) -> str:
 
 def set_baseline(realm_id: str, contact_id: str, agreed: Agreement) -> None:
     """Remember the values both sides now agree on (see contact_sync)."""
+    if (pending := setwise.pending()) is not None:
+        pending.baselines.append(
+            {
+                "tenant": current_tenant(),
+                "realm_id": realm_id,
+                "contact_id": str(contact_id),
+                "baseline": agreed.to_store(),
+                "synced_at": utcnow(),
+            }
+        )
+        return
     ContactLink = current_state().models.ContactLink
     current_state().db.session.execute(
         sa.update(ContactLink)
@@ -79,17 +101,19 @@ def set_baseline(realm_id: str, contact_id: str, agreed: Agreement) -> None:
 
 def _record(realm_id: str, contact_id: str, customer_id: str, action: str, how: str, by: str | None) -> None:
     state = current_state()
-    state.db.session.add(
-        state.models.LinkEvent(
-            tenant=current_tenant(),
-            realm_id=realm_id,
-            contact_id=str(contact_id),
-            customer_id=str(customer_id),
-            action=action,
-            how=how,
-            by=by,
-        )
-    )
+    state.db.session.add(state.models.LinkEvent(**_event(realm_id, contact_id, customer_id, action, how, by)))
+
+
+def _event(realm_id: str, contact_id: str, customer_id: str, action: str, how: str, by: str | None) -> dict:
+    return {
+        "tenant": current_tenant(),
+        "realm_id": realm_id,
+        "contact_id": str(contact_id),
+        "customer_id": str(customer_id),
+        "action": action,
+        "how": how,
+        "by": by,
+    }
 
 
 def customers_by_contact(realm_id: str, contact_ids: Iterable[str] | None = None) -> dict[str, str]:

@@ -13,12 +13,14 @@ import socket
 import threading
 import time
 from collections.abc import Callable
+from contextlib import nullcontext
 from contextvars import ContextVar
 from functools import partial
 from typing import Any
 
 from blinker import NamedSignal
 from flask import current_app
+from sqlalchemy import event, orm
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from .. import fairness, signals
@@ -27,6 +29,7 @@ from ..contacts import ContactWriteError
 from ..models import ItemStatus, RunState
 from ..quickbooks.errors import AuthLostError, QuickBooksError
 from ..state import current_app_object, current_state
+from . import setwise
 from .claims import claim, release
 from .runs import counts, finish, start
 
@@ -55,11 +58,16 @@ def fail(item, message: str) -> None:
 
 
 def apply(item, work: Callable[[], str]) -> bool:
-    """Run one row's ``work`` in a savepoint; record its message, or why it failed.
+    """Run one row's ``work``; record its message, or why it failed. A failure undoes only this
+    row's changes (its signals too), so the other rows of the chunk stand.
 
-    A failure rolls back only this row's changes (its signals too), so the other rows of the
-    chunk stand.
+    Normally the row's bookkeeping is collected for the chunk (:mod:`.setwise`): a row that
+    fails before it changed anything in the database or the host's records just drops what it
+    collected. One that fails after (rare) sends the chunk back to be done row by row, each
+    row in a savepoint, where a failure rolls back what the row changed.
     """
+    if setwise.active():
+        return _apply_collected(item, work)
     session = current_state().db.session
     if getattr(session.connection().connection.dbapi_connection, "in_transaction", True) is False:
         # SQLite's driver has not begun the transaction yet (it does at the first write), and
@@ -82,6 +90,73 @@ def apply(item, work: Callable[[], str]) -> bool:
         return False
     succeed(item, message)
     return True
+
+
+def _apply_collected(item, work: Callable[[], str]) -> bool:
+    outbox = _outbox.get()
+    sent_before = len(outbox)
+    try:
+        with setwise.row(), _Watch() as watch:
+            message = work()
+    except fairness.GiveWay:
+        raise
+    except Exception as exc:
+        if watch.changed_anything():
+            raise _RowByRow() from exc  # it cannot be undone alone
+        del outbox[sent_before:]
+        fail(item, row_message(exc))
+        return False
+    succeed(item, message)
+    return True
+
+
+class _RowByRow(Exception):
+    """The chunk must be done again row by row, each row in a savepoint."""
+
+
+class _Watch:
+    """Whether the row being worked wrote to the database or changed the host's records (the
+    rows of the run, whose status the chunk sets, aside)."""
+
+    def __init__(self) -> None:
+        self.session = current_state().db.session()
+        self.before = set(map(id, self._changes()))
+        self.wrote = False
+
+    def __enter__(self) -> _Watch:
+        self._token = _watching.set(self)
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        _watching.reset(self._token)
+
+    def _changes(self) -> list:
+        SyncItem = current_state().models.SyncItem
+        session = self.session
+        return [obj for obj in (*session.new, *session.dirty, *session.deleted) if not isinstance(obj, SyncItem)]
+
+    def flushing(self) -> None:
+        if any(id(obj) not in self.before for obj in self._changes()):
+            self.wrote = True
+
+    def changed_anything(self) -> bool:
+        return self.wrote or any(id(obj) not in self.before for obj in self._changes())
+
+
+_watching: ContextVar[_Watch | None] = ContextVar("wsqb_watching", default=None)
+
+
+@event.listens_for(orm.Session, "before_flush")
+def _before_flush(session, _flush_context, _instances) -> None:
+    if (watch := _watching.get()) is not None and watch.session is session:
+        watch.flushing()
+
+
+@event.listens_for(orm.Session, "do_orm_execute")
+def _executing(execute_state) -> None:
+    watch = _watching.get()
+    if watch is not None and execute_state.session is watch.session and not execute_state.is_select:
+        watch.wrote = True
 
 
 def row_message(exc: Exception) -> str:
@@ -135,14 +210,33 @@ def _finish_if_last(run) -> None:
 
 def _run_chunk(run, handle_chunk: Callable[[list], None], items: list) -> None:
     """Handle one chunk and commit it: one transaction, so a busy database's rollback undoes
-    all of it and the chunk can simply be run again."""
+    all of it and the chunk can simply be run again. Its rows' bookkeeping is written set-wise
+    at the end; if that is refused, or a row failed halfway, the chunk is done again row by
+    row (its QuickBooks requests are sent again with the same requestid: QuickBooks answers
+    them again without doing the work twice)."""
+    try:
+        _work_chunk(run, handle_chunk, items, set_wise=True)
+    except _RowByRow:
+        current_state().db.session.rollback()
+        _work_chunk(run, handle_chunk, items, set_wise=False)
+
+
+def _work_chunk(run, handle_chunk: Callable[[list], None], items: list, *, set_wise: bool) -> None:
     session = current_state().db.session
     outbox: list[tuple[NamedSignal, dict[str, Any]]] = []
     token = _outbox.set(outbox)
     try:
         try:
-            with fairness.chunk():
-                handle_chunk(items)
+            with fairness.chunk(), setwise.collecting() if set_wise else nullcontext() as writes:
+                try:
+                    handle_chunk(items)
+                    if writes is not None:
+                        writes.write()
+                except SQLAlchemyError as exc:
+                    if not set_wise or (isinstance(exc, OperationalError) and _busy(exc)):
+                        raise  # a busy database is waited out and the chunk run again (_patiently)
+                    raise _RowByRow() from exc  # refused (a unique key, the host's model): only
+                    # the row at fault must fail
         except AuthLostError:
             raise
         except QuickBooksError as exc:  # the whole chunk's request failed

@@ -1,0 +1,136 @@
+"""A chunk's bookkeeping, written set-wise: one statement per table for all of the chunk's rows.
+
+While a chunk of a run is worked (:mod:`flask_wsqb.sync.processing`), the rows' links, link
+history, field history, baselines and customer copies are not written one row at a time: each
+row's writes are collected while the row is worked, dropped if the row fails, and written after
+the last row, each table in one statement. Ten statements a row become about one statement a
+chunk. Outside a chunk (a contact page's Pull or Sync, Match Contacts) the same calls of
+``links``, ``history`` and ``mirror`` write at once.
+
+Reads inside a chunk do not see what its earlier rows collected; the chunk's handlers read
+what they need for the whole chunk first, and the database's unique keys catch the rest: a
+write refused at the end sends the chunk back to be done again one row at a time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+
+from ..state import current_state
+
+
+@dataclass
+class RowWrites:
+    """What one row writes besides the host's contacts, as rows of the extension's tables."""
+
+    links: list[dict] = field(default_factory=list)
+    events: list[dict] = field(default_factory=list)
+    changes: list[dict] = field(default_factory=list)
+    baselines: list[dict] = field(default_factory=list)  # {tenant, realm_id, contact_id, baseline, synced_at}
+    customers: dict[str, list[dict]] = field(default_factory=dict)  # by realm, as QuickBooks sent them
+
+
+@dataclass
+class ChunkWrites:
+    """The writes of a chunk's rows, written together by :meth:`write`."""
+
+    rows: list[RowWrites] = field(default_factory=list)
+
+    def write(self) -> None:
+        """Every row's writes, one statement per table (the host's new contacts first: the
+        links name their ids)."""
+        state = current_state()
+        session, models = state.db.session, state.models
+        session.flush()
+        self._write_customers()
+        links = [link for row in self.rows for link in row.links]
+        baselines = self._new_baselines()
+        _insert(models.ContactLink, [{**link, **baselines.get(_key(link), {})} for link in links])
+        _insert(models.LinkEvent, [event for row in self.rows for event in row.events])
+        _insert(models.Change, [change for row in self.rows for change in row.changes])
+        linked_now = {_key(link) for link in links}
+        others = [baseline for row in self.rows for baseline in row.baselines if _key(baseline) not in linked_now]
+        if others:
+            table = sa.inspect(models.ContactLink).local_table  # Core: one UPDATE executed for
+            # every row (the ORM would want each link's primary key)
+            session.connection().execute(
+                sa.update(table)
+                .where(
+                    table.c.tenant == sa.bindparam("w_tenant"),
+                    table.c.realm_id == sa.bindparam("w_realm_id"),
+                    table.c.contact_id == sa.bindparam("w_contact_id"),
+                )
+                .values(baseline=sa.bindparam("w_baseline"), synced_at=sa.bindparam("w_synced_at")),
+                [{f"w_{name}": value for name, value in baseline.items()} for baseline in others],
+            )
+        self.rows.clear()
+
+    def _new_baselines(self) -> dict[tuple[str, str, str], dict]:
+        """The baselines of links made in this chunk: written with the link itself."""
+        return {
+            _key(baseline): {"baseline": baseline["baseline"], "synced_at": baseline["synced_at"]}
+            for row in self.rows
+            for baseline in row.baselines
+        }
+
+    def _write_customers(self) -> None:
+        from .mirror import store  # mirror collects into this module: import it late
+
+        by_realm: dict[str, dict[str, dict]] = {}
+        for row in self.rows:
+            for realm_id, sent in row.customers.items():
+                by_realm.setdefault(realm_id, {}).update((str(c["Id"]), c) for c in sent)
+        for realm_id, by_id in by_realm.items():
+            store(realm_id, by_id.values())
+
+
+def _key(row: dict) -> tuple[str, str, str]:
+    return row["tenant"], row["realm_id"], row["contact_id"]
+
+
+def _insert(model, rows: list[dict]) -> None:
+    if rows:
+        current_state().db.session.execute(sa.insert(model), rows)
+
+
+_chunk: ContextVar[ChunkWrites | None] = ContextVar("wsqb_chunk_writes", default=None)
+_row: ContextVar[RowWrites | None] = ContextVar("wsqb_row_writes", default=None)
+
+
+@contextmanager
+def collecting() -> Iterator[ChunkWrites]:
+    """Inside the block, rows worked with :func:`row` collect their writes into the chunk."""
+    chunk = ChunkWrites()
+    token = _chunk.set(chunk)
+    try:
+        yield chunk
+    finally:
+        _chunk.reset(token)
+
+
+def active() -> bool:
+    return _chunk.get() is not None
+
+
+@contextmanager
+def row() -> Iterator[RowWrites]:
+    """One row's writes: kept for the chunk if the block ends normally, dropped if it raises."""
+    chunk = _chunk.get()
+    assert chunk is not None, "setwise.row() outside setwise.collecting()"
+    writes = RowWrites()
+    token = _row.set(writes)
+    try:
+        yield writes
+    finally:
+        _row.reset(token)
+    chunk.rows.append(writes)
+
+
+def pending() -> RowWrites | None:
+    """Where the row being worked collects its writes; None: write at once."""
+    return _row.get()
