@@ -9,18 +9,22 @@ the company's budget has room; after a 429 anyway, :meth:`Budget.pause` makes ev
 :class:`InProcessBudget` by the threads of one process; :class:`Unlimited`, the gateway's
 default, only honours pauses.
 
+Waiting requests are served first come, first served, whichever process sends them: each
+waits in the company's line until the requests that came before it have started. Room is of two
+kinds, for requests and for batch requests: a request queues only behind those waiting for the
+same kind, so a batch request waiting for the batch-request rate holds back no other request.
+
 Before waiting, a slot asks :mod:`flask_wsqb.fairness` whether the job should rather give way.
 :meth:`Budget.room` tells, without waiting, how many requests could start right now.
 """
 
 from __future__ import annotations
 
-import random
 import threading
 import time
 import uuid
 from abc import ABC, abstractmethod
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
@@ -73,23 +77,28 @@ class Budget(ABC):
         self.max_wait = 3 * limits.window if max_wait is None else max_wait
         #: How often a request waiting for one in flight to finish looks again.
         self.poll = min(0.05, limits.window / 200)
+        #: The longest a waiting request sleeps before it asks again (and whether to give way).
+        self.step = min(0.25, limits.window / 20)
 
     @contextmanager
     def slot(self, realm_id: str, *, batch: bool = False) -> Iterator[None]:
         """Held while one request to ``realm_id`` is in flight."""
         token = uuid.uuid4().hex
         deadline = time.monotonic() + self.max_wait
-        while (wait := self._acquire(realm_id, token, batch)) > 0:
-            left = deadline - time.monotonic()
-            if wait > left:
-                raise ThrottledError(
-                    f"Waited {self.max_wait:.0f} s for room in this company's QuickBooks request "
-                    "budget, which other jobs are using. Try again in a minute.",
-                    code=3001,
-                    retry_after=self.limits.window,
-                )
-            fairness.before_waiting(wait)
-            time.sleep(wait + random.uniform(0, self.poll))  # jitter: waiters do not wake as one
+        try:
+            while (wait := self._acquire(realm_id, token, batch)) > 0:
+                if wait > deadline - time.monotonic():
+                    raise ThrottledError(
+                        f"Waited {self.max_wait:.0f} s for room in this company's QuickBooks request "
+                        "budget, which other jobs are using. Try again in a minute.",
+                        code=3001,
+                        retry_after=self.limits.window,
+                    )
+                fairness.before_waiting(wait)
+                time.sleep(min(wait, self.step))
+        except BaseException:
+            self._leave(realm_id, token, batch)  # its place in line would hold the others back
+            raise
         fairness.request_sent()
         try:
             yield
@@ -103,11 +112,17 @@ class Budget(ABC):
     @abstractmethod
     def room(self, realm_id: str) -> Room:
         """What could start right now: none while paused; within the rates and the requests in
-        flight allowed, ``NO_LIMIT`` for a limit of ``None``."""
+        flight allowed, less what the requests waiting their turn take; ``NO_LIMIT`` for a limit
+        of ``None``."""
 
     @abstractmethod
     def _acquire(self, realm_id: str, token: str, batch: bool) -> float:
-        """Take a slot named ``token`` and answer 0, or answer how long to wait before asking again."""
+        """Take a slot named ``token`` and answer 0, or keep (or take) the request's place in
+        line and answer how long it should wait before asking again."""
+
+    @abstractmethod
+    def _leave(self, realm_id: str, token: str, batch: bool) -> None:
+        """The request ``token`` stops waiting: it leaves the line."""
 
     @abstractmethod
     def _release(self, realm_id: str, token: str) -> None: ...
@@ -119,6 +134,7 @@ class _RealmUse:
     batches: dict[str, float] = field(default_factory=dict)
     in_flight: set[str] = field(default_factory=set)
     paused_until: float = 0.0
+    line: dict[str, bool] = field(default_factory=dict)  # waiting requests' tokens by arrival: batch?
 
 
 class InProcessBudget(Budget):
@@ -136,9 +152,11 @@ class InProcessBudget(Budget):
 
     def room(self, realm_id: str) -> Room:
         with self._lock:
-            return self._room(self._realms.setdefault(realm_id, _RealmUse()), time.monotonic())
+            use = self._realms.setdefault(realm_id, _RealmUse())
+            return _place(use.line.items(), self._free(use, time.monotonic())).room
 
-    def _room(self, use: _RealmUse, now: float) -> Room:
+    def _free(self, use: _RealmUse, now: float) -> Room:
+        """The room the rates and the requests in flight leave, before any waiting request."""
         if use.paused_until > now:
             return Room(0, 0)
         limits = self.limits
@@ -153,19 +171,28 @@ class InProcessBudget(Budget):
         with self._lock:
             use = self._realms.setdefault(realm_id, _RealmUse())
             now = time.monotonic()
+            use.line.setdefault(token, batch)
             if use.paused_until > now:
                 return use.paused_until - now
-            if not self._room(use, now).allows(batch=batch):
-                wait = _wait_for_room(use.requests, limits.requests, now, limits.window)
+            place = _place(use.line.items(), self._free(use, now), token)
+            if not place.room.allows(batch=batch):
+                wait = _wait_for_room(use.requests, limits.requests, now, limits.window, place.requests_ahead)
                 if batch:
-                    wait = max(wait, _wait_for_room(use.batches, limits.batches, now, limits.window))
-                return wait or self.poll  # no rate is full: the requests in flight are
+                    wait = max(
+                        wait, _wait_for_room(use.batches, limits.batches, now, limits.window, place.batches_ahead)
+                    )
+                return wait or self.poll  # the rates have room: requests in flight, or ahead, hold it
+            del use.line[token]
             if limits.requests is not None:
                 use.requests[token] = now
             if batch and limits.batches is not None:
                 use.batches[token] = now
             use.in_flight.add(token)
             return 0.0
+
+    def _leave(self, realm_id: str, token: str, batch: bool) -> None:
+        with self._lock:
+            self._realms[realm_id].line.pop(token, None)
 
     def _release(self, realm_id: str, token: str) -> None:
         with self._lock:
@@ -177,6 +204,36 @@ class InProcessBudget(Budget):
                     log[token] = now
 
 
+@dataclass(frozen=True)
+class _Place:
+    """A request's place in line."""
+
+    room: Room  # what the requests before it leave
+    requests_ahead: int  # requests before it taking, or waiting for, request room
+    batches_ahead: int  # batch requests before it
+
+
+def _place(line: Iterable[tuple[str, bool]], free: Room, token: str | None = None) -> _Place:
+    """The place of ``token`` in ``line`` (waiting requests' tokens by arrival: batch?), or of a
+    request arriving now without one: the ``free`` room the requests before it leave.
+
+    Each takes the room it needs, in order of arrival, while there is some. A batch request that
+    has request room but waits for batch-request room leaves the request room to those behind.
+    """
+    requests, batches = free.requests, free.batches
+    requests_ahead = batches_ahead = 0
+    for waiter, batch in line:
+        if waiter == token:
+            break
+        batches_ahead += batch
+        if batch and requests and not batches:
+            continue
+        requests_ahead += 1
+        if requests:
+            requests, batches = requests - 1, batches - batch
+    return _Place(Room(requests, min(requests, batches)), requests_ahead, batches_ahead)
+
+
 def _left(log: dict[str, float], limit: int | None, now: float, window: float) -> int:
     """How many more entries the sliding log takes in the window ending now."""
     if limit is None:
@@ -186,11 +243,13 @@ def _left(log: dict[str, float], limit: int | None, now: float, window: float) -
     return max(0, limit - len(log))
 
 
-def _wait_for_room(log: dict[str, float], limit: int | None, now: float, window: float) -> float:
-    """Seconds until the sliding log holds fewer than ``limit`` entries of the last window."""
-    if limit is None or _left(log, limit, now, window):
+def _wait_for_room(log: dict[str, float], limit: int | None, now: float, window: float, ahead: int) -> float:
+    """Seconds until the sliding log has room for one more entry after ``ahead`` others: a window
+    at least when the entry whose end makes that room has yet to be sent."""
+    if limit is None or _left(log, limit, now, window) > ahead:
         return 0.0
-    return sorted(log.values())[len(log) - limit] + window - now
+    edge = len(log) - limit + ahead
+    return window if edge >= len(log) else sorted(log.values())[edge] + window - now
 
 
 class Unlimited(InProcessBudget):
@@ -201,53 +260,84 @@ class Unlimited(InProcessBudget):
 
 
 # The scripts read Redis' clock, so workers on machines whose clocks differ still agree.
-# KEYS: the realm's request log, batch log, in-flight leases, paused-until.
-# ARGV: the window and the limits of requests, batches and requests in flight (-1: none).
+# KEYS: the realm's request log, batch log, in-flight leases, paused-until, line (waiting
+# requests by arrival: 'b' or 'r' for a batch request or not, then the token), line seen (when
+# each last asked). ARGV: the window, the limits of requests, batches and requests in flight
+# (-1: none), and how long a waiting request keeps its place without asking again.
 # Numbers travel as strings: Redis truncates Lua numbers to integers.
-_ROOM_NOW = f"""
+_PLACE = f"""
 local t = redis.call('TIME')
 local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
 local window, requests, batches = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
-local concurrent = tonumber(ARGV[4])
+local concurrent, stale = tonumber(ARGV[4]), tonumber(ARGV[5])
 local paused = tonumber(redis.call('GET', KEYS[4]) or '0')
+for _, waiter in ipairs(redis.call('ZRANGEBYSCORE', KEYS[6], '-inf', now - stale)) do
+  redis.call('ZREM', KEYS[5], waiter)  -- it stopped asking: its process was killed
+  redis.call('ZREM', KEYS[6], waiter)
+end
 local function left(key, limit, older_than)
   if limit < 0 then return {NO_LIMIT} end
   redis.call('ZREMRANGEBYSCORE', key, '-inf', older_than)
   return math.max(0, limit - redis.call('ZCARD', key))
 end
-local function room()
-  if paused > now then return 0, 0 end
-  local r = math.min(left(KEYS[1], requests, now - window), left(KEYS[3], concurrent, now))
-  return r, math.min(r, left(KEYS[2], batches, now - window))
+-- as _place: the room, requests ahead and batch requests ahead of member (of a newcomer: nil)
+local function place(member)
+  local r, b = 0, 0
+  if paused <= now then
+    r = math.min(left(KEYS[1], requests, now - window), left(KEYS[3], concurrent, now))
+    b = math.min(r, left(KEYS[2], batches, now - window))
+  end
+  local r_ahead, b_ahead = 0, 0
+  for _, waiter in ipairs(redis.call('ZRANGE', KEYS[5], 0, -1)) do
+    if waiter == member then break end
+    local batch = string.sub(waiter, 1, 1) == 'b'
+    if batch then b_ahead = b_ahead + 1 end
+    if not (batch and r > 0 and b < 1) then
+      r_ahead = r_ahead + 1
+      if r > 0 then
+        r = r - 1
+        if batch then b = b - 1 end
+      end
+    end
+  end
+  return r, math.min(r, b), r_ahead, b_ahead
 end
 """
 
 _ROOM = (
-    _ROOM_NOW
+    _PLACE
     + """
-local r, b = room()
+local r, b = place(nil)
 return string.format('%d %d', r, b)
 """
 )
 
-# ARGV (after the four above): the lease, the slot's token, '1' for a batch request, the poll.
+# ARGV (after the five above): the lease, the line member, the poll.
 _ACQUIRE = (
-    _ROOM_NOW
+    _PLACE
     + """
-local lease, token, batch = tonumber(ARGV[5]), ARGV[6], ARGV[7] == '1'
+local lease, member, poll = tonumber(ARGV[6]), ARGV[7], ARGV[8]
+local token, batch = string.sub(member, 2), string.sub(member, 1, 1) == 'b'
+redis.call('ZADD', KEYS[5], 'NX', string.format('%.6f', now), member)
+redis.call('ZADD', KEYS[6], string.format('%.6f', now), member)
+for i = 5, 6 do redis.call('PEXPIRE', KEYS[i], math.ceil(stale * 1000) + 1000) end
 if paused > now then return tostring(paused - now) end
-local r, b = room()
+local r, b, r_ahead, b_ahead = place(member)
 if r < 1 or (batch and b < 1) then
-  local function wait_for_room(key, limit)
-    if limit < 0 or left(key, limit, now - window) > 0 then return 0 end
-    local edge = redis.call('ZRANGE', key, -limit, -limit, 'WITHSCORES')
-    return tonumber(edge[2]) + window - now
+  local function wait_for_room(key, limit, ahead)  -- as _wait_for_room
+    if limit < 0 or left(key, limit, now - window) > ahead then return 0 end
+    local count = redis.call('ZCARD', key)
+    local edge = count - limit + ahead
+    if edge >= count then return window end
+    return tonumber(redis.call('ZRANGE', key, edge, edge, 'WITHSCORES')[2]) + window - now
   end
-  local wait = wait_for_room(KEYS[1], requests)
-  if batch then wait = math.max(wait, wait_for_room(KEYS[2], batches)) end
+  local wait = wait_for_room(KEYS[1], requests, r_ahead)
+  if batch then wait = math.max(wait, wait_for_room(KEYS[2], batches, b_ahead)) end
   if wait > 0 then return tostring(wait) end
-  return ARGV[8]  -- no rate is full: the requests in flight are
+  return poll  -- the rates have room: requests in flight, or ahead, hold it
 end
+redis.call('ZREM', KEYS[5], member)
+redis.call('ZREM', KEYS[6], member)
 local function log(key, score, ttl)
   redis.call('ZADD', key, score, token)
   redis.call('PEXPIRE', key, math.ceil(ttl * 1000) + 1000)
@@ -287,14 +377,23 @@ class RedisBudget(Budget):
     The rates are sliding-window logs; each request in flight holds a lease of ``lease``
     seconds, so a worker killed mid-request frees its slot when the lease ends. A request
     outlasting its lease stops counting as in flight: keep it above the request timeout.
+    A waiting request asks again at least every ``step``; one that has not asked for
+    ``stale_after`` seconds (its worker was killed) loses its place in line.
     """
 
     def __init__(
-        self, connection, limits: Limits = Limits(), *, lease: float = 60.0, max_wait: float | None = None
+        self,
+        connection,
+        limits: Limits = Limits(),
+        *,
+        lease: float = 60.0,
+        max_wait: float | None = None,
+        stale_after: float = 2.0,
     ) -> None:
         super().__init__(limits, max_wait=max_wait)
         self.connection = connection
         self.lease = lease
+        self.stale_after = stale_after
         self._acquire_script = connection.register_script(_ACQUIRE)
         self._room_script = connection.register_script(_ROOM)
         self._pause_script = connection.register_script(_PAUSE)
@@ -304,19 +403,37 @@ class RedisBudget(Budget):
         self._run(self._pause_script, _keys(realm_id, "paused"), [float(seconds)])
 
     def room(self, realm_id: str) -> Room:
-        requests, batches = self._run(self._room_script, self._room_keys(realm_id), self._limits()).split()
+        requests, batches = self._run(self._room_script, self._place_keys(realm_id), self._place_args()).split()
         return Room(int(requests), int(batches))
 
     def _acquire(self, realm_id: str, token: str, batch: bool) -> float:
-        args = [*self._limits(), self.lease, token, int(batch), self.poll]
-        return float(self._run(self._acquire_script, self._room_keys(realm_id), args))
+        args = [*self._place_args(), self.lease, _member(token, batch), self.poll]
+        return float(self._run(self._acquire_script, self._place_keys(realm_id), args))
 
-    def _room_keys(self, realm_id: str) -> list[str]:
-        return _keys(realm_id, "requests", "batches", "in-flight", "paused")
+    def _place_keys(self, realm_id: str) -> list[str]:
+        return _keys(realm_id, "requests", "batches", "in-flight", "paused", "line", "line-seen")
 
-    def _limits(self) -> list:
+    def _place_args(self) -> list:
         limits = self.limits
-        return [limits.window, _or_none(limits.requests), _or_none(limits.batches), _or_none(limits.concurrent)]
+        return [
+            limits.window,
+            _or_none(limits.requests),
+            _or_none(limits.batches),
+            _or_none(limits.concurrent),
+            self.stale_after,
+        ]
+
+    def _leave(self, realm_id: str, token: str, batch: bool) -> None:
+        from redis.exceptions import RedisError
+
+        member = _member(token, batch)
+        try:
+            with self.connection.pipeline() as pipeline:
+                for key in _keys(realm_id, "line", "line-seen"):
+                    pipeline.zrem(key, member)
+                pipeline.execute()
+        except RedisError:
+            pass  # it loses its place anyway once stale
 
     def _release(self, realm_id: str, token: str) -> None:
         from redis.exceptions import RedisError
@@ -340,6 +457,11 @@ class RedisBudget(Budget):
                 f"company's QuickBooks requests across workers, cannot be reached: {exc}. "
                 "Nothing more was sent to QuickBooks."
             ) from exc
+
+
+def _member(token: str, batch: bool) -> str:
+    """A waiting request in the line: its kind, then its token."""
+    return ("b" if batch else "r") + token
 
 
 def _keys(realm_id: str, *names: str) -> list[str]:

@@ -13,7 +13,13 @@ from flask_wsqb.quickbooks.budget import InProcessBudget, Limits
 from flask_wsqb.quickbooks.errors import ThrottledError
 from flask_wsqb.quickbooks.gateway import QuickBooksGateway, RetryPolicy
 from flask_wsqb.testing import QBOEmulator
-from tests.gateway.budget_checks import REALM, room_is_what_could_start_now
+from tests.gateway.budget_checks import (
+    REALM,
+    a_request_that_stops_waiting_leaves_the_line,
+    requests_do_not_wait_behind_a_batch_request_waiting_for_batch_room,
+    room_is_what_could_start_now,
+    waiters_are_served_in_order_of_arrival,
+)
 from tests.gateway.helpers import count_customers, gateway_settings, memory_tokens
 
 
@@ -26,7 +32,6 @@ def in_threads(count: int, work) -> None:
 
 
 def test_rate_holds_in_every_sliding_window():
-    # Waiting is not first come, first served: allow any thread to wait through every window.
     budget = InProcessBudget(Limits(requests=20, batches=None, concurrent=None, window=0.5), max_wait=10)
     started: list[float] = []
 
@@ -59,6 +64,18 @@ def test_batch_rate_is_separate_and_batches_count_as_requests():
 
 def test_room_is_what_could_start_now():
     room_is_what_could_start_now(InProcessBudget)
+
+
+def test_waiters_are_served_in_order_of_arrival():
+    waiters_are_served_in_order_of_arrival(InProcessBudget)
+
+
+def test_requests_do_not_wait_behind_a_batch_request_waiting_for_batch_room():
+    requests_do_not_wait_behind_a_batch_request_waiting_for_batch_room(InProcessBudget)
+
+
+def test_a_request_that_stops_waiting_leaves_the_line():
+    a_request_that_stops_waiting_leaves_the_line(InProcessBudget)
 
 
 def test_no_more_in_flight_than_allowed():

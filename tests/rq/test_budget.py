@@ -8,11 +8,12 @@ import time
 
 import pytest
 
-from flask_wsqb.quickbooks.budget import Limits
+from flask_wsqb.quickbooks.budget import Limits, Room
 from flask_wsqb.quickbooks.errors import ThrottledError
 from flask_wsqb.quickbooks.gateway import RetryPolicy
 from flask_wsqb.testing import QBOEmulator
-from tests.gateway.budget_checks import REALM, room_is_what_could_start_now
+from tests.gateway import budget_checks
+from tests.gateway.budget_checks import REALM
 from tests.rq.senders import WAIT, Company, budget, run_senders
 
 pytestmark = pytest.mark.redis
@@ -36,8 +37,17 @@ def test_processes_sharing_the_budget_stay_within_the_limits(throttled_qbo, redi
     assert elapsed > 2.0  # 1,500 requests at 480 a window need three windows and a bit
 
 
-def test_room_is_what_could_start_now(redis_url):
-    room_is_what_could_start_now(lambda limits, **options: budget(redis_url, limits, **options))
+@pytest.mark.parametrize(
+    "check",
+    [
+        budget_checks.room_is_what_could_start_now,
+        budget_checks.waiters_are_served_in_order_of_arrival,
+        budget_checks.requests_do_not_wait_behind_a_batch_request_waiting_for_batch_room,
+        budget_checks.a_request_that_stops_waiting_leaves_the_line,
+    ],
+)
+def test_what_every_budget_does(check, redis_url):
+    check(lambda limits, **options: budget(redis_url, limits, **options))
 
 
 def hold_slot(redis_url: str, realm_id: str, held) -> None:
@@ -62,6 +72,30 @@ def test_a_killed_workers_slot_frees_itself_when_its_lease_ends(redis_url):
     patient = budget(redis_url, Limits(concurrent=1, window=1.0), max_wait=5.0)
     with patient.slot(REALM):
         assert 1.4 <= time.time() - taken_at < 3.0
+
+
+def wait_in_line(redis_url: str, realm_id: str, waiting) -> None:
+    impatient = budget(redis_url, Limits(concurrent=1, window=1.0), max_wait=WAIT, stale_after=1.0)
+    waiting.put(time.time())
+    with impatient.slot(realm_id):
+        pass
+
+
+def test_a_killed_waiter_holds_the_line_no_longer_than_its_place_keeps(redis_url):
+    patient = budget(redis_url, Limits(concurrent=1, window=1.0), max_wait=WAIT, stale_after=1.0)
+    context = multiprocessing.get_context("spawn")
+    waiting = context.Queue()
+    with patient.slot(REALM):  # the one request in flight: the other process waits in line
+        waiter = context.Process(target=wait_in_line, args=(redis_url, REALM, waiting), daemon=True)
+        waiter.start()
+        waiting.get(timeout=WAIT)
+        time.sleep(0.3)
+        waiter.kill()
+        waiter.join(timeout=5)
+        killed = time.monotonic()
+    assert patient.room(REALM) == Room(requests=0, batches=0)  # the dead waiter's turn
+    with patient.slot(REALM):
+        assert 0.7 < time.monotonic() - killed < 2.0
 
 
 def test_a_429_pauses_every_process(redis_url):
