@@ -84,6 +84,7 @@ class _Exporter:
     def export_chunk(self, items) -> None:
         # Read everything first and write only after QuickBooks answered: a write opens the
         # transaction, and on SQLite that locks out every other worker for its duration.
+        self.received: list[dict] = []  # customers as QuickBooks answered, for the local copy
         contacts = self._contacts([item.key for item in items])
         linked = links.by_contact(self.realm_id, contacts)
         customers = mirror.get(self.realm_id, [link.customer_id for link in linked.values()])
@@ -105,6 +106,7 @@ class _Exporter:
                 processing.apply(row.item, partial(self._settle, row, customers[linked[row.item.key].customer_id].data))
         for bid, row in batch.items():
             processing.apply(row.item, partial(self._settle, row, answers.get(bid)))
+        mirror.store(self.realm_id, self.received)  # what QuickBooks holds now, whatever the rows did
 
     def _plan(self, item, contact, link, customers: dict) -> str | tuple[str, str, dict[str, str]] | _Row:
         """What to do with one contact: why it is refused, the same-named customer (id, name) to
@@ -171,7 +173,7 @@ class _Exporter:
             raise answer
         sent = bool(row.body)
         if sent:
-            mirror.store(self.realm_id, [answer])
+            self.received.append(answer)
         customer_id = str(answer["Id"])
         if created:
             links.link(self.realm_id, item.key, customer_id, "export", self.run.created_by)
@@ -226,7 +228,7 @@ class _Exporter:
     def _link_after_duplicate(self, contact_id: str, name: str, ours: dict[str, str]) -> str:
         """QuickBooks said the name is taken (6240): by a customer we can link, or not."""
         found = self.gateway.find_by_display_name(name)
-        mirror.store(self.realm_id, found)
+        self.received.extend(found)
         if not found:
             raise RowFailure(self._name_holder(name))
         return self._link_existing(contact_id, str(found[0]["Id"]), display_name(found[0]), ours, found[0])

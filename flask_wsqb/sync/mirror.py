@@ -22,7 +22,6 @@ from ..quickbooks.errors import AuthLostError, QuickBooksError
 from ..quickbooks.gateway import PAGE_SIZE, QuickBooksGateway
 from ..state import current_state
 from ..tenancy import current_tenant, mine
-from . import setwise
 
 #: QuickBooks keeps 30 days of changes; stay clear of the edge.
 CDC_HORIZON = timedelta(days=29)
@@ -111,11 +110,7 @@ def _full_listing(gateway: QuickBooksGateway) -> int:
 def store(realm_id: str, customers: Iterable[dict]) -> int:
     """Insert or update customers as QuickBooks returned them (CDC stubs included); returns how
     many were new or changed (a customer whose SyncToken and deletion are as stored is left
-    alone: a full listing or an overlapping change capture rewrites nothing). In a run's chunk
-    they go to the chunk's writes, stored with the chunk (and 0 is returned)."""
-    if (pending := setwise.pending()) is not None:
-        pending.customers.setdefault(realm_id, []).extend(customers)
-        return 0
+    alone: a full listing or an overlapping change capture rewrites nothing)."""
     state = current_state()
     session = state.db.session
     Customer = state.models.Customer

@@ -32,7 +32,6 @@ class RowWrites:
     events: list[dict] = field(default_factory=list)
     changes: list[dict] = field(default_factory=list)
     baselines: list[dict] = field(default_factory=list)  # {tenant, realm_id, contact_id, baseline, synced_at}
-    customers: dict[str, list[dict]] = field(default_factory=dict)  # by realm, as QuickBooks sent them
 
 
 @dataclass
@@ -47,7 +46,6 @@ class ChunkWrites:
         state = current_state()
         session, models = state.db.session, state.models
         session.flush()
-        self._write_customers()
         links = [link for row in self.rows for link in row.links]
         baselines = self._new_baselines()
         _insert(models.ContactLink, [{**link, **baselines.get(_key(link), {})} for link in links])
@@ -77,16 +75,6 @@ class ChunkWrites:
             for row in self.rows
             for baseline in row.baselines
         }
-
-    def _write_customers(self) -> None:
-        from .mirror import store  # mirror collects into this module: import it late
-
-        by_realm: dict[str, dict[str, dict]] = {}
-        for row in self.rows:
-            for realm_id, sent in row.customers.items():
-                by_realm.setdefault(realm_id, {}).update((str(c["Id"]), c) for c in sent)
-        for realm_id, by_id in by_realm.items():
-            store(realm_id, by_id.values())
 
 
 def _key(row: dict) -> tuple[str, str, str]:
