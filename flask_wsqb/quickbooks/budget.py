@@ -116,6 +116,12 @@ class Budget(ABC):
         of ``None``."""
 
     @abstractmethod
+    def spare(self, realm_id: str) -> int:
+        """How many more requests the company's window takes beyond those its batch requests
+        still allowed in it would need (less the requests waiting their turn): what single
+        requests may use without ever keeping a batch request waiting. 0 while paused."""
+
+    @abstractmethod
     def _acquire(self, realm_id: str, token: str, batch: bool) -> float:
         """Take a slot named ``token`` and answer 0, or keep (or take) the request's place in
         line and answer how long it should wait before asking again."""
@@ -154,6 +160,16 @@ class InProcessBudget(Budget):
         with self._lock:
             use = self._realms.setdefault(realm_id, _RealmUse())
             return _place(use.line.items(), self._free(use, time.monotonic())).room
+
+    def spare(self, realm_id: str) -> int:
+        limits = self.limits
+        with self._lock:
+            use = self._realms.setdefault(realm_id, _RealmUse())
+            now = time.monotonic()
+            if use.paused_until > now:
+                return 0
+            requests = _left(use.requests, limits.requests, now, limits.window)
+            return max(0, requests - _left(use.batches, limits.batches, now, limits.window) - len(use.line))
 
     def _free(self, use: _RealmUse, now: float) -> Room:
         """The room the rates and the requests in flight leave, before any waiting request."""
@@ -312,6 +328,15 @@ return string.format('%d %d', r, b)
 """
 )
 
+_SPARE = (
+    _PLACE
+    + """
+if paused > now then return 0 end
+local spare = left(KEYS[1], requests, now - window) - left(KEYS[2], batches, now - window)
+return math.max(0, spare - redis.call('ZCARD', KEYS[5]))
+"""
+)
+
 # ARGV (after the five above): the lease, the line member, the poll.
 _ACQUIRE = (
     _PLACE
@@ -396,6 +421,7 @@ class RedisBudget(Budget):
         self.stale_after = stale_after
         self._acquire_script = connection.register_script(_ACQUIRE)
         self._room_script = connection.register_script(_ROOM)
+        self._spare_script = connection.register_script(_SPARE)
         self._pause_script = connection.register_script(_PAUSE)
         self._release_script = connection.register_script(_RELEASE)
 
@@ -405,6 +431,9 @@ class RedisBudget(Budget):
     def room(self, realm_id: str) -> Room:
         requests, batches = self._run(self._room_script, self._place_keys(realm_id), self._place_args()).split()
         return Room(int(requests), int(batches))
+
+    def spare(self, realm_id: str) -> int:
+        return int(self._run(self._spare_script, self._place_keys(realm_id), self._place_args()))
 
     def _acquire(self, realm_id: str, token: str, batch: bool) -> float:
         args = [*self._place_args(), self.lease, _member(token, batch), self.poll]
