@@ -1,7 +1,8 @@
 """Export to QuickBooks: selected host contacts become (or update) QuickBooks customers.
 
 New customers go 30 to a batch request, each batch with a deterministic ``requestid`` so
-a resend replays QuickBooks' answer. A linked contact sends only what changed in the app
+a resend replays QuickBooks' answer; once a big run has used up the batch requests QuickBooks
+allows for now, rows go as single requests beside them, in the requests the batches leave. A linked contact sends only what changed in the app
 since both sides last agreed (the three-way merge of :mod:`flask_wsqb.merge`): a field
 changed only in QuickBooks, or changed later there, is left as it is and the row says so.
 Updates are sparse, carry the SyncToken and send nested objects whole; a stale token is
@@ -13,13 +14,15 @@ fails the row saying so. Rows QuickBooks would refuse fail before any request.
 from __future__ import annotations
 
 import hashlib
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
 
 import sqlalchemy as sa
+from flask import current_app
 
-from .. import signals
+from .. import fairness, signals
 from ..clock import parse_time
 from ..fields import FieldSet, diff, display_name, name_key
 from ..models import SyncItemRecord
@@ -29,6 +32,9 @@ from ..state import current_state
 from ..tenancy import mine
 from . import history, links, merge, mirror, processing
 from .processing import RowFailure
+
+#: Single requests in flight at once from one job, at most.
+SINGLES_AT_ONCE = 8
 
 GONE = "The linked QuickBooks customer no longer exists; unlink it on Match Contacts and export again."
 
@@ -80,6 +86,7 @@ class _Exporter:
         self.state = current_state()
         self.store = self.state.contacts
         self.fields = self.store.fields
+        self.alone: dict[str, bool] = {}  # by batch requestid: whether its rows went one by one
 
     def export_chunk(self, items) -> None:
         # Read everything first and write only after QuickBooks answered: a write opens the
@@ -141,13 +148,50 @@ class _Exporter:
         """QuickBooks' answer (a customer or an error) for each row of the batch, by bId."""
         if not batch:
             return {}
+        request_id = self._request_id(batch)
+        if request_id not in self.alone:  # a chunk done again is sent as it was the first time
+            self.alone[request_id] = self._send_alone(batch)
+        if self.alone[request_id]:
+            return self._each(batch)
         try:
             items = [BatchItem(bid, row.op, row.body) for bid, row in batch.items()]
-            return self.gateway.batch(items, request_id=self._request_id(batch))
+            return self.gateway.batch(items, request_id=request_id)
         except AuthLostError:
             raise  # every row would fail alike: the run stops and says so once
         except QuickBooksError as exc:  # the batch request itself failed: each of its rows says why
             return dict.fromkeys(batch, exc)
+
+    def _send_alone(self, batch: dict[str, _Row]) -> bool:
+        """Whether to send the rows as single requests, beside the batch requests: QuickBooks
+        takes 40 batch requests of 30 rows and 500 requests a minute, so once the batch requests
+        are used up for now, the requests they leave add up to 460 rows a minute more. Only a
+        big run gets here (a small one finds batch room), and only while no batch request would
+        wait for the requests these take (:meth:`Budget.spare`)."""
+        budget = self.gateway.budget
+        return budget.room(self.realm_id).batches == 0 and budget.spare(self.realm_id) >= len(batch)
+
+    def _each(self, batch: dict[str, _Row]) -> dict:
+        """Send each row as a request of its own, several at once (the budget paces them)."""
+        fairness.request_sent()  # from here the chunk finishes, whatever the waits in the threads
+        app = current_app._get_current_object()  # type: ignore[attr-defined]
+
+        def send(bid: str, row: _Row):
+            # QuickBooks answers a resent request with the same requestid without doing it twice
+            request_id = f"wsqb-{self.run.id}-{bid}-{row.body.get('SyncToken', '')}"[:50]
+            with app.app_context():  # a refreshed token is saved to the database
+                try:
+                    if row.op == "create":
+                        return self.gateway.create_customer(row.body, request_id=request_id)
+                    return self.gateway.update_customer(row.body, request_id=request_id)
+                except AuthLostError:
+                    raise
+                except QuickBooksError as exc:
+                    return exc
+
+        threads = min(len(batch), self.gateway.budget.limits.concurrent or SINGLES_AT_ONCE, SINGLES_AT_ONCE)
+        with ThreadPoolExecutor(threads, thread_name_prefix="wsqb-single") as pool:
+            answers = {bid: pool.submit(send, bid, row) for bid, row in batch.items()}
+            return {bid: answer.result() for bid, answer in answers.items()}
 
     def _contacts(self, keys: list[str]) -> dict:
         return {self.store.contact_id(c): c for c in self.store.get_many(self.state.db.session, keys)}
