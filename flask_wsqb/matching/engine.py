@@ -8,8 +8,15 @@ a :class:`Match` reports at most 100. A link is made automatically only when bot
 score reaches :data:`AUTO_SCORE`, and neither the contact nor the customer has another candidate
 within :data:`MARGIN` of it. Everything else plausible is offered for review.
 
+Business suffixes are set aside to find the name, not forgotten. Where they differ the name scores
+at most :data:`OTHER_SPELLING_SCORE` or :data:`OTHER_SUFFIX_SCORE`, MARGIN below the same name with
+the same suffix, and an equal email or phone counts only a little (it may be the office of a family
+of businesses). So "Holber Design Corp" is linked to its namesake even where "Holber Design
+Company", another business, is on both sides too; a plain "Holber Design" facing both is left to a
+person.
+
 Only pairs that share something are scored (a normal name, an email, a phone, a name one typo
-away, a rare word), so 10,000 contacts against 10,000 customers takes about a second.
+away, a rare word), so 10,000 contacts against 10,000 customers take under two seconds.
 """
 
 from __future__ import annotations
@@ -22,13 +29,23 @@ from functools import lru_cache
 
 from rapidfuzz import fuzz
 
-from .names import Name, nicknames_used, parse
+from .names import Name, nicknames_used, parse, same_suffix_spelled_otherwise
 
 #: A pair scoring this much, with no rival within MARGIN on either side, is linked by Auto Match.
 AUTO_SCORE = 90.0
 #: Pairs scoring this much are worth showing a person.
 REVIEW_SCORE = 60.0
 MARGIN = 8.0
+#: The most a name scores against itself with its business suffix left out on one side, or spelled
+#: another way ("Acme", "Acme Corporation" against "Acme Corp."): a link when nothing fits better,
+#: but MARGIN below the same suffix. In families of businesses that share a base name the suffix is
+#: what tells them apart, and there "Corp" and "Corporation" can be two businesses, so the same
+#: spelling is better evidence than another spelling of the same suffix.
+OTHER_SPELLING_SCORE = 100.0 - MARGIN
+#: The most a name scores against itself with a different suffix ("Acme Ltd", "Acme LLC"): still a
+#: link when nothing else fits or speaks against it (people write the wrong suffix), but a little
+#: below a suffix left out or spelled otherwise, which contradicts nothing.
+OTHER_SUFFIX_SCORE = AUTO_SCORE
 #: Names this alike (0-100) are the same name with noise; an equal email or phone confirms them.
 ALIKE_NAMES = 75.0
 #: A word in this many names is a real name, not a typo: "Ryan Bakery" is not "Tran Bakery".
@@ -236,13 +253,15 @@ def _common_words(records: list[_Prepared]) -> frozenset[str]:
 
 
 def _name_score(a: _Prepared, b: _Prepared, common: frozenset[str] = frozenset()) -> float:
-    """How alike two names are, 0-100; a word swapped for another real word is no typo."""
+    """How alike two names are, 0-100; a word swapped for another real word is no typo, and a
+    different business suffix keeps the score at least MARGIN below the same suffix."""
+    most = _suffix_limit(a.name.suffix_words, b.name.suffix_words)
     best, best_pair = 0.0, ("", "")
     for pairs in ((a.spaced, b.spaced), (a.joined, b.joined)):
         for x in pairs[0]:
             for y in pairs[1]:
                 if x == y:
-                    return 100.0
+                    return most
                 score = fuzz.ratio(x, y, score_cutoff=best)
                 if score > best:
                     best, best_pair = score, (x, y)
@@ -251,7 +270,16 @@ def _name_score(a: _Prepared, b: _Prepared, common: frozenset[str] = frozenset()
         only_a, only_b = words_a - words_b, words_b - words_a
         if len(only_a) == len(only_b) == 1 and only_a <= common and only_b <= common:
             return min(best, ALIKE_NAMES - 5)
-    return best
+    return min(best, most)
+
+
+def _suffix_limit(a: tuple[str, ...], b: tuple[str, ...]) -> float:
+    """The most two names with these business suffixes can score."""
+    if a == b:
+        return 100.0
+    if not a or not b or same_suffix_spelled_otherwise(a, b):
+        return OTHER_SPELLING_SCORE
+    return OTHER_SUFFIX_SCORE
 
 
 def _agreement(a: str, b: str) -> int:
@@ -273,11 +301,12 @@ def _score(a: _Prepared, b: _Prepared, common: frozenset[str]) -> float:
     Points are not capped at 100, so "same name, same email" beats "same name" alone.
     """
     names = _name_score(a, b, common)
-    alike = names >= ALIKE_NAMES
+    # One email for two clearly different names is a family or an office, not one person; and for
+    # names that differ in their business suffix, it may be the office of a family of businesses.
+    alike = names >= ALIKE_NAMES and a.name.suffix_words == b.name.suffix_words
     score = names
     email = _agreement(a.email, b.email)
     if email > 0:
-        # One email for two clearly different names is a family or an office, not one person.
         score += EMAIL_POINTS if alike else 10
     elif email < 0:
         score -= EMAIL_POINTS

@@ -3,7 +3,8 @@
 Pure and stateless. A name becomes one or more *forms*: tuples of lower-case ASCII words with
 punctuation, a leading "The", business suffixes and middle initials gone, "Last, First" turned
 round, and nicknames replaced by the full name ("Bob" -> "robert"). A nickname shared by two
-names ("Pat": Patrick, Patricia) gives one form for each.
+names ("Pat": Patrick, Patricia) gives one form for each. The business suffix is kept aside, in
+``suffix_words``: two businesses may differ by nothing else.
 """
 
 from __future__ import annotations
@@ -20,9 +21,11 @@ BUSINESS_SUFFIXES = frozenset(
     "inc incorporated llc lc co company companies corp corporation ltd limited llp lllp lp "
     "pllc pc pa plc professional gmbh sa nv bv ag pty".split()
 )
-#: "Smith, Jr." is not "Jr. Smith": a comma before these words does not mean "Last, First".
+#: Long spellings of a suffix, and the short one they are spelled as too.
+_SHORT_SPELLING = {"incorporated": "inc", "corporation": "corp", "company": "co", "limited": "ltd", "lc": "llc"}
 #: Suffixes long enough to recognise through a typo ("Incorporatted").
 _LONG_SUFFIXES = tuple(sorted(s for s in BUSINESS_SUFFIXES if len(s) >= 7))
+#: "Smith, Jr." is not "Jr. Smith": a comma before these words does not mean "Last, First".
 _NAME_SUFFIXES = frozenset("jr sr ii iii iv md cpa esq phd dds".split())
 
 # canonical full name: the names people shorten it to (and other spellings of it)
@@ -124,6 +127,7 @@ for _full, _short in sorted(_NICKNAMES.items()):
 _LETTERS = str.maketrans({"ø": "o", "æ": "ae", "œ": "oe", "ł": "l", "đ": "d", "ð": "d", "þ": "th", "ı": "i"})
 _DROPPED = re.compile(r"['’`.]")  # O'Brien is obrien, L.L.C. is llc
 _SEPARATORS = re.compile(r"[^a-z0-9]+")
+_WRITTEN_WORD = re.compile(r"[^\s,]+")
 _LETTER_RUNS = re.compile(r"\b(?:[a-z] ){1,}[a-z]\b")  # "l l c" left by "L. L. C."
 
 
@@ -134,6 +138,7 @@ class Name:
     forms: tuple[tuple[str, ...], ...]
     words: tuple[str, ...] = ()  # before nicknames were replaced
     suffix: str = ""  # the business suffix dropped, as written: "Inc.", "L.L.C."
+    suffix_words: tuple[str, ...] = ()  # that suffix's words, spelled right: ("co",) for "& Co."
     reordered: bool = False  # it was written "Last, First"
     leading_the: bool = False
 
@@ -156,19 +161,19 @@ def parse(name: str) -> Name:
     reordered = False
     if comma:
         first = fold(after).split()
-        if first and not any(_is_suffix(w) or w in _NAME_SUFFIXES for w in first):
+        if first and not any(_as_suffix(w) or w in _NAME_SUFFIXES for w in first):
             words = first + fold(before).split()
             reordered = True
     leading_the = len(words) > 1 and words[0] == "the"
     if leading_the:
         words = words[1:]
-    suffix_words = 0
-    while len(words) - suffix_words > 1 and _is_suffix(words[-1 - suffix_words]):
-        suffix_words += 1
+    suffix_words: list[str] = []
+    while len(words) - len(suffix_words) > 1 and (word := _as_suffix(words[-1 - len(suffix_words)])):
+        suffix_words.insert(0, word)
     suffix = ""
     if suffix_words:
-        suffix = _written_suffix(name, words[-suffix_words:])
-        words = words[:-suffix_words]
+        suffix = _written_suffix(name, words[-len(suffix_words) :])
+        words = words[: -len(suffix_words)]
     if sum(len(w) > 1 for w in words) >= 2:
         words = [w for w in words if len(w) > 1]  # a middle initial is often left out
     if not words:
@@ -176,21 +181,33 @@ def parse(name: str) -> Name:
     # The words as written stay a form too, so a typo in a nickname is still one typo away.
     full = itertools.islice(itertools.product(*(FULL_NAMES.get(w, (w,)) for w in words)), 4)
     forms = tuple(dict.fromkeys((tuple(words), *full)))
-    return Name(forms, tuple(words), suffix, reordered, leading_the)
+    spelled = tuple(w for w in suffix_words if w != "and")
+    return Name(forms, tuple(words), suffix, spelled, reordered, leading_the)
 
 
-def _is_suffix(word: str) -> bool:
+def _as_suffix(word: str) -> str:
+    """The business suffix ``word`` is, spelled right, or ""; "&" before a suffix goes with it."""
     if word in BUSINESS_SUFFIXES or word == "and":  # "Smith & Co." is Smith
-        return True
-    return len(word) >= 6 and any(OSA.distance(word, s, score_cutoff=1) <= 1 for s in _LONG_SUFFIXES)
+        return word
+    if len(word) < 6:
+        return ""
+    return next((s for s in _LONG_SUFFIXES if OSA.distance(word, s, score_cutoff=1) <= 1), "")
+
+
+def same_suffix_spelled_otherwise(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
+    """Whether two suffixes are one suffix in other spellings: "Corp." and "Corporation"."""
+    return tuple(_SHORT_SPELLING.get(w, w) for w in a) == tuple(_SHORT_SPELLING.get(w, w) for w in b)
 
 
 def _written_suffix(name: str, words: list[str]) -> str:
     """The suffix as the user wrote it ("L.L.C."), found from its folded words."""
-    for start in re.finditer(r"[^\s,]+", name):
-        tail = name[start.start() :]
-        if fold(tail).split() == words:
+    for start in reversed([m.start() for m in _WRITTEN_WORD.finditer(name)]):
+        tail = name[start:]
+        folded = fold(tail).split()
+        if folded == words:
             return tail.strip(" ,")
+        if len(folded) > len(words):
+            break
     return " ".join(words)
 
 

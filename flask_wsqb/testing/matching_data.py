@@ -1,11 +1,24 @@
 """Labelled contact/customer sets for judging Auto Match: the truth is known, the noise is real.
 
-``labelled_set(size, seed)`` makes about ``size`` people and businesses and writes each one as a
-host contact, a QuickBooks customer, or both, each side with its own noise: case, punctuation,
-accents, spacing, "Last, First", business suffixes, "The", "&"/"and", nicknames, middle initials,
-typos, emails in other case or missing or changed, phones in other formats or missing or changed.
-Traps are added on purpose: namesakes (a different person with the same name and other email and
-phone) and families (another first name, same last name and email). Same seed, same set.
+``labelled_set(size, seed)`` makes people and businesses until about ``size`` of them are host
+contacts, and writes each one as a host contact, a QuickBooks customer, or both, each side with its
+own noise: case, punctuation, accents, spacing, "Last, First", business suffixes, "The",
+"&"/"and", nicknames, middle initials, typos, emails in other case or missing or changed, phones in
+other formats or missing or changed. Traps are added on purpose: namesakes (a different person with
+the same name and other email and phone), relatives (another first name, same last name and email),
+and dense families, each member on both sides:
+
+- businesses sharing a base name with different suffixes ("Holber Design Corp", "Holber Design
+  Company", "Holber Design Corporation", "Holber Design"), each a different business, run from one
+  office whose phone most of them give and whose email many do. The suffix is what tells them
+  apart, so each side writes it as given (dots and case aside) and leaves it out only now and then:
+  the suffix swaps of ordinary businesses would make the truth unknowable;
+- people sharing a first name, each with another last name;
+- one person twice, as two clients with the same name and phone and a different email each (say,
+  on their own and as a sole trader). Each record is its own client: the truth pairs the contact
+  and the customer with the same email, so that email is never lost (its case may change).
+
+Same seed, same set.
 """
 
 from __future__ import annotations
@@ -167,6 +180,30 @@ SUFFIXES = (
     "PC",
     "P.C.",
 )
+#: Made-up surnames (no two a typo apart), so a family's base name ("Holber Design") is its own.
+COINED_SURNAMES = tuple(
+    start + end
+    for start in "Hol Bren Cas Dun Fenw Gart Kes Lom Mirr Nash Pell Quim Roth Selb Tav Vorn Wex Yard".split()
+    for end in "ber den ford ley wick mont ridge sby rick dale ner vey lin stead holt croft gard well".split()
+)
+#: A family of businesses takes its members' suffixes from these, "" being the bare base name.
+FAMILY_SUFFIXES = (
+    "",
+    "Inc",
+    "Incorporated",
+    "LLC",
+    "Co",
+    "Company",
+    "Corp",
+    "Corporation",
+    "Ltd",
+    "Limited",
+    "LLP",
+    "PLLC",
+    "PC",
+)
+#: How often one draw of the generator is such a family rather than one person or business.
+FAMILIES = {"suffix family": 0.06, "first-name family": 0.015, "one person twice": 0.01}
 DOMAINS = ("gmail.com", "yahoo.com", "outlook.com", "icloud.com", "aol.com", "comcast.net")
 
 
@@ -183,6 +220,12 @@ class Entity:
     is_person: bool = True
     #: A namesake's email is never lost: the brief is that namesakes differ in email or phone.
     email_kept: bool = False
+    #: A family member's suffix is what tells it from the family's other businesses.
+    suffix_kept: bool = False
+    trap: str = ""  # "", or the trap it was made for: one of TRAPS
+
+
+TRAPS = ("namesake", "relative", *FAMILIES)
 
 
 @dataclass
@@ -190,28 +233,24 @@ class LabelledSet:
     contacts: list[MatchRecord]
     customers: list[MatchRecord]
     truth: set[tuple[str, str]] = field(default_factory=set)  # (contact id, customer id)
+    traps: dict[tuple[str, str], str] = field(default_factory=dict)  # true pair -> its trap, if any
+
+    def trapped(self, trap: str) -> set[tuple[str, str]]:
+        """The true pairs of ``trap`` (one of TRAPS)."""
+        return {pair for pair, its_trap in self.traps.items() if its_trap == trap}
 
 
 def labelled_set(size: int, seed: int) -> LabelledSet:
-    """About ``size`` entities written as contacts and/or customers, with their true links."""
+    """People and businesses until about ``size`` are contacts, with their true links."""
     rng = random.Random(seed)
     used_emails: set[str] = set()
+    used_bases: set[str] = set()
     entities: list[tuple[Entity, str]] = []  # (entity, where: "both", "contact", "customer")
-    for _ in range(size):
-        entity = _person(rng, used_emails) if rng.random() < 0.6 else _business(rng, used_emails)
-        entities.append((entity, _placement(rng)))
-        if entity.is_person and rng.random() < 0.06:  # a namesake: same name, someone else
-            namesake = replace(_person(rng, used_emails, entity.given, entity.family), name=entity.name)
-            namesake.email = namesake.email or _email(rng, used_emails, namesake.given, namesake.family)
-            entity.email = entity.email or _email(rng, used_emails, entity.given, entity.family)
-            namesake.email_kept = entity.email_kept = True
-            entities.append((namesake, _placement(rng)))
-        if entity.is_person and entity.email and rng.random() < 0.03:  # a family sharing an email
-            relative = _person(
-                rng, used_emails, rng.choice([n for n in FIRST_NAMES if n != _plain(entity.given)]), entity.family
-            )
-            relative.email = entity.email
-            entities.append((relative, _placement(rng)))
+    contacts = 0
+    while contacts < size:
+        drawn = _draw(rng, used_emails, used_bases)
+        entities += drawn
+        contacts += sum(where != "customer" for _, where in drawn)
     result = LabelledSet([], [])
     for number, (entity, where) in enumerate(entities):
         if where in ("both", "contact"):
@@ -221,6 +260,8 @@ def labelled_set(size: int, seed: int) -> LabelledSet:
             result.customers.append(customer)
         if where == "both":
             result.truth.add((f"c{number}", f"q{number}"))
+            if entity.trap:
+                result.traps[f"c{number}", f"q{number}"] = entity.trap
     rng.shuffle(result.contacts)
     rng.shuffle(result.customers)
     return result
@@ -230,6 +271,61 @@ def precision_recall(matches: Iterable[Match], truth: set[tuple[str, str]]) -> t
     found = {(m.contact_id, m.customer_id) for m in matches}
     right = len(found & truth)
     return (right / len(found) if found else 1.0), (right / len(truth) if truth else 1.0)
+
+
+def _draw(rng: random.Random, used_emails: set[str], used_bases: set[str]) -> list[tuple[Entity, str]]:
+    """A family on both sides; or one person or business and where it is written, with any trap
+    that comes with it."""
+    family = rng.choices([*FAMILIES, ""], [*FAMILIES.values(), 1 - sum(FAMILIES.values())])[0]
+    if family == "suffix family":
+        members = _suffix_family(rng, used_emails, used_bases)
+    elif family == "first-name family":
+        given = rng.choice(FIRST_NAMES)
+        last_names = rng.sample((*LAST_NAMES, *COINED_SURNAMES), rng.randint(4, 10))
+        members = [_person(rng, used_emails, given, last_name) for last_name in last_names]
+    elif family == "one person twice":
+        person = _person(rng, used_emails)
+        person.email = person.email or _email(rng, used_emails, person.given, person.family)
+        person.email_kept = True
+        members = [person, replace(person, email=_email(rng, used_emails, person.given, person.family))]
+    if family:
+        for member in members:
+            member.trap = family
+        return [(member, "both") for member in members]
+    if rng.random() >= 0.6:
+        return [(_business(rng, used_emails), _placement(rng))]
+    entity = _person(rng, used_emails)
+    drawn = [(entity, _placement(rng))]
+    if rng.random() < 0.06:  # a namesake: same name, someone else
+        namesake = replace(_person(rng, used_emails, entity.given, entity.family), name=entity.name)
+        namesake.email = namesake.email or _email(rng, used_emails, namesake.given, namesake.family)
+        entity.email = entity.email or _email(rng, used_emails, entity.given, entity.family)
+        namesake.email_kept = entity.email_kept = True
+        entity.trap = namesake.trap = "namesake"
+        drawn.append((namesake, _placement(rng)))
+    if entity.email and rng.random() < 0.03:  # a family sharing an email
+        relative = _person(
+            rng, used_emails, rng.choice([n for n in FIRST_NAMES if n != _plain(entity.given)]), entity.family
+        )
+        relative.email = entity.email
+        entity.trap = relative.trap = "relative"
+        drawn.append((relative, _placement(rng)))
+    return drawn
+
+
+def _suffix_family(rng: random.Random, used_emails: set[str], used_bases: set[str]) -> list[Entity]:
+    """Two to five businesses with one base name and a different suffix each. They are run from
+    one office, so most share its phone and many its email: only the suffix tells them apart."""
+    base = f"{rng.choice(COINED_SURNAMES)} {rng.choice(TRADES)}"
+    while base in used_bases:
+        base = f"{rng.choice(COINED_SURNAMES)} {rng.choice(TRADES)}"
+    used_bases.add(base)
+    office = _business(rng, used_emails, base, "")
+    members = [_business(rng, used_emails, base, suffix) for suffix in rng.sample(FAMILY_SUFFIXES, rng.randint(2, 5))]
+    for member in members:
+        member.email = office.email if rng.random() < 0.5 else member.email
+        member.phone = office.phone if rng.random() < 0.8 else member.phone
+    return members
 
 
 def _placement(rng: random.Random) -> str:
@@ -245,23 +341,30 @@ def _person(rng: random.Random, used: set[str], given: str = "", family: str = "
     return Entity(f"{given} {family}", given, family, "", email, phone)
 
 
-def _business(rng: random.Random, used: set[str]) -> Entity:
-    shape = rng.random()
-    if shape < 0.35:
-        base = f"{rng.choice(LAST_NAMES)} {rng.choice(TRADES)}"
-    elif shape < 0.55:
-        base = f"{rng.choice(LAST_NAMES)} & {rng.choice(LAST_NAMES)}"
-    else:
-        base = f"{rng.choice(ADJECTIVES)} {rng.choice(NOUNS)} {rng.choice(TRADES)}"
-    name = f"{base} {rng.choice(SUFFIXES)}" if rng.random() < 0.7 else base
+def _business(rng: random.Random, used: set[str], base: str = "", suffix: str | None = None) -> Entity:
+    """A business; with ``suffix`` given (perhaps ""), a member of ``base``'s family."""
+    in_family = suffix is not None
+    if not base:
+        shape = rng.random()
+        if shape < 0.35:
+            base = f"{rng.choice(LAST_NAMES)} {rng.choice(TRADES)}"
+        elif shape < 0.55:
+            base = f"{rng.choice(LAST_NAMES)} & {rng.choice(LAST_NAMES)}"
+        else:
+            base = f"{rng.choice(ADJECTIVES)} {rng.choice(NOUNS)} {rng.choice(TRADES)}"
+    if suffix is None:
+        suffix = rng.choice(SUFFIXES) if rng.random() < 0.7 else ""
+    name = f"{base} {suffix}".strip()
     if rng.random() < 0.08:
         name = "The " + name
     slug = "".join(ch for ch in base.lower() if ch.isalnum())[:20]
     email = ""
     if rng.random() < 0.75:
-        email = f"{rng.choice(('info', 'office', 'billing', 'admin'))}@{slug}{rng.randint(1, 999)}.com"
+        while not email or email in used:
+            email = f"{rng.choice(('info', 'office', 'billing', 'admin'))}@{slug}{rng.randint(1, 999)}.com"
         used.add(email)
-    return Entity(name, company=name, email=email, phone=_phone(rng) if rng.random() < 0.85 else "", is_person=False)
+    phone = _phone(rng) if rng.random() < 0.85 else ""
+    return Entity(name, company=name, email=email, phone=phone, is_person=False, suffix_kept=in_family)
 
 
 def _email(rng: random.Random, used: set[str], given: str, family: str) -> str:
@@ -309,7 +412,7 @@ def _write(rng: random.Random, entity: Entity, record_id: str, drifted: Entity |
             middle = f" {rng.choice('ABCDEFGHJKLMNPRSTW')}."
             name = f"{family}, {given}{middle}" if "," in name else f"{given}{middle} {family}"
     else:
-        name = _business_noise(rng, entity.name)
+        name = _business_noise(rng, entity.name, entity.suffix_kept)
         given = family = ""
     name = _typos(rng, name)
     name = _surface_noise(rng, name)
@@ -329,13 +432,20 @@ def _plain(name: str) -> str:
     return next((plain for plain, accented in ACCENTED.items() if accented == name), name)
 
 
-def _business_noise(rng: random.Random, name: str) -> str:
+def _business_noise(rng: random.Random, name: str, suffix_kept: bool) -> str:
     words = name.split()
     if words[0] == "The" and rng.random() < 0.5:
         words = words[1:]
     elif words[0] != "The" and rng.random() < 0.05:
         words = ["The", *words]
-    if words[-1] in SUFFIXES and rng.random() < 0.4:
+    if suffix_kept:
+        if words[-1] in SUFFIXES:
+            roll = rng.random()
+            if roll < 0.05:
+                words = words[:-1]
+            elif roll < 0.3:
+                words[-1] = rng.choice([s for s in SUFFIXES if s.replace(".", "") == words[-1].replace(".", "")])
+    elif words[-1] in SUFFIXES and rng.random() < 0.4:
         words = words[:-1] if rng.random() < 0.4 else [*words[:-1], rng.choice(SUFFIXES)]
     elif words[-1] not in SUFFIXES and rng.random() < 0.2:
         words.append(rng.choice(SUFFIXES))

@@ -5,8 +5,12 @@ from __future__ import annotations
 import random
 
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
-from flask_wsqb.matching import MatchRecord, auto_match, match_all
+from flask_wsqb.matching import MatchRecord, auto_match, match_all, rank
+from flask_wsqb.matching.names import parse
+from flask_wsqb.testing.matching_data import SUFFIXES
 
 R = MatchRecord
 
@@ -150,3 +154,92 @@ def test_empty_sides_and_empty_names():
     assert auto_match([], [R("q", "Acme")]) == []
     assert auto_match([R("c", "")], [R("q", "")]) == []
     assert linked([R("c", "", given_name="Ann", family_name="Lee")], [R("q", "Ann Lee")]) == {("c", "q")}
+
+
+@pytest.mark.parametrize(
+    "office",
+    [{}, {"phone": "212 555 0100"}, {"email": "office@holber.example", "phone": "212 555 0100"}],
+    ids=["nothing else", "one office phone", "one office email and phone"],
+)
+def test_a_full_name_beats_businesses_that_match_only_without_their_suffix(office):
+    contacts = [
+        R(f"c{i}", name, **office)
+        for i, name in enumerate(
+            ("Holber Design Corp", "Holber Design Company", "Holber Design Corporation", "Holber Design")
+        )
+    ]
+    customers = [
+        R(f"q{i}", name, **office)
+        for i, name in enumerate(
+            ("HOLBER DESIGN CORP.", "Holber Design, Company", "holber design corporation", "The Holber Design")
+        )
+    ]
+    assert linked(contacts, customers) == {(f"c{i}", f"q{i}") for i in range(4)}
+
+
+@pytest.mark.parametrize("contact", ["Holber Design", "Holber Design Corporation"])
+def test_a_name_matching_a_family_only_without_suffixes_is_left_for_review(contact):
+    result = match_all([R("c", contact)], [R("q1", "Holber Design Corp"), R("q2", "Holber Design Company")])
+    assert result.matches == []
+    assert {m.customer_id for m in result.review} == {"q1", "q2"}
+    assert all("another customer fits nearly as well" in m.reason for m in result.review)
+
+
+def test_a_different_suffix_scores_below_the_same_suffix_but_still_links_alone():
+    def score(customer: str) -> float:
+        [match] = rank(R("c", "X Ltd"), [R("q", customer)])
+        return match.score
+
+    assert score("X LLC") < score("X Limited") < score("X Ltd") == 100
+    assert linked([R("c", "X Ltd")], [R("q", "X LLC")]) == {("c", "q")}
+    assert linked([R("c", "X Limited")], [R("q", "X Ltd")]) == {("c", "q")}
+
+
+def test_an_office_email_shared_by_sister_businesses_does_not_link_them():
+    contacts = [R("c1", "Holber Design Corp", email="office@holber.example"), R("c2", "Holber Design Company")]
+    customers = [R("q1", "Holber Design Corp"), R("q2", "Holber Design Company", email="office@holber.example")]
+    result = match_all(contacts, customers)
+    linked_pairs = {(m.contact_id, m.customer_id) for m in result.matches}
+    assert linked_pairs <= {("c1", "q1"), ("c2", "q2")}
+    assert linked_pairs | {(m.contact_id, m.customer_id) for m in result.review} >= {("c1", "q1"), ("c2", "q2")}
+
+
+def test_an_equal_email_still_tells_which_suffix_a_business_was_written_with():
+    contacts = [R("c", "Acme Inc", email="ap@acme.example")]
+    customers = [R("q1", "Acme LLC", email="AP@acme.example"), R("q2", "Acme Co")]
+    assert linked(contacts, customers) == {("c", "q1")}
+
+
+_SPELLINGS = ("", "GmbH", "& Co.", *SUFFIXES)
+
+
+@settings(deadline=None)
+@given(
+    base=st.lists(st.from_regex(r"[A-Z][a-z]{2,9}", fullmatch=True), min_size=1, max_size=3).map(" ".join),
+    suffix=st.sampled_from(_SPELLINGS),
+    rival_suffix=st.sampled_from(_SPELLINGS),
+    email=st.sampled_from(["", "ap@pair.example"]),
+    phone=st.sampled_from(["", "212 555 0100"]),
+    rival_email=st.sampled_from(["", "rival@other.example", "same"]),
+    rival_phone=st.sampled_from(["", "646 555 0199", "same"]),
+    rival_contact=st.booleans(),
+    shout=st.booleans(),
+)
+def test_a_rival_that_matches_only_without_its_suffix_never_undoes_a_full_name_link(
+    base, suffix, rival_suffix, email, phone, rival_email, rival_phone, rival_contact, shout
+):
+    name, rival_name = f"{base} {suffix}".strip(), f"{base} {rival_suffix}".strip()
+    parsed, rival_parsed = parse(name), parse(rival_name)
+    assume(parsed.words == rival_parsed.words == tuple(base.lower().split()))
+    assume(parsed.suffix_words != rival_parsed.suffix_words)
+    contact = R("c", name, email=email, phone=phone)
+    customer = R("q", name.upper() if shout else name, email=email, phone=phone)
+    assert linked([contact], [customer]) == {("c", "q")}
+
+    # The rival has no email or phone of the pair's that the pair does not share.
+    evidence = {
+        "email": email if rival_email == "same" else rival_email,
+        "phone": phone if rival_phone == "same" else rival_phone,
+    }
+    rival_contacts = [R("rc", rival_name, **evidence)] if rival_contact else []
+    assert ("c", "q") in linked([contact, *rival_contacts], [customer, R("rq", rival_name, **evidence)])
