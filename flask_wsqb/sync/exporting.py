@@ -2,9 +2,10 @@
 
 New customers go 30 to a batch request, each batch with a deterministic ``requestid`` so
 a resend replays QuickBooks' answer; once a big run has used up the batch requests QuickBooks
-allows for now, rows go as single requests beside them, in the requests the batches leave. A linked contact sends only what changed in the app
-since both sides last agreed (the three-way merge of :mod:`flask_wsqb.merge`): a field
-changed only in QuickBooks, or changed later there, is left as it is and the row says so.
+allows for now, rows go as single requests beside them, in the requests the batches leave.
+A linked contact sends only what changed in the app since both sides last agreed (the
+three-way merge of :mod:`flask_wsqb.merge`): a field changed only in QuickBooks, or changed
+later there, is left as it is and the row says so.
 Updates are sparse, carry the SyncToken and send nested objects whole; a stale token is
 re-read and the merge decided again. No duplicate customers: an unlinked customer with the
 same DisplayName is linked rather than created, and a name held by a vendor or an employee
@@ -86,7 +87,7 @@ class _Exporter:
         self.state = current_state()
         self.store = self.state.contacts
         self.fields = self.store.fields
-        self.alone: dict[str, bool] = {}  # by batch requestid: whether its rows went one by one
+        self.alone: dict[str, int] = {}  # by batch requestid: its rows sent one by one, how many at once
 
     def export_chunk(self, items) -> None:
         # Read everything first and write only after QuickBooks answered: a write opens the
@@ -150,9 +151,9 @@ class _Exporter:
             return {}
         request_id = self._request_id(batch)
         if request_id not in self.alone:  # a chunk done again is sent as it was the first time
-            self.alone[request_id] = self._send_alone(batch)
-        if self.alone[request_id]:
-            return self._each(batch)
+            self.alone[request_id] = self._alone_at_once(batch)
+        if at_once := self.alone[request_id]:
+            return self._each(batch, at_once)
         try:
             items = [BatchItem(bid, row.op, row.body) for bid, row in batch.items()]
             return self.gateway.batch(items, request_id=request_id)
@@ -161,16 +162,22 @@ class _Exporter:
         except QuickBooksError as exc:  # the batch request itself failed: each of its rows says why
             return dict.fromkeys(batch, exc)
 
-    def _send_alone(self, batch: dict[str, _Row]) -> bool:
-        """Whether to send the rows as single requests, beside the batch requests: QuickBooks
+    def _alone_at_once(self, batch: dict[str, _Row]) -> int:
+        """How many of the rows to send at once as single requests, beside the batch requests
+        (0: send them in a batch request). QuickBooks
         takes 40 batch requests of 30 rows and 500 requests a minute, so once the batch requests
         are used up for now, the requests they leave add up to 460 rows a minute more. Only a
         big run gets here (a small one finds batch room), and only while no batch request would
-        wait for the requests these take (:meth:`Budget.spare`)."""
+        wait for the requests these take (:meth:`Budget.spare`). As many go at once as could
+        start now: more would only queue for the company's requests in flight, ahead of the
+        batch requests."""
         budget = self.gateway.budget
-        return budget.room(self.realm_id).batches == 0 and budget.spare(self.realm_id) >= len(batch)
+        room = budget.room(self.realm_id)
+        if room.batches or budget.spare(self.realm_id) < len(batch):
+            return 0
+        return max(1, min(len(batch), room.requests, SINGLES_AT_ONCE))
 
-    def _each(self, batch: dict[str, _Row]) -> dict:
+    def _each(self, batch: dict[str, _Row], at_once: int) -> dict:
         """Send each row as a request of its own, several at once (the budget paces them)."""
         fairness.request_sent()  # from here the chunk finishes, whatever the waits in the threads
         app = current_app._get_current_object()  # type: ignore[attr-defined]
@@ -188,8 +195,7 @@ class _Exporter:
                 except QuickBooksError as exc:
                     return exc
 
-        threads = min(len(batch), self.gateway.budget.limits.concurrent or SINGLES_AT_ONCE, SINGLES_AT_ONCE)
-        with ThreadPoolExecutor(threads, thread_name_prefix="wsqb-single") as pool:
+        with ThreadPoolExecutor(at_once, thread_name_prefix="wsqb-single") as pool:
             answers = {bid: pool.submit(send, bid, row) for bid, row in batch.items()}
             return {bid: answer.result() for bid, answer in answers.items()}
 
