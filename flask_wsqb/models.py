@@ -356,10 +356,14 @@ class SyncItemRecord(_Record):
 
     @declared_attr.directive
     def __table_args__(cls) -> tuple:
-        return (sa.UniqueConstraint("run_id", "key", name="uq_wsqb_item_key"),)
+        return (
+            sa.UniqueConstraint("run_id", "key", name="uq_wsqb_item_key"),
+            # a worker takes a run's next rows to do without passing over the rows already done
+            sa.Index("ix_wsqb_sync_item_todo", "run_id", "status", "id"),
+        )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    run_id: Mapped[int] = mapped_column(sa.ForeignKey("wsqb_sync_run.id", ondelete="CASCADE"), index=True)
+    run_id: Mapped[int] = mapped_column(sa.ForeignKey("wsqb_sync_run.id", ondelete="CASCADE"))
     #: The customer id (import) or contact id (export) the row stands for.
     key: Mapped[str] = mapped_column(sa.String(64))
     label: Mapped[str] = mapped_column(sa.String(500), default="")

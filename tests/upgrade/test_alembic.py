@@ -52,6 +52,8 @@ CHANGED_KEYS = {
     ("add_index", "wsqb_match_proposal", "ix_wsqb_match_proposal_contact"),
     ("add_index", "wsqb_pending_connection", "ix_wsqb_pending_connection_tenant"),
     ("add_index", "wsqb_sync_run", "ix_wsqb_sync_run_kind"),
+    ("remove_index", "wsqb_sync_item", "ix_wsqb_sync_item_run_id"),
+    ("add_index", "wsqb_sync_item", "ix_wsqb_sync_item_todo"),
 }
 #: wsqb_connection's unique realm_id of the released version: PostgreSQL names it, and Alembic
 #: offers to drop it; SQLite keeps it unnamed, and Alembic cannot name what to drop.
