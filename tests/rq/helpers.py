@@ -11,6 +11,8 @@ from pathlib import Path
 from tests.helpers import report_of
 
 ROOT = Path(__file__).resolve().parents[2]
+#: ``flask wsqb worker`` of the example host as the tests configure it (tests/rq/host.py).
+FLASK_WORKER = (sys.executable, "-m", "flask", "--app", "tests.rq.host:create_app", "wsqb", "worker")
 #: Longest wait for a worker to start, run its jobs or stop: a test fails rather than hangs.
 WAIT = 30.0
 
@@ -31,9 +33,7 @@ class Workers:
         return process
 
     def flask_worker(self, *options: str) -> subprocess.Popen:
-        return self.start(
-            sys.executable, "-m", "flask", "--app", "tests.rq.host:create_app", "wsqb", "worker", *options
-        )
+        return self.start(*FLASK_WORKER, *options)
 
     def log(self, process: subprocess.Popen | None = None) -> str:
         return "\n".join(

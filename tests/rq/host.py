@@ -13,6 +13,5 @@ from example_app import create_app as create_example_app
 
 
 def create_app():
-    return create_example_app(
-        {"EXAMPLE_SEED": False, "EXAMPLE_EMULATOR": False, "WSQB_REDIS_URL": os.environ["WSQB_REDIS_URL"]}
-    )
+    settings = {key: value for key, value in os.environ.items() if key.startswith("WSQB_")}  # a test's own
+    return create_example_app({**settings, "EXAMPLE_SEED": False, "EXAMPLE_EMULATOR": False})

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from example_app.models import db
 from tests.helpers import EXPORT, add_contacts, connect_quickbooks, post_form, report_of, run_id_of
-from tests.rq.helpers import Workers, finished, wait_until
+from tests.rq.helpers import FLASK_WORKER, Workers, finished, wait_until
 from tests.services import RedisServer
 
 pytestmark = pytest.mark.redis
@@ -105,6 +105,32 @@ def test_sigkill_mid_export_then_retry_exports_every_row_once(app, client, qbo, 
     assert "wsqb-run" in page
     report = finished(client, run_id, workers)
     assert (report["state"], report["ok"], report["errors"]) == ("done", 300, 0), report
+    exactly_once(qbo, names)
+
+
+def test_sigkill_while_rows_go_one_by_one_then_retry_creates_each_once(app, client, qbo, workers):
+    """Past the batch requests allowed (one a minute here) rows go as single requests, several
+    at once: killed among them, the worker leaves rows created in QuickBooks but not recorded;
+    the retry finds each by its name instead of creating it again."""
+    worker = workers.start(*FLASK_WORKER, "--name", "wsqb-doomed-singles", WSQB_BATCH_PER_MINUTE="1")
+    connect_quickbooks(client, qbo)
+    names = [f"Single {n:03}" for n in range(240)]
+    ids = add_contacts(app, *({"display_name": name} for name in names))
+    qbo.fail_next(count=1000, path="/customer", method="POST", mode="hang", hang_seconds=0.05)
+    qbo.reset_log()
+    run_id = export(client, ids)
+    wait_until(lambda: report_of(client, run_id)["done"] >= 90, "some rows exported", log=workers.log)
+    kill_with_children(worker.pid)  # single requests in flight, their chunk not committed
+    worker.wait(10)
+    singles = [p for m, p, _s in qbo.request_log if m == "POST" and p.endswith("/customer")]
+    assert len(singles) >= 60, len(singles)  # the rows past the first batch request went one by one
+    wait_until(lambda: report_of(client, run_id)["stalled"], "the run shows as stalled")
+    qbo.clear_faults()
+
+    workers.start(*FLASK_WORKER, "--name", "wsqb-rescuer-singles", WSQB_BATCH_PER_MINUTE="1")
+    retry(client, run_id)
+    report = finished(client, run_id, workers)
+    assert (report["state"], report["ok"], report["errors"]) == ("done", 240, 0), errors_of(client, run_id)
     exactly_once(qbo, names)
 
 
