@@ -9,9 +9,11 @@ gives way at the next point where that loses nothing, by raising :class:`GiveWay
 - between two chunks of rows (:func:`between_chunks`), the next one's rows released again (a
   turn does one chunk at least, so every job moves its run on);
 - before the first request of a chunk, when the budget would make it wait
-  (:func:`before_waiting`): nothing of the chunk was sent yet, so the chunk is rolled back,
-  its rows released (``sync.processing``) and done again later. Once a chunk has sent a
-  request it finishes: giving way then would send the request twice.
+  (:func:`before_waiting`, asked again at each step of the wait, so a job never sleeps on its
+  company's budget while another run's job waits for a worker): nothing of the chunk was sent
+  yet, so the chunk is rolled back, its rows released (``sync.processing``) and done again
+  later. Once a chunk has sent a request it finishes: giving way then would send the request
+  twice.
 
 The job then queues the rest of its run behind the other work (``tasks.jobs``). Only an RQ job
 takes turns (:func:`taking_turns`); elsewhere (the web process's threads, commands) nothing
@@ -33,7 +35,10 @@ class GiveWay(Exception):
 
 @dataclass
 class Turn:
-    """A job's turn on its worker: ``length`` seconds, then it gives way when ``others_waiting()``."""
+    """A job's turn on its worker: ``length`` seconds, then it gives way when ``others_waiting()``.
+
+    ``others_waiting`` is asked last, only when the job gives way on a yes: the answer may
+    promise the waiting job this job's worker (``tasks.jobs``)."""
 
     others_waiting: Callable[[], bool]
     length: float

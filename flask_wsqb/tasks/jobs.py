@@ -6,7 +6,8 @@ that runs jobs (each forked work horse; the worker itself with ``rq.SimpleWorker
 
 Jobs take turns (flask_wsqb.fairness): one whose turn is over while another run's job is
 queued gives way, putting a job for the rest of its run at the end of the queue, and the worker
-takes the other job. One firm's big export so never holds every worker while another firm waits.
+takes the other job. One firm's big export so never holds every worker while another firm waits;
+and one queued job makes one job give way, not each of the big run's jobs that look meanwhile.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from functools import partial
+from functools import lru_cache, partial
 
 from flask import current_app, has_app_context
 from flask.cli import ScriptInfo
@@ -30,6 +31,9 @@ from ..tenancy import DEFAULT_TENANT, tenant_scope
 _loaded_app = None
 #: How far down the queue a job looks for another run's job before giving way to it.
 LOOK_AHEAD = 50
+#: How long a job given way to is left to the worker that gave way (then, if it is still queued,
+#: another job gives way to it).
+GIVEN_WAY_FOR_MS = 5000
 
 
 @contextmanager
@@ -95,15 +99,30 @@ def _taking_turns(job, run_id: int) -> Iterator[None]:
 
 
 def _other_run_queued(job, run_id: int) -> bool:
-    """Whether a job of another run waits in this job's queue (this run's own do not count)."""
+    """Whether a job of another run waits in this job's queue (this run's own do not count) that
+    no other job has given way to yet. If so this job gives way to it: the caller gives way on a
+    true answer, and the jobs of a big run waiting together give way once, not each of them."""
     from redis.exceptions import RedisError
     from rq import Queue
 
     try:
-        waiting = Queue(job.origin, connection=job.connection).get_jobs(0, LOOK_AHEAD)
+        waiting = Queue(job.origin, connection=job.connection).get_job_ids(0, LOOK_AHEAD)
+        others = [other for other in waiting if _run_of(other, job.connection) not in (run_id, None)]
+        return any(
+            job.connection.set(f"wsqb:given-way-to:{other}", job.id, nx=True, px=GIVEN_WAY_FOR_MS) for other in others
+        )
     except RedisError:
         return False  # cannot tell: keep the turn
-    return any(not _of_run(other, run_id) for other in waiting)
+
+
+@lru_cache(maxsize=1024)
+def _run_of(job_id: str, connection) -> object:
+    """The run (or, for an automatic sync round, the firm) a queued job works for; None for a job
+    gone. Kept: a job's arguments never change, and the queue is looked at often."""
+    from rq.job import Job
+
+    [job] = Job.fetch_many([job_id], connection=connection)
+    return job.args[0] if job is not None and job.args else None
 
 
 def _hand_back(job, run) -> None:

@@ -7,6 +7,7 @@ request every two seconds, so firm A's export spends most of its time waiting.""
 from __future__ import annotations
 
 import sys
+import time
 
 import pytest
 import sqlalchemy as sa
@@ -21,11 +22,25 @@ pytestmark = pytest.mark.redis
 
 #: One batch request (30 rows) per two-second window, for every worker together.
 PACING = {"WSQB_BATCH_PER_MINUTE": "1", "WSQB_RATE_WINDOW": "2", "WSQB_GIVE_WAY_AFTER": "0.2"}
+#: Five batch requests, then the next only fifteen seconds later (and too few requests left to
+#: send a chunk's rows one by one): a job waits long for it.
+LONG_WAITS = {
+    "WSQB_BATCH_PER_MINUTE": "5",
+    "WSQB_RATE_PER_MINUTE": "30",
+    "WSQB_RATE_WINDOW": "15",
+    "WSQB_GIVE_WAY_AFTER": "0.2",
+}
 
 
 @pytest.fixture
-def app_config(db_url, qbo, redis_url) -> dict:
-    return host_config(db_url, qbo, WSQB_REDIS_URL=redis_url, **PACING)
+def pacing() -> dict[str, str]:
+    """The budget and turns of the web app and its workers (a test may parametrize another)."""
+    return PACING
+
+
+@pytest.fixture
+def app_config(db_url, qbo, redis_url, pacing) -> dict:
+    return host_config(db_url, qbo, WSQB_REDIS_URL=redis_url, **pacing)
 
 
 @pytest.fixture
@@ -37,11 +52,15 @@ def app(app_config):
         db.engine.dispose()
 
 
-@pytest.fixture
-def worker(workers):
+def start_worker(workers, pacing: dict[str, str]):
     return workers.start(
-        sys.executable, "-m", "flask", "--app", "tests.hosts.firms:create_worker_app", "wsqb", "worker", **PACING
+        sys.executable, "-m", "flask", "--app", "tests.hosts.firms:create_worker_app", "wsqb", "worker", **pacing
     )
+
+
+@pytest.fixture
+def worker(workers, pacing):
+    return start_worker(workers, pacing)
 
 
 def start_export(app, web, firm: str, rows: int) -> int:
@@ -120,3 +139,53 @@ def test_a_waiting_export_keeps_its_worker_when_nothing_else_is_queued(app, qbo,
     assert (report["state"], report["ok"]) == ("done", 90), report
     assert len(jobs_of(rq_queue, export)) == 1
     assert len(qbo.customers(realm_id=alpha)) == 90
+
+
+@pytest.mark.parametrize("pacing", [LONG_WAITS])
+def test_a_job_waiting_for_its_budget_gives_way_as_soon_as_another_firms_job_is_queued(
+    app, qbo, rq_queue, workers, worker
+):
+    alpha, beta = qbo.add_company("Alpha Books"), qbo.add_company("Beta Books")
+    beta_ids = [qbo.add_customer({"DisplayName": f"Beta Customer {n}"}, realm_id=beta)["Id"] for n in range(5)]
+    web_a, web_b = as_firm(app, "alpha"), as_firm(app, "beta")
+    connect_to(web_a, qbo, alpha)
+    connect_to(web_b, qbo, beta)
+
+    export = start_export(app, web_a, "alpha", 180)  # five batch requests, the sixth 15 s later
+    wait_until(lambda: report_of(web_a, export)["ok"] >= 150, "A's five batches sent", log=workers.log)
+    clicked = time.monotonic()
+    imported = run_id_of(post_form(web_b, IMPORT, IMPORT, {"selected": beta_ids}))
+
+    b = finished(web_b, imported, workers)
+    # not when A's wait ends: its job gave way at its next look (A's own wait lasts > 10 s)
+    assert time.monotonic() - clicked < 6, workers.log()
+    assert (b["state"], b["ok"]) == ("done", 5), b
+    assert not report_of(web_a, export)["finished"], workers.log()
+    a = finished(web_a, export, workers)
+    assert (a["state"], a["ok"], a["errors"]) == ("done", 180, 0), a
+    names = [c["DisplayName"] for c in qbo.customers(realm_id=alpha)]
+    assert len(names) == len(set(names)) == 180
+    assert worked_around(jobs_of(rq_queue, export), jobs_of(rq_queue, imported)), workers.log()
+
+
+@pytest.mark.parametrize("pacing", [LONG_WAITS])
+def test_the_jobs_of_a_big_run_waiting_together_give_way_once(app, qbo, rq_queue, workers, worker, pacing):
+    start_worker(workers, pacing)
+    alpha, beta = qbo.add_company("Alpha Books"), qbo.add_company("Beta Books")
+    beta_ids = [qbo.add_customer({"DisplayName": f"Beta Customer {n}"}, realm_id=beta)["Id"] for n in range(5)]
+    web_a, web_b = as_firm(app, "alpha"), as_firm(app, "beta")
+    connect_to(web_a, qbo, alpha)
+    connect_to(web_b, qbo, beta)
+
+    export = start_export(app, web_a, "alpha", 210)  # two jobs: both wait after five batch requests
+    wait_until(lambda: report_of(web_a, export)["ok"] >= 150, "A's five batches sent", log=workers.log)
+    time.sleep(0.5)  # both of A's jobs are waiting for the budget
+    imported = run_id_of(post_form(web_b, IMPORT, IMPORT, {"selected": beta_ids}))
+
+    b = finished(web_b, imported, workers)
+    a = finished(web_a, export, workers)
+    assert (b["state"], b["ok"]) == ("done", 5), b
+    assert (a["state"], a["ok"], a["errors"]) == ("done", 210, 0), a
+    # its two jobs, then one job for what the one giving way left (not one for each of them)
+    assert len(jobs_of(rq_queue, export)) == 3, workers.log()
+    assert len({c["DisplayName"] for c in qbo.customers(realm_id=alpha)}) == 210
