@@ -36,6 +36,8 @@ from .processing import RowFailure
 
 #: Single requests in flight at once from one job, at most.
 SINGLES_AT_ONCE = 8
+#: Batch requests' worth of rows a chunk takes at most, when the budget would send them at once.
+BATCHES_PER_CHUNK = 10
 
 GONE = "The linked QuickBooks customer no longer exists; unlink it on Match Contacts and export again."
 
@@ -49,7 +51,8 @@ def export_contacts(run, gateway: QuickBooksGateway) -> None:
 def export_listed(run, gateway: QuickBooksGateway) -> None:
     """Export the run's pending contacts against the local copy as it stands (a stale one costs
     a re-read of the customer: its SyncToken is refused)."""
-    processing.process(run, _Exporter(run, gateway).export_chunk, chunk=BATCH_SIZE)
+    exporter = _Exporter(run, gateway)
+    processing.process(run, exporter.export_chunk, chunk=exporter.chunk_size)
 
 
 @dataclass
@@ -88,6 +91,14 @@ class _Exporter:
         self.store = self.state.contacts
         self.fields = self.store.fields
         self.alone: dict[str, int] = {}  # by batch requestid: its rows sent one by one, how many at once
+
+    def chunk_size(self) -> int:
+        """The rows to take next: as many batch requests' worth as the company's budget would
+        start now (a chunk is one transaction: fewer, bigger ones cost the database less), or
+        one batch request's worth while the budget is tight (a chunk that has sent a request
+        finishes before its job can give way)."""
+        room = self.gateway.budget.room(self.realm_id)
+        return BATCH_SIZE * max(1, min(room.batches, BATCHES_PER_CHUNK))
 
     def export_chunk(self, items) -> None:
         # Read everything first and write only after QuickBooks answered: a write opens the

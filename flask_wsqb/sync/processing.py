@@ -170,9 +170,10 @@ def row_message(exc: Exception) -> str:
     return f"Unexpected error ({type(exc).__name__}); the details are in the app's log."
 
 
-def process(run, handle_chunk: Callable[[list], None], *, chunk: int) -> None:
-    """Take the run's pending rows chunk by chunk, feed them to ``handle_chunk`` and commit
-    after each chunk, until no row is left to take (other workers may be taking some too).
+def process(run, handle_chunk: Callable[[list], None], *, chunk: int | Callable[[], int]) -> None:
+    """Take the run's pending rows chunk by chunk (``chunk`` rows, or as many as ``chunk()``
+    says each time), feed them to ``handle_chunk`` and commit after each chunk, until no row is
+    left to take (other workers may be taking some too).
 
     ``handle_chunk`` sets each item's status. If QuickBooks stops accepting the
     connection, the run fails once with the reconnect message; the rows not done stay to
@@ -184,7 +185,8 @@ def process(run, handle_chunk: Callable[[list], None], *, chunk: int) -> None:
     session = current_state().db.session
     _patiently(lambda: start(run))
     worker = f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
-    while items := _patiently(lambda: claim(run.id, worker, chunk)):
+    size = chunk if callable(chunk) else lambda: chunk
+    while items := _patiently(lambda: claim(run.id, worker, size())):
         try:
             fairness.between_chunks()  # once rows are left to do: a job with none just ends
             _patiently(partial(_run_chunk, run, handle_chunk, items))
