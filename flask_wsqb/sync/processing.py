@@ -1,5 +1,6 @@
-"""Working a run's rows: chunk by chunk (each one transaction), each row in its own savepoint,
-its signals sent once the chunk is committed, a busy database waited out.
+"""Working a run's rows: chunk by chunk (each one transaction), the rows' bookkeeping written
+set-wise after the chunk (or, when that is refused, each row in its own savepoint), their
+signals sent once the chunk is committed, a busy database waited out.
 
 A failed row never stops the others; if QuickBooks stops accepting the connection, the run
 fails once with the reconnect message and its rows not done stay to do, for Retry.
@@ -135,12 +136,14 @@ class _Watch:
         session = self.session
         return [obj for obj in (*session.new, *session.dirty, *session.deleted) if not isinstance(obj, SyncItem)]
 
+    def _changed_since(self) -> bool:
+        return any(id(obj) not in self.before for obj in self._changes())
+
     def flushing(self) -> None:
-        if any(id(obj) not in self.before for obj in self._changes()):
-            self.wrote = True
+        self.wrote = self.wrote or self._changed_since()
 
     def changed_anything(self) -> bool:
-        return self.wrote or any(id(obj) not in self.before for obj in self._changes())
+        return self.wrote or self._changed_since()
 
 
 _watching: ContextVar[_Watch | None] = ContextVar("wsqb_watching", default=None)
