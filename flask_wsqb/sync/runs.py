@@ -16,6 +16,9 @@ from ..models import ItemStatus, RunKind, RunState
 from ..state import current_state
 from ..tenancy import current_tenant, mine
 
+#: A run's rows are written this many to a statement.
+ITEMS_AT_ONCE = 5000
+
 
 def create(realm_id: str, kind: RunKind, rows: Iterable[tuple[str, str]], created_by: str | None = None):
     """A queued run with one pending item per ``(key, label)`` row."""
@@ -27,19 +30,23 @@ def create(realm_id: str, kind: RunKind, rows: Iterable[tuple[str, str]], create
     )
     session.add(run)
     session.flush()
-    items = [
-        {
-            "tenant": tenant,
-            "run_id": run.id,
-            "key": str(key),
-            "label": label[:500],
-            "status": ItemStatus.PENDING,
-            "updated_at": utcnow(),
-        }
-        for key, label in dict(rows).items()
-    ]
-    if items:  # an empty list would insert one row of defaults
-        session.execute(sa.insert(state.models.SyncItem), items)
+    labels = dict(rows)  # one row per key
+    keys = list(labels)
+    for start in range(0, len(keys), ITEMS_AT_ONCE):  # memory stays flat however big the run
+        session.execute(
+            sa.insert(state.models.SyncItem),
+            [
+                {
+                    "tenant": tenant,
+                    "run_id": run.id,
+                    "key": str(key),
+                    "label": labels[key][:500],
+                    "status": ItemStatus.PENDING,
+                    "updated_at": utcnow(),
+                }
+                for key in keys[start : start + ITEMS_AT_ONCE]
+            ],
+        )
     session.commit()
     return run
 
