@@ -198,6 +198,8 @@ def report_table(result: Result) -> str:
     steady = export.per_minute_steady()
     summary = [
         ("Firm A's export", "figure"),
+        ("small imports alone: median / worst", _median_worst(run.alone for run in result.small)),
+        ("small imports during A's export: median / worst", _median_worst(run.together for run in result.small)),
         ("small imports: worst ratio / median ratio", f"{ratios[-1]:.2f}x / {ratios[len(ratios) // 2]:.2f}x"),
         (
             "A's rows / emulated min while the small imports ran",
@@ -213,6 +215,11 @@ def report_table(result: Result) -> str:
         ("A's export took", f"{export.emulated_minutes():.1f} emulated min = {export.seconds:.0f} s"),
     ]
     return table(rows) + "\n\n" + table(summary)
+
+
+def _median_worst(seconds) -> str:
+    ordered = sorted(seconds)
+    return f"{ordered[len(ordered) // 2]:.2f} s / {ordered[-1]:.2f} s"
 
 
 def main(argv: list[str] | None = None) -> int:
