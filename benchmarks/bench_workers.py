@@ -1,13 +1,15 @@
 """Throttled export throughput with real worker processes:
-``python -m benchmarks.bench_workers [--db postgresql] [--rows 9000] [--speed 10] [--workers 1 2 4]``.
+``python -m benchmarks.bench_workers [--db postgresql] [--rows 9000] [--speed 5] [--workers 1 2 4]``.
 
 The emulator enforces QuickBooks' real limits (500 requests a minute, 40 batch requests a
 minute, 10 at once) on a clock running ``speed`` times real time; the app's budget counts over
 ``WSQB_RATE_WINDOW = 60 / speed`` real seconds to match, and a 429's pause (QuickBooks asks
 for a minute) is shortened the same way. The host app runs on PostgreSQL with
 ``WSQB_REDIS_URL`` set; 1, 2 and 4 ``flask wsqb worker`` processes run one Export Selected of
-``rows`` new contacts. Export creates go 30 to a batch request and QuickBooks allows 40 batch
-requests a minute: at best 1,200 rows an emulated minute.
+``rows`` new contacts. Export creates go 30 to a batch request, 40 batch requests a minute, and
+once those are used up as single requests in the minute's other 460: at best 40 x 30 + 460 =
+1,660 rows an emulated minute; the app's budget defaults (480 requests, 38 batch requests)
+allow 38 x 30 + 442 = 1,582.
 """
 
 from __future__ import annotations
@@ -19,18 +21,24 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
 
 from flask_wsqb.testing import QBOEmulator
-from tests.helpers import host_config
+from tests.helpers import host_config, run_id_of
 
-from .common import EXPORT, PREFIX, Host, fresh_database
+from .common import EXPORT, PREFIX, UNBUDGETED, Host, add_contacts, fresh_database
 
 ROOT = Path(__file__).resolve().parents[1]
 REDIS_URL = os.environ.get("WSQB_BENCH_REDIS_URL", "redis://127.0.0.1:6379/3")
-BEST_PER_MINUTE = 30 * 40  # rows per batch request x batch requests a minute
+#: Rows an emulated minute at QuickBooks' limits: 30 per batch request x 40 batch requests, and
+#: one per single request in the other 460 of the 500 requests a minute.
+BEST_PER_MINUTE = 30 * 40 + (500 - 40)
+#: The same within the app's budget defaults (WSQB_RATE_PER_MINUTE 480, WSQB_BATCH_PER_MINUTE 38).
+BUDGET_PER_MINUTE = 30 * 38 + (480 - 38)
+GOAL_PER_MINUTE = 1450
 #: Emulated seconds per real second: the fastest at which one worker, sharing this 2-core
 #: machine with the emulator, PostgreSQL and Redis, is not CPU-bound (at x10 one worker and the
 #: emulator serving it keep one core busy and export ~800 rows an emulated minute).
@@ -238,10 +246,76 @@ def stop_workers(processes: list[subprocess.Popen]) -> None:
             process.wait(10)
 
 
-def add_contacts(bench_host, n: int) -> list[str]:
-    from .run import add_contacts as add
+@dataclass
+class Export:
+    """A connected host app with new contacts to export, its runs going to worker processes."""
 
-    return add(bench_host, n)
+    bench: Host
+    ids: list[str]
+    token: str  # the Export page's CSRF token
+    config: dict  # the web app's configuration, which the workers share
+    settings: dict  # the WSQB_ settings given to both
+    log_dir: str
+    processes: list[subprocess.Popen] = field(default_factory=list)
+
+    def start_workers(self, count: int) -> list[subprocess.Popen]:
+        started = start_workers(count, self.config, self.settings, self.log_dir, label=f"bench-{count}")
+        self.processes += started
+        return started
+
+    def post(self) -> int:
+        """Export Selected of every contact, as a browser submits it: the run's id."""
+        return run_id_of(self.bench.client.post(EXPORT, data={"csrf_token": self.token, "selected": self.ids}))
+
+    def finished(self, run_id: int, timeout: float) -> dict:
+        """The run's report once the workers have finished it (polled every 0.5 s)."""
+        deadline = time.monotonic() + timeout
+        report_url = f"{PREFIX}/runs/{run_id}.json?items=none"
+        while not (report := self.bench.client.get(report_url).get_json())["finished"]:
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"the export did not finish: {report}")
+            time.sleep(0.5)
+        return report
+
+
+@contextmanager
+def exporting(db: str, rows: int, log_dir: str, *, speed: float | None) -> Iterator[Export]:
+    """The host app on ``db`` with ``rows`` new contacts, connected to an emulator throttled at
+    QuickBooks' limits on a clock running ``speed`` times real time, the app's budget counting
+    over as many seconds as an emulated minute takes (``speed`` None: not throttled, the app's
+    budget lifted). Runs started from now on go to the workers :meth:`Export.start_workers` starts."""
+    flush_redis()
+    with (
+        tempfile.TemporaryDirectory(prefix="wsqb-bench-") as directory,
+        QBOEmulator(access_token_ttl=10**7, clock_speed=speed or 1.0) as qbo,  # QuickBooks' limits by default
+    ):
+        from example_app import create_app
+
+        settings: dict = dict(WSQB_TIMEOUT=30.0)
+        if speed is None:
+            settings.update(UNBUDGETED)
+        else:
+            window = 60.0 / speed
+            settings.update(WSQB_RATE_WINDOW=window, WSQB_RETRY_MAX_WAIT=window, WSQB_RETRY_BACKOFF=0.5)
+        config = host_config(fresh_database(db, directory), qbo, **settings)
+        config.pop("WSQB_REDIS_URL", None)
+        app = create_app(config)
+        export = None
+        try:
+            bench = Host(app, qbo)
+            bench.connect()  # its first Refresh runs in a thread: Redis is not set yet
+            ids = add_contacts(bench, rows)
+            export = Export(bench, ids, bench.form_token(EXPORT), config, settings, log_dir)
+            app.config["WSQB_REDIS_URL"] = REDIS_URL  # from now on runs go to the workers
+            qbo.throttle = speed is not None  # setup is not measured
+            yield export
+        finally:
+            if export is not None:
+                stop_workers(export.processes)
+            with app.app_context():
+                app.extensions["sqlalchemy"].session.remove()
+                app.extensions["sqlalchemy"].engine.dispose()
+            flush_redis()
 
 
 def export_with_workers(
@@ -251,107 +325,31 @@ def export_with_workers(
     if log_dir is None:
         with tempfile.TemporaryDirectory(prefix="wsqb-workers-") as log_dir:
             return export_with_workers(db, workers, rows, speed, log_dir)
-    window = 60.0 / speed
-    flush_redis()
     result = WorkerRun(workers, rows, speed)
-    with (
-        tempfile.TemporaryDirectory(prefix="wsqb-bench-") as directory,
-        QBOEmulator(
-            throttle=True, clock_speed=speed, per_minute=500, concurrent=10, batch_per_minute=40, access_token_ttl=10**7
-        ) as qbo,
-    ):
-        from example_app import create_app
-
-        settings = dict(WSQB_RATE_WINDOW=window, WSQB_RETRY_MAX_WAIT=window, WSQB_RETRY_BACKOFF=0.5, WSQB_TIMEOUT=30.0)
-        config = host_config(fresh_database(db, directory), qbo, **settings)
-        config.pop("WSQB_REDIS_URL", None)
-        app = create_app(config)
-        processes: list[subprocess.Popen] = []
-        try:
-            bench = Host(app, qbo)
-            qbo.throttle = False  # setup is not measured
-            bench.connect()  # its first Refresh runs in a thread: Redis is not set yet
-            ids = add_contacts(bench, rows)
-            token = bench.form_token(EXPORT)
-            app.config["WSQB_REDIS_URL"] = REDIS_URL  # from now on runs go to the workers
-            qbo.throttle = True
-
-            processes = start_workers(workers, config, settings, log_dir, label=f"bench-{workers}")
-            sampler = Sampler(qbo, result.samples)
-            qbo.reset_log()
-            started = time.perf_counter()
-            sampler.start()
-            answer = bench.client.post(EXPORT, data={"csrf_token": token, "selected": ids})
-            assert answer.status_code == 302, answer.get_data(as_text=True)[:500]
-            run_id = int(parse_qs(urlsplit(answer.headers["Location"]).query)["run"][0])
-            report_url = f"{PREFIX}/runs/{run_id}.json?items=none"
-            deadline = time.monotonic() + max(600, rows / BEST_PER_MINUTE * window * 4)
-            while not (report := bench.client.get(report_url).get_json())["finished"]:
-                if time.monotonic() > deadline:
-                    raise RuntimeError(f"the export did not finish: {report}")
-                time.sleep(0.5)
-            sampler.stop()
-            result.seconds = time.perf_counter() - started
-            result.ok, result.errors = report["ok"], report["errors"]
-            names = [c["DisplayName"] for c in qbo.customers()]
-            result.customers, result.distinct_names = len(names), len(set(names))
-            statuses: dict = {}
-            for _m, path, status in qbo.request_log:
-                kind = "batch" if path.endswith("/batch") else "other"
-                statuses[(kind, status)] = statuses.get((kind, status), 0) + 1
-            result.status_counts = statuses
-        finally:
-            stop_workers(processes)
-            with app.app_context():
-                app.extensions["sqlalchemy"].session.remove()
-                app.extensions["sqlalchemy"].engine.dispose()
-            flush_redis()
+    with exporting(db, rows, log_dir, speed=speed) as export:
+        qbo = export.bench.qbo
+        export.start_workers(workers)
+        sampler = Sampler(qbo, result.samples)
+        qbo.reset_log()
+        started = time.perf_counter()
+        sampler.start()
+        report = export.finished(export.post(), timeout=max(600, rows / BEST_PER_MINUTE * 60 / speed * 4))
+        sampler.stop()
+        result.seconds = time.perf_counter() - started
+        result.ok, result.errors = report["ok"], report["errors"]
+        names = [c["DisplayName"] for c in qbo.customers()]
+        result.customers, result.distinct_names = len(names), len(set(names))
+        statuses: dict = {}
+        for _m, path, status in qbo.request_log:
+            kind = "batch" if path.endswith("/batch") else "other"
+            statuses[(kind, status)] = statuses.get((kind, status), 0) + 1
+        result.status_counts = statuses
     return result
-
-
-def rows_for(runs: list[WorkerRun]) -> list[tuple[str, ...]]:
-    rows = []
-    for run in runs:
-        steady = run.per_minute_steady()
-        minutes = run.steady_minutes()
-        low = min(minutes) if minutes else float("nan")
-        rows.append(
-            (
-                f"{run.workers} worker{'s' if run.workers > 1 else ''}",
-                f"{steady:,.0f} ({steady / BEST_PER_MINUTE:.0%}); {len(minutes)} min, lowest {low:,.0f}",
-                f"{run.per_minute_overall():,.0f} ({run.per_minute_overall() / BEST_PER_MINUTE:.0%})",
-                f"{run.throttled_steady()} / {run.throttled_total()}",
-                f"{run.duplicates()} ({run.customers:,} customers, {run.ok:,} ok, {run.errors} errors)",
-                f"{run.emulated_minutes():.1f} emu min = {run.seconds:.0f} s",
-                f"{run.cpu_busy():.0%}",
-            )
-        )
-    return rows
-
-
-FOOTNOTE = (
-    "Rows per emulated minute: mean of the whole emulated minutes after the first minute of "
-    "exporting (whole minutes: QuickBooks' limit holds for any 60 s, so this cannot exceed 1,200). "
-    "429s: answers the emulator throttled, after that first minute / in all. Duplicates: customers "
-    "in QuickBooks beyond one per contact (must be 0). CPU busy: share of all cores in use during "
-    "steady state (emulator, workers, PostgreSQL, Redis). Clock x{speed:g}: one emulated minute "
-    "is {window:g} real seconds."
-)
-
-HEADER = (
-    "Export Selected",
-    "rows / emulated min after the 1st (of 1,200 max)",
-    "overall, from the click",
-    "429s steady / total",
-    "duplicates",
-    "duration",
-    "CPU busy",
-)
 
 
 def main(argv: list[str] | None = None) -> int:
     from .common import machine
-    from .run import table
+    from .run import table_of, throttled_legend, worker_row
 
     parser = argparse.ArgumentParser(
         prog="python -m benchmarks.bench_workers",
@@ -369,7 +367,8 @@ def main(argv: list[str] | None = None) -> int:
         runs = []
         for count in args.workers:
             runs.append(export_with_workers(args.db, count, args.rows, args.speed, log_dir))
-    print(table([HEADER, *rows_for(runs)]))
+    print(table_of([worker_row(run) for run in runs]))
+    print(throttled_legend(args.speed))
     return 0
 
 

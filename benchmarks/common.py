@@ -23,6 +23,7 @@ from urllib.parse import parse_qs, urlsplit
 import requests
 import sqlalchemy as sa
 
+from example_app.models import Contact
 from flask_wsqb.testing import QBOEmulator
 from tests.helpers import csrf_token, host_config
 
@@ -234,8 +235,7 @@ def host(db: str, *, customers: int = 0, seed: int = 1, connect: bool = True) ->
         from example_app import create_app
 
         # The app's own request budget (Intuit's limits) is lifted: these rows measure the app;
-        # the time Intuit's limits impose is computed beside them, and section 2 of run.py
-        # measures throughput under the real limits.
+        # run.py's throttled rows measure throughput under the real limits.
         app = create_app(host_config(fresh_database(db, directory), qbo, WSQB_TIMEOUT=60.0, **UNBUDGETED))
         try:
             bench_host = Host(app, qbo)
@@ -248,19 +248,42 @@ def host(db: str, *, customers: int = 0, seed: int = 1, connect: bool = True) ->
                 app.extensions["sqlalchemy"].engine.dispose()
 
 
+def add_contacts(bench_host: Host, n: int) -> list[str]:
+    """``n`` new host contacts, written straight to the database (setup, not measured)."""
+    with bench_host.app.app_context():
+        rows = [
+            Contact(
+                display_name=f"Client {i:05} Benchmark",
+                first_name="Client",
+                last_name=f"{i:05}",
+                email=f"client{i}@example.com",
+                phone=f"(555) 010-{i % 10000:04d}",
+                city="Austin",
+                state="TX",
+                hidden=i % 10 == 7,
+            )
+            for i in range(n)
+        ]
+        session = bench_host.app.extensions["sqlalchemy"].session
+        session.add_all(rows)
+        session.commit()
+        return [str(row.id) for row in rows]
+
+
 def measure(bench_host: Host, step: Callable[[], object], *, memory: bool = False) -> Measure:
     """Run ``step`` once, counting time, API requests, SQL statements (and peak memory)."""
     bench_host.qbo.reset_log()
     if memory:
         tracemalloc.start()
-    with SqlCounter(bench_host.engine) as sql:
-        started = time.perf_counter()
-        step()
-        seconds = time.perf_counter() - started
-    peak = None
-    if memory:
-        peak = tracemalloc.get_traced_memory()[1] / 2**20
-        tracemalloc.stop()
+    try:
+        with SqlCounter(bench_host.engine) as sql:
+            started = time.perf_counter()
+            step()
+            seconds = time.perf_counter() - started
+        peak = tracemalloc.get_traced_memory()[1] / 2**20 if memory else None
+    finally:
+        if memory:
+            tracemalloc.stop()
     return Measure(seconds, api_requests(bench_host.qbo), sql.count, sql.commits, peak)
 
 

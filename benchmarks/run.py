@@ -1,13 +1,20 @@
-"""``python -m benchmarks.run [--quick] [--db sqlite|postgresql] [--no-workers]``: one table.
+"""``python -m benchmarks.run [--quick] [--db postgresql|sqlite] [--no-workers]``: every figure in one
+table, a row per benchmark.
 
-1. Wall time, requests to QuickBooks and peak memory, beside a naive baseline:
-   export of 1,000 and 10,000 new contacts (batch requests vs a per-record python-quickbooks
-   ``save()`` loop, measured on 1,000 and extrapolated); import of 10,000 (Select All, end to
-   end: the listing, then Import Selected, vs ``Customer.get`` and a commit per row, measured on
-   1,000 and extrapolated); Auto Match 10,000 x 10,000 (vs thefuzz ``extractOne`` per contact,
-   timed on a sample and extrapolated); the 10,000-row Import and Export grids.
-2. Throttled export throughput: 1, 2 and 4 real ``flask wsqb worker`` processes against the
-   emulator at QuickBooks' limits on a sped-up clock (PostgreSQL and Redis: see bench_workers).
+- Export Selected of 1,000 and 10,000 new contacts, end to end, beside the naive loop
+  (python-quickbooks ``save()`` per contact), both measured in full in the same run.
+- Import of 10,000 customers (Select All, end to end: the listing, then Import Selected), beside
+  ``Customer.get`` and a commit per row, measured on 1,000 and extrapolated.
+- Export of 100,000 new contacts by one real ``flask wsqb worker`` process: the peak resident
+  memory of the work horse that ran it (goal: under 200 MB), and the web request creating the run.
+- Throttled Export Selected by 1, 2 and 4 real worker processes: rows per emulated minute under
+  QuickBooks' limits (goal: at least 1,450; 1,660 at best).
+- Auto Match 10,000 x 10,000 beside thefuzz's ``extractOne`` per contact; the Import and Export
+  grids at 10,000 rows.
+
+The worker rows need PostgreSQL (the default ``--db``) and Redis (``WSQB_BENCH_REDIS_URL``, default
+redis://127.0.0.1:6379/3, emptied first). The full run takes about 30 minutes on a 2-core machine,
+15 of them the 100,000-row export; ``--quick`` 2 to 3.
 """
 
 from __future__ import annotations
@@ -15,38 +22,48 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import partial
 
 from example_app.models import Contact, db
+from flask_wsqb.sync.grids import DEFAULT_PER_PAGE
 
-from .common import EXPORT, IMPORT, Measure, database_url, host, machine, measure, page_timing, quickbooks_client
+from .bench_memory import GOAL_MB, MemoryRun, export_memory
+from .bench_workers import BEST_PER_MINUTE, BUDGET_PER_MINUTE, GOAL_PER_MINUTE, SPEED, WorkerRun, export_with_workers
+from .common import (
+    EXPORT,
+    IMPORT,
+    Measure,
+    add_contacts,
+    database_url,
+    host,
+    machine,
+    measure,
+    page_timing,
+    quickbooks_client,
+)
 
 #: The naive import loop is measured on at most this many customers and extrapolated beyond.
 NAIVE_IMPORT_LIMIT = 1000
 
 
-def add_contacts(bench_host, n: int) -> list[str]:
-    """``n`` new host contacts, written straight to the database (setup, not measured)."""
-    with bench_host.app.app_context():
-        rows = [
-            Contact(
-                display_name=f"Client {i:05} Benchmark",
-                first_name="Client",
-                last_name=f"{i:05}",
-                email=f"client{i}@example.com",
-                phone=f"(555) 010-{i % 10000:04d}",
-                city="Austin",
-                state="TX",
-                hidden=i % 10 == 7,
-            )
-            for i in range(n)
-        ]
-        db.session.add_all(rows)
-        db.session.commit()
-        return [str(row.id) for row in rows]
+@dataclass(frozen=True)
+class Sizes:
+    export: tuple[int, ...]  # new contacts exported, with the naive loop beside
+    imported: int  # customers imported; also the grids' rows
+    match: int
+    match_sample: int  # contacts the naive matching is timed on
+    memory: int  # new contacts exported by one worker, its memory watched
+    throttled: int  # new contacts exported under QuickBooks' limits
+    workers: tuple[int, ...]
 
 
-# -- 1. export ---------------------------------------------------------------------------------
+FULL = Sizes((1000, 10_000), 10_000, 10_000, 200, 100_000, 9000, (1, 2, 4))
+QUICK = Sizes((100, 1000), 1000, 1000, 50, 2000, 4000, (1, 2))
+
+
+# -- export and import, in this process (jobs in threads) ----------------------------------------
 
 
 def export_ours(dbname: str, n: int) -> Measure:
@@ -56,40 +73,15 @@ def export_ours(dbname: str, n: int) -> Measure:
         with host(dbname) as bench:
             ids = add_contacts(bench, n)
             token = bench.form_token(EXPORT)
-            report = {}
+            report: dict = {}
             ours = measure(bench, lambda r=report, i=ids, t=token: r.update(bench.run(EXPORT, i, t)), memory=memory)
             assert report["ok"] == n, report
             batches = sum(1 for _m, path, _s in bench.qbo.request_log if path.endswith("/batch"))
-            ours.note = f"{batches} batch + {ours.requests - batches} other"
-            ours.extra["batches"] = batches
+            ours.note = f"{batches:,} batch + {ours.requests - batches} other requests"
             passes.append(ours)
     timed, traced = passes
     timed.peak_mib = traced.peak_mib
     return timed
-
-
-def naive_export_measure(dbname: str, n: int) -> Measure:
-    passes = []
-    for memory in (False, True):
-        with host(dbname) as bench:
-            passes.append(measure(bench, lambda: naive_export(bench, n), memory=memory))
-    passes[0].peak_mib = passes[1].peak_mib
-    return passes[0]
-
-
-def scaled(naive: Measure, n: int, measured: int) -> Measure:
-    """A per-record loop's cost at ``n`` records from its cost at ``measured``: linear."""
-    if n == measured:
-        return naive
-    scale = n / measured
-    return Measure(
-        naive.seconds * scale,
-        round(naive.requests * scale),
-        round(naive.sql * scale),
-        commits=round(naive.commits * scale),
-        peak_mib=naive.peak_mib,
-        note=f"extrapolated ×{scale:g} from {measured:,}",
-    )
 
 
 def naive_export(bench, n: int) -> None:
@@ -109,20 +101,33 @@ def naive_export(bench, n: int) -> None:
         customer.save(qb=client)
 
 
-# -- 2. import ---------------------------------------------------------------------------------
+def export_row(dbname: str, n: int) -> Row:
+    ours = export_ours(dbname, n)
+    with host(dbname) as bench:
+        naive = measure(bench, partial(naive_export, bench, n))
+    return Row(
+        f"Export {n:,} new contacts",
+        ours.seconds,
+        naive.seconds,
+        sql=ours.sql,
+        rows=n,
+        requests=ours.requests,
+        naive_requests=naive.requests,
+        memory=fmt_mem(ours.peak_mib),
+        notes=ours.note,
+    )
 
 
-def import_benchmark(dbname: str, n: int) -> tuple[Measure, Measure, Measure, Measure]:
-    """(refresh, import, both with peak memory, naive loop)."""
+def import_row(dbname: str, n: int) -> Row:
+    """Connect (the first Refresh lists every customer), then Import Selected of all ``n``."""
     steps = []
     for memory in (False, True):
         with host(dbname, customers=n, connect=False) as bench:
-            # Connecting starts the first Refresh from QuickBooks: the full listing.
             refresh = measure(bench, bench.connect, memory=memory)
             ids = [c["Id"] for c in bench.qbo.customers()]
             assert len(ids) == n
             token = bench.form_token(IMPORT + "?show_hidden=1")
-            report = {}
+            report: dict = {}
             imported = measure(
                 bench,
                 lambda r=report, i=ids, t=token: r.update(bench.run(IMPORT + "?show_hidden=1", i, t)),
@@ -131,32 +136,31 @@ def import_benchmark(dbname: str, n: int) -> tuple[Measure, Measure, Measure, Me
             assert report["ok"] == n and report["errors"] == 0, report
             steps.append((refresh, imported))
     (refresh, imported), (refresh_mem, imported_mem) = steps
-    refresh.peak_mib, imported.peak_mib = refresh_mem.peak_mib, imported_mem.peak_mib
-    total = Measure(
-        refresh.seconds + imported.seconds,
-        refresh.requests + imported.requests,
-        refresh.sql + imported.sql,
-        refresh.commits + imported.commits,
-        max(refresh.peak_mib, imported.peak_mib),
-    )
-    # The naive loop runs on a company of at most NAIVE_IMPORT_LIMIT customers: a GET by Id
-    # costs Intuit the same in any company, but the emulator's grows with the company.
-    with host(dbname, customers=min(n, NAIVE_IMPORT_LIMIT)) as bench:
+    # A GET by Id costs Intuit the same in any company, but the emulator's grows with the
+    # company: the naive loop runs on a company of at most NAIVE_IMPORT_LIMIT customers.
+    sample_size = min(n, NAIVE_IMPORT_LIMIT)
+    with host(dbname, customers=sample_size) as bench:
         sample = [c["Id"] for c in bench.qbo.customers()]
-        naive = measure(bench, lambda: naive_import(bench, sample))
-    with host(dbname, customers=min(n, NAIVE_IMPORT_LIMIT)) as bench:
-        naive.peak_mib = measure(bench, lambda: naive_import(bench, sample), memory=True).peak_mib
-        if len(sample) < n:
-            scale = n / len(sample)
-            naive = Measure(
-                naive.seconds * scale,
-                round(naive.requests * scale),
-                round(naive.sql * scale),
-                commits=round(naive.commits * scale),
-                peak_mib=naive.peak_mib,
-                note=f"extrapolated ×{scale:g} from {len(sample):,}",
-            )
-    return refresh, imported, total, naive
+        naive = measure(bench, partial(naive_import, bench, sample))
+    scale = n / sample_size
+    notes = f"listing {refresh.requests} requests, {fmt_time(refresh.seconds)} + import {imported.requests}, "
+    notes += f"{fmt_time(imported.seconds)}"
+    if scale > 1:
+        notes += (
+            f"; naive measured on a company of {sample_size:,} and ×{scale:g} (the emulator's GET by Id "
+            "slows as its company grows, Intuit's does not)"
+        )
+    return Row(
+        f"Import {n:,} customers (Select All, end to end)",
+        refresh.seconds + imported.seconds,
+        naive.seconds * scale,
+        sql=refresh.sql + imported.sql,
+        rows=n,
+        requests=refresh.requests + imported.requests,
+        naive_requests=round(naive.requests * scale),
+        memory=f"{fmt_mem(refresh_mem.peak_mib)} / {fmt_mem(imported_mem.peak_mib)}",
+        notes=notes,
+    )
 
 
 def naive_import(bench, ids: list[str]) -> None:
@@ -182,19 +186,98 @@ def naive_import(bench, ids: list[str]) -> None:
             db.session.commit()
 
 
-# -- 3. grids ----------------------------------------------------------------------------------
+# -- worker processes ----------------------------------------------------------------------------
 
 
-def grid_benchmark(dbname: str, n: int) -> tuple[Measure, Measure]:
-    """(Import grid with ``n`` customers, Export grid with ``n`` contacts)."""
+def memory_row(run: MemoryRun) -> Row:
+    horses = len(run.horse_peaks)
+    made = "the POST creating the run"
+    if run.post_failed:
+        made = (
+            f"POST Export Selected of {run.rows:,} ids failed ({run.post_failed}); the run made by the calls "
+            "the view makes (runs.create, tasks.enqueue)"
+        )
+    return Row(
+        f"Export {run.rows:,} new contacts, 1 worker",
+        run.seconds,
+        requests=run.requests,
+        memory=f"{max(run.horse_peaks, default=0.0):.0f} MiB RSS",
+        notes=(
+            f"goal: peak under {GOAL_MB} MB ({GOAL_MB * 1e6 / 2**20:.0f} MiB); before the job {run.before_mib:.0f} "
+            f"MiB (the idle worker); {horses} work horse{'s' * (horses != 1)}; {run.batches:,} batch + "
+            f"{run.requests - run.batches} other requests; {run.ok:,} ok, {run.errors} errors; {made}: "
+            f"{fmt_time(run.post.seconds)}, {run.post.sql} SQL, {fmt_mem(run.post.peak_mib)} traced"
+        ),
+    )
+
+
+def worker_row(run: WorkerRun) -> Row:
+    steady = run.per_minute_steady()
+    minutes = run.steady_minutes()
+    batches = sum(count for (kind, _status), count in run.status_counts.items() if kind == "batch")
+    requests = sum(run.status_counts.values())
+    overall = run.per_minute_overall()
+    return Row(
+        f"Throttled export of {run.rows:,}, {run.workers} worker{'s' * (run.workers > 1)}",
+        run.seconds,
+        requests=requests,
+        per_minute=f"{steady:,.0f} ({steady / BEST_PER_MINUTE:.0%} of {BEST_PER_MINUTE:,})",
+        notes=(
+            f"goal ≥ {GOAL_PER_MINUTE:,}; {len(minutes)} min, lowest {min(minutes, default=float('nan')):,.0f}; "
+            f"overall from the click {overall:,.0f}; 429s {run.throttled_steady()} after the 1st min / "
+            f"{run.throttled_total()}; {run.duplicates()} duplicates ({run.customers:,} customers, {run.ok:,} ok, "
+            f"{run.errors} errors); {batches:,} batch + {requests - batches:,} other requests; "
+            f"{run.emulated_minutes():.1f} emulated min; CPU busy {run.cpu_busy():.0%}"
+        ),
+    )
+
+
+# -- matching and grids --------------------------------------------------------------------------
+
+
+def match_row(n: int, sample: int) -> Row:
+    from . import bench_matching
+
+    match = bench_matching.measure(n, sample)
+    return Row(
+        f"Auto Match {n:,} × {n:,}",
+        match["seconds"],
+        match["naive_seconds"],
+        requests=0,
+        naive_requests=0,
+        memory=fmt_mem(match["peak_mib"]),
+        notes=(
+            f"{match['links']:,} links; the matching alone (no database), best of {len(match['runs'])}; "
+            f"naive timed on {match['sample']} contacts and extrapolated"
+        ),
+    )
+
+
+def grid_rows(dbname: str, n: int) -> list[Row]:
+    """GET the Import grid with ``n`` customers and the Export grid with ``n`` contacts."""
+    rows = []
     with host(dbname, customers=n) as bench:
         add_contacts(bench, n)
-        import_grid = page_timing(bench, IMPORT + "?show_hidden=1")
-        export_grid = page_timing(bench, EXPORT)
-        for grid, url in ((import_grid, IMPORT + "?show_hidden=1"), (export_grid, EXPORT)):
-            grid.peak_mib = measure(bench, partial(bench.client.get, url), memory=True).peak_mib
-    assert import_grid.extra["rows"] == n and export_grid.extra["rows"] == n
-    return import_grid, export_grid
+        for name, url in (
+            (f"Import grid, {n:,} customers", IMPORT + "?show_hidden=1"),
+            (f"Export grid, {n:,} contacts", EXPORT),
+        ):
+            grid = page_timing(bench, url)
+            assert grid.extra["rows"] == min(n, DEFAULT_PER_PAGE), grid.extra
+            traced = measure(bench, partial(bench.client.get, url), memory=True)
+            rows.append(
+                Row(
+                    name,
+                    grid.seconds,
+                    requests=0,
+                    memory=fmt_mem(traced.peak_mib),
+                    notes=(
+                        f"GET, median of 5; {grid.sql} SQL statements; a page of {grid.extra['rows']} rows, "
+                        f"{grid.extra['bytes'] / 1e3:,.0f} kB of HTML"
+                    ),
+                )
+            )
+    return rows
 
 
 # -- the table -----------------------------------------------------------------------------------
@@ -205,22 +288,71 @@ def fmt_time(seconds: float) -> str:
 
 
 def fmt_mem(mib: float | None) -> str:
-    return "" if mib is None else f"{mib:.0f} MiB"
+    if mib is None:
+        return ""
+    return f"{mib:.1f} MiB" if mib < 10 else f"{mib:.0f} MiB"
 
 
-def floor_at_limits(requests: int, batches: int = 0) -> float:
-    """Seconds QuickBooks' own limits impose on that many requests, however fast everything
-    else is: 10 a second, 500 a minute, 40 batch requests a minute (per company and app)."""
-    if requests <= 0:
-        return 0.0
-    return max((requests - 1) / 10, (requests - 1) // 500 * 60, (max(batches, 1) - 1) // 40 * 60)
+@dataclass
+class Row:
+    """One benchmark's figures; what does not apply is left out (None or "")."""
+
+    benchmark: str
+    seconds: float
+    naive_seconds: float | None = None
+    sql: int | None = None  # statements sent to the host's database
+    rows: int | None = None  # the rows they served
+    requests: int | None = None  # API requests to QuickBooks
+    naive_requests: int | None = None
+    per_minute: str = ""  # rows per emulated minute, under QuickBooks' limits
+    memory: str = ""
+    notes: str = ""
+
+    HEADER = (
+        "Benchmark",
+        "wall time",
+        "naive",
+        "ours vs naive",
+        "SQL statements per row",
+        "requests to QuickBooks (ours / naive)",
+        "rows per emulated minute",
+        "peak memory",
+        "notes",
+    )
+
+    def cells(self) -> tuple[str, ...]:
+        naive = "" if self.naive_seconds is None else fmt_time(self.naive_seconds)
+        faster = ""
+        if self.naive_seconds is not None and self.seconds:
+            speedup = self.naive_seconds / self.seconds
+            faster = f"{speedup:.1f}× faster" if speedup >= 1 else f"{speedup:.1f}×"
+        per_row = ""
+        if self.sql is not None and self.rows:
+            per_row = f"{self.sql / self.rows:.2f}" if self.sql < 10 * self.rows else f"{self.sql / self.rows:.0f}"
+        requests = "" if self.requests is None else f"{self.requests:,}"
+        if self.naive_requests is not None:
+            requests += f" / {self.naive_requests:,}"
+        return (
+            self.benchmark,
+            fmt_time(self.seconds),
+            naive,
+            faster,
+            per_row,
+            requests,
+            self.per_minute,
+            self.memory,
+            self.notes,
+        )
 
 
-def ratio(naive: float, ours: float) -> str:
-    return f"{naive / ours:.1f}×" if ours else ""
+def table_of(rows: list[Row]) -> str:
+    """The rows under :attr:`Row.HEADER`, without the columns none of them fills."""
+    cells = [row.cells() for row in rows]
+    kept = [i for i in range(len(Row.HEADER)) if any(line[i] for line in cells)]
+    return table([tuple(line[i] for i in kept) for line in [Row.HEADER, *cells]])
 
 
-def table(rows: list[tuple[str, ...]]) -> str:
+def table(rows: Sequence[Sequence[str]]) -> str:
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     lines = []
     for number, row in enumerate(rows):
@@ -230,6 +362,44 @@ def table(rows: list[tuple[str, ...]]) -> str:
     return "\n".join(lines)
 
 
+def legend(sizes: Sizes, workers: bool) -> list[str]:
+    lines = [
+        "Wall time: from the click to the run's end; jobs in threads of this process (no Redis), the emulator "
+        "not throttled and the app's request budget lifted; grids: the median of 5 GETs.",
+        "Naive: Export, a python-quickbooks Customer.save() per contact, measured in full; Import, Customer.get and "
+        "a commit per customer; Auto Match, thefuzz process.extractOne per contact over every customer name (names "
+        "only). Ours vs naive: the naive time / ours. At Intuit's limits (500 requests a minute) a per-record loop of "
+        f"{sizes.imported:,} needs {sizes.imported / 500:.0f} minutes of requests alone.",
+        "SQL statements per row: statements sent to the host's database during the step (SAVEPOINTs included, "
+        "the progress polls not), per row. Requests: API requests the emulator answered (OAuth not counted).",
+        "Peak memory, MiB: tracemalloc's peak of Python allocations in this process during the step (all threads, "
+        "the in-process emulator's included), in a second, untimed pass; Import: listing / Import Selected.",
+    ]
+    if workers:
+        lines += [
+            f"Export {sizes.memory:,}, 1 worker: one `flask wsqb worker` process, the emulator not throttled, the "
+            "budget lifted; wall time from the jobs' release (`rq resume`, polled each second) to the run's end; "
+            "peak memory: the highest resident memory (VmHWM, read every 0.2 s) of the work horse RQ forked to run "
+            "the job (pages shared with the worker included), the emulator not being in that process.",
+            throttled_legend(SPEED),
+        ]
+    return lines
+
+
+def throttled_legend(speed: float) -> str:
+    window = 60 / speed
+    return (
+        f"Throttled export: real `flask wsqb worker` processes against the emulator at QuickBooks' limits (500 "
+        f"requests and 40 batch requests a minute, 10 at once) on a clock running ×{speed:g} (an emulated minute "
+        f"is {window:g} s), the app's WSQB_RATE_WINDOW {window:g} s and budget defaults (480, 38, 8); wall time "
+        "from the click. Rows per emulated minute: the mean of the whole emulated minutes after the first; at "
+        f"best 40 × 30 + 460 = {BEST_PER_MINUTE:,} (creates go in single requests once the batch requests are "
+        f"used up), within the budget defaults 38 × 30 + 442 = {BUDGET_PER_MINUTE:,}; goal ≥ {GOAL_PER_MINUTE:,}. "
+        "Duplicates: customers beyond one per contact (must be 0). CPU busy: the share of all cores in use after "
+        "the first minute (emulator, workers, PostgreSQL, Redis)."
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m benchmarks.run", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -237,162 +407,49 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke run (a few minutes)")
     parser.add_argument(
         "--db",
-        choices=("sqlite", "postgresql"),
-        default="sqlite",
-        help="the host database (postgresql: $WSQB_BENCH_POSTGRES_URL, default "
-        "postgresql://postgres@127.0.0.1:5432/test, emptied first)",
+        choices=("postgresql", "sqlite"),
+        default="postgresql",
+        help="the host database (default postgresql, which the worker rows need: $WSQB_BENCH_POSTGRES_URL, "
+        "default postgresql://postgres@127.0.0.1:5432/test, emptied first; sqlite: a temporary file, "
+        "without the worker rows)",
     )
     parser.add_argument(
         "--no-workers",
         action="store_true",
-        help="skip the throttled export with worker processes (needs Redis and PostgreSQL)",
+        help="leave out the rows with worker processes (they need Redis and PostgreSQL)",
     )
     args = parser.parse_args(argv)
-    from . import bench_matching, bench_workers
-
-    if args.quick:
-        small, big, match_n, match_sample, worker_rows, worker_counts = 100, 1000, 1000, 50, 2400, (1, 2)
-    else:
-        small, big, match_n, match_sample, worker_rows, worker_counts = 1000, 10000, 10000, 200, 9000, (1, 2, 4)
+    sizes = QUICK if args.quick else FULL
+    workers = not args.no_workers and args.db == "postgresql"
 
     for line in machine(args.db):
         print(line)
-    print(
-        f"Host database: {database_url(args.db)}; QuickBooks: the in-process emulator over loopback HTTP, "
-        "throttling off (except section 2)."
-    )
-    print(
-        "Peak memory: tracemalloc peak of Python allocations during the step (all threads, the "
-        "emulator's included), in a separate untimed pass.\n",
-        flush=True,
-    )
+    print(f"Host database: {database_url(args.db)}; QuickBooks: the emulator over loopback HTTP.", flush=True)
+    if not args.no_workers and not workers:
+        print("The worker rows run on PostgreSQL only (--db postgresql): left out.")
     started = time.perf_counter()
+    rows: list[Row] = []
 
-    header = (
-        "Benchmark",
-        "wall time",
-        "naive",
-        "naive/ours",
-        "requests to QBO",
-        "naive",
-        "naive/ours",
-        "peak memory",
-        "naive",
-        "notes",
-    )
-    rows = [header]
+    def done(*new: Row) -> None:
+        for row in new:
+            rows.append(row)
+            print(f"[{time.perf_counter() - started:.0f} s] {row.benchmark}: {fmt_time(row.seconds)}", file=sys.stderr)
 
-    def show(row):
-        rows.append(row)
-        print(table([header, row]), "\n", flush=True)
+    for n in sizes.export:
+        done(export_row(args.db, n))
+    done(import_row(args.db, sizes.imported))
+    if workers:
+        done(memory_row(export_memory(args.db, sizes.memory)))
+        for count in sizes.workers:
+            done(worker_row(export_with_workers(args.db, count, sizes.throttled)))
+    done(match_row(sizes.match, sizes.match_sample))
+    done(*grid_rows(args.db, sizes.imported))
 
-    naive_small = naive_export_measure(args.db, small)
-    for n in (small, big):
-        ours = export_ours(args.db, n)
-        naive = scaled(naive_small, n, small)
-        show(
-            (
-                f"Export {n:,} new contacts",
-                fmt_time(ours.seconds),
-                fmt_time(naive.seconds),
-                ratio(naive.seconds, ours.seconds),
-                f"{ours.requests:,}",
-                f"{naive.requests:,}",
-                ratio(naive.requests, ours.requests),
-                fmt_mem(ours.peak_mib),
-                fmt_mem(naive.peak_mib),
-                f"{ours.note}; {ours.sql:,} SQL; naive: python-quickbooks save() per contact"
-                + (f", {naive.note}" if naive.note else ""),
-            )
-        )
-
-    refresh, imported, total, naive = import_benchmark(args.db, big)
-    show(
-        (
-            f"Import {big:,} (Select All, end to end)",
-            fmt_time(total.seconds),
-            fmt_time(naive.seconds),
-            ratio(naive.seconds, total.seconds),
-            f"{refresh.requests} + {imported.requests}",
-            f"{naive.requests:,}",
-            ratio(naive.requests, total.requests),
-            f"{fmt_mem(refresh.peak_mib)} / {fmt_mem(imported.peak_mib)}",
-            fmt_mem(naive.peak_mib),
-            f"listing {fmt_time(refresh.seconds)} + import {fmt_time(imported.seconds)}; {total.sql:,} SQL; "
-            f"naive: Customer.get + commit per row" + (f", {naive.note}" if naive.note else ""),
-        )
-    )
-
-    match = bench_matching.measure(match_n, match_sample)
-    show(
-        (
-            f"Auto-match {match_n:,} × {match_n:,}",
-            fmt_time(match["seconds"]),
-            fmt_time(match["naive_seconds"]),
-            ratio(match["naive_seconds"], match["seconds"]),
-            "0",
-            "0",
-            "",
-            fmt_mem(match["peak_mib"]),
-            "",
-            f"{match['links']:,} links; naive: thefuzz extractOne per contact (names only), "
-            f"extrapolated from {match['sample']} contacts",
-        )
-    )
-
-    import_grid, export_grid = grid_benchmark(args.db, big)
-    for name, grid in (
-        (f"Import grid, {big:,} customers", import_grid),
-        (f"Export grid, {big:,} contacts", export_grid),
-    ):
-        show(
-            (
-                name,
-                fmt_time(grid.seconds),
-                "",
-                "",
-                "0",
-                "",
-                "",
-                fmt_mem(grid.peak_mib),
-                "",
-                f"GET, median of 5; {grid.sql} SQL; {grid.extra['bytes'] / 1e6:.1f} MB of HTML",
-            )
-        )
-
-    print("== 1. Import, export, matching, grids ==")
-    print(table(rows))
-    print(
-        "Requests: API requests the emulator served (OAuth excluded); Import: listing + Import Selected. "
-        f"The naive import and export loops ran on {min(small, NAIVE_IMPORT_LIMIT):,} records and are "
-        "extrapolated linearly (a per-record loop costs the same per record at any size). "
-        f"At Intuit's limits (500 requests/min) the naive {big:,}-record loops need "
-        f"{fmt_time(floor_at_limits(big))} of requests alone; flask-wsqb's export of {big:,} needs "
-        f"{big // 30 + (big % 30 > 0)} batch requests (40 a minute allowed).",
-        flush=True,
-    )
-
-    if not args.no_workers:
-        if args.db != "postgresql":
-            print("\n(Section 2, worker processes, runs on PostgreSQL only: use --db postgresql.)")
-        else:
-            speed = bench_workers.SPEED
-            print(
-                f"\n== 2. Throttled Export Selected of {worker_rows:,} new contacts by real `flask wsqb worker` "
-                "processes =="
-            )
-            print(
-                f"Emulator throttled at QuickBooks' limits (500 requests/min, 40 batch requests/min, 10 at once) "
-                f"on a clock running ×{speed:g}; app: WSQB_RATE_WINDOW={60 / speed:g} s, budget defaults "
-                "(480, 38, 8), WSQB_REDIS_URL set, PostgreSQL. Best possible: 30 rows per batch request × 40 "
-                "batch requests = 1,200 rows per emulated minute.",
-                flush=True,
-            )
-            runs = []
-            for count in worker_counts:
-                runs.append(bench_workers.export_with_workers(args.db, count, worker_rows, speed))
-            print(table([bench_workers.HEADER, *bench_workers.rows_for(runs)]))
-            print(bench_workers.FOOTNOTE.format(speed=speed, window=60 / speed))
+    print()
+    print(table_of(rows))
+    print()
+    for line in legend(sizes, workers):
+        print(line)
     print(f"\nTotal benchmark time {time.perf_counter() - started:.0f} s.")
     return 0
 
