@@ -16,7 +16,7 @@ from ..models import ItemStatus, RunKind, RunState
 from ..state import current_state
 from ..tenancy import current_tenant, mine
 
-#: A run's rows are written this many to a statement.
+#: A run's rows are written (and looked up) this many to a statement.
 ITEMS_AT_ONCE = 5000
 
 
@@ -91,23 +91,25 @@ def latest_unfinished(realm_id: str, kind: RunKind):
 def held(realm_id: str, kind: RunKind, keys: list[str]) -> dict[str, int]:
     """``{key: run id}`` for the rows among ``keys`` that an unfinished run of this kind has yet
     to do: selecting them again would start a second run over the same rows."""
-    if not keys:
-        return {}
     state = current_state()
     SyncRun, SyncItem = state.models.SyncRun, state.models.SyncItem
-    rows = state.db.session.execute(
-        sa.select(SyncItem.key, SyncItem.run_id)
-        .join(SyncRun, SyncRun.id == SyncItem.run_id)
-        .where(
-            *mine(SyncRun),
-            SyncRun.realm_id == realm_id,
-            SyncRun.kind == kind,
-            SyncRun.state.in_((RunState.QUEUED, RunState.RUNNING)),
-            SyncItem.status == ItemStatus.PENDING,
-            SyncItem.key.in_(keys),
+    found: dict[str, int] = {}
+    for start in range(0, len(keys), ITEMS_AT_ONCE):  # databases take some 65,000 parameters at most
+        found.update(
+            state.db.session.execute(
+                sa.select(SyncItem.key, SyncItem.run_id)
+                .join(SyncRun, SyncRun.id == SyncItem.run_id)
+                .where(
+                    *mine(SyncRun),
+                    SyncRun.realm_id == realm_id,
+                    SyncRun.kind == kind,
+                    SyncRun.state.in_((RunState.QUEUED, RunState.RUNNING)),
+                    SyncItem.status == ItemStatus.PENDING,
+                    SyncItem.key.in_(keys[start : start + ITEMS_AT_ONCE]),
+                )
+            ).tuples()
         )
-    )
-    return dict(rows.all())
+    return found
 
 
 def start(run) -> None:
