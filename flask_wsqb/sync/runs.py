@@ -107,7 +107,7 @@ def held(realm_id: str, kind: RunKind, keys: list[str]) -> dict[str, int]:
                     SyncItem.status == ItemStatus.PENDING,
                     SyncItem.key.in_(keys[start : start + ITEMS_AT_ONCE]),
                 )
-            ).tuples()
+            ).all()
         )
     return found
 
