@@ -166,26 +166,3 @@ def test_a_job_waiting_for_its_budget_gives_way_as_soon_as_another_firms_job_is_
     names = [c["DisplayName"] for c in qbo.customers(realm_id=alpha)]
     assert len(names) == len(set(names)) == 180
     assert worked_around(jobs_of(rq_queue, export), jobs_of(rq_queue, imported)), workers.log()
-
-
-@pytest.mark.parametrize("pacing", [LONG_WAITS])
-def test_the_jobs_of_a_big_run_waiting_together_give_way_once(app, qbo, rq_queue, workers, worker, pacing):
-    start_worker(workers, pacing)
-    alpha, beta = qbo.add_company("Alpha Books"), qbo.add_company("Beta Books")
-    beta_ids = [qbo.add_customer({"DisplayName": f"Beta Customer {n}"}, realm_id=beta)["Id"] for n in range(5)]
-    web_a, web_b = as_firm(app, "alpha"), as_firm(app, "beta")
-    connect_to(web_a, qbo, alpha)
-    connect_to(web_b, qbo, beta)
-
-    export = start_export(app, web_a, "alpha", 210)  # two jobs: both wait after five batch requests
-    wait_until(lambda: report_of(web_a, export)["ok"] >= 150, "A's five batches sent", log=workers.log)
-    time.sleep(0.5)  # both of A's jobs are waiting for the budget
-    imported = run_id_of(post_form(web_b, IMPORT, IMPORT, {"selected": beta_ids}))
-
-    b = finished(web_b, imported, workers)
-    a = finished(web_a, export, workers)
-    assert (b["state"], b["ok"]) == ("done", 5), b
-    assert (a["state"], a["ok"], a["errors"]) == ("done", 210, 0), a
-    # its two jobs, then one job for what the one giving way left (not one for each of them)
-    assert len(jobs_of(rq_queue, export)) == 3, workers.log()
-    assert len({c["DisplayName"] for c in qbo.customers(realm_id=alpha)}) == 210
