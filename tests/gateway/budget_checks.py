@@ -37,7 +37,7 @@ def room_is_what_could_start_now(make: MakeBudget) -> None:
 
 
 def in_line(budget: Budget, kinds: list[bool], served: list[int]) -> list[threading.Thread]:
-    """Threads sending a request each (a batch request where ``kinds`` says so), arriving 20 ms
+    """Threads sending a request each (a batch request where ``kinds`` says so), arriving 50 ms
     apart (so each is waiting before the next arrives); each appends its number when served."""
 
     def send(number: int, batch: bool) -> None:
@@ -48,14 +48,14 @@ def in_line(budget: Budget, kinds: list[bool], served: list[int]) -> list[thread
     for number, batch in enumerate(kinds):
         threads.append(threading.Thread(target=send, args=(number, batch), daemon=True))
         threads[-1].start()
-        time.sleep(0.02)
+        time.sleep(0.05)
     return threads
 
 
 def waiters_are_served_in_order_of_arrival(make: MakeBudget) -> None:
-    # One request per 0.2 s window, and every waiter due at once when their turns come: only
+    # One request per 0.5 s window, and every waiter due at once when their turns come: only
     # their order of arrival decides (a batch request waiting for request room queues too).
-    budget = make(Limits(requests=1, batches=None, concurrent=None, window=0.2), max_wait=10)
+    budget = make(Limits(requests=1, batches=None, concurrent=None, window=0.5), max_wait=10)
     with budget.slot(REALM):
         pass
     served: list[int] = []
