@@ -97,8 +97,12 @@ class _Exporter:
         start now (a chunk is one transaction: fewer, bigger ones cost the database less), or
         one batch request's worth while the budget is tight (a chunk that has sent a request
         finishes before its job can give way)."""
-        room = self.gateway.budget.room(self.realm_id)
-        return BATCH_SIZE * max(1, min(room.batches, BATCHES_PER_CHUNK))
+        budget = self.gateway.budget
+        room = budget.room(self.realm_id)
+        if room.batches:
+            return BATCH_SIZE * min(room.batches, BATCHES_PER_CHUNK)
+        # no batch room now: what the window's spare requests can send alone, or a batch to wait for
+        return min(BATCH_SIZE, budget.spare(self.realm_id)) or BATCH_SIZE
 
     def export_chunk(self, items) -> None:
         # Read everything first and write only after QuickBooks answered: a write opens the
