@@ -111,10 +111,14 @@ class _Exporter:
         contacts = self._contacts([item.key for item in items])
         linked = links.by_contact(self.realm_id, contacts)
         customers = mirror.get(self.realm_id, [link.customer_id for link in linked.values()])
+        read = {key: self.store.read(contact, composed=True) for key, contact in contacts.items()}
         self.named = self._listed_customers_named(
-            [self.store.read(c, composed=True)["display_name"] for key, c in contacts.items() if key not in linked]
+            [fields["display_name"] for key, fields in read.items() if key not in linked]
         )
-        planned = [self._plan(item, contacts.get(item.key), linked.get(item.key), customers) for item in items]
+        planned = [
+            self._plan(item, contacts.get(item.key), read.get(item.key), linked.get(item.key), customers)
+            for item in items
+        ]
         rows = [plan for plan in planned if isinstance(plan, _Row)]
         batch = {f"{row.op[0]}{row.item.key}": row for row in rows if row.body}
         answers = self._send(batch)
@@ -131,12 +135,14 @@ class _Exporter:
             processing.apply(row.item, partial(self._settle, row, answers.get(bid)))
         mirror.store(self.realm_id, self.received)  # what QuickBooks holds now, whatever the rows did
 
-    def _plan(self, item, contact, link, customers: dict) -> str | tuple[str, str, dict[str, str]] | _Row:
-        """What to do with one contact: why it is refused, the same-named customer (id, name) to
-        link it to with its values, or the row to send (a create, or an update that may be empty)."""
-        if contact is None:
+    def _plan(
+        self, item, contact, fields: dict[str, str] | None, link, customers: dict
+    ) -> str | tuple[str, str, dict[str, str]] | _Row:
+        """What to do with one contact (its ``fields`` as read, the name composed): why it is
+        refused, the same-named customer (id, name) to link it to with its values, or the row to
+        send (a create, or an update that may be empty)."""
+        if contact is None or fields is None:
             return "This contact no longer exists in the app."
-        fields = self.store.read(contact, composed=True)
         problems = self.fields.problems(fields)
         if problems:
             return " ".join(problems)

@@ -65,7 +65,8 @@ class _Importer:
         keys = [item.key for item in items]
         self.customers = mirror.get(self.realm_id, keys)
         self.links = links.by_customer(self.realm_id, keys)
-        named = {self._name_key(key): self.unlinked_by_name.get(self._name_key(key)) for key in keys}
+        self.name_keys = {key: self._name_key(key) for key in keys}
+        named = {name: self.unlinked_by_name.get(name) for name in self.name_keys.values()}
         taken = links.customers_by_contact(self.realm_id, [cid for cid in named.values() if cid])
         self.same_name = {key: cid for key, cid in named.items() if cid and cid not in taken}
         wanted = [link.contact_id for link in self.links.values()] + list(self.same_name.values())
@@ -84,7 +85,7 @@ class _Importer:
         created = {}
         for item in items:
             row = self.customers.get(item.key)
-            if row is None or row.deleted or item.key in self.links or self._name_key(item.key) in self.same_name:
+            if row is None or row.deleted or item.key in self.links or self.name_keys[item.key] in self.same_name:
                 continue
             try:
                 fields = self.store.fields.from_customer(row.data)

@@ -66,7 +66,6 @@ class ChunkWrites:
                 .values(baseline=sa.bindparam("w_baseline"), synced_at=sa.bindparam("w_synced_at")),
                 [{f"w_{name}": value for name, value in baseline.items()} for baseline in others],
             )
-        self.rows.clear()
 
     def _new_baselines(self) -> dict[tuple[str, str, str], dict]:
         """The baselines of links made in this chunk: written with the link itself."""
