@@ -22,6 +22,7 @@ from ..quickbooks.errors import AuthLostError, QuickBooksError
 from ..quickbooks.gateway import PAGE_SIZE, QuickBooksGateway
 from ..state import current_state
 from ..tenancy import current_tenant, mine
+from . import setwise
 
 #: QuickBooks keeps 30 days of changes; stay clear of the edge.
 CDC_HORIZON = timedelta(days=29)
@@ -134,7 +135,7 @@ def store(realm_id: str, customers: Iterable[dict]) -> int:
     if updates:
         session.execute(sa.update(Customer), updates)
     if inserts:
-        session.execute(sa.insert(Customer), inserts)
+        setwise.insert(Customer, inserts)
     return len(updates) + len(inserts)
 
 

@@ -30,7 +30,7 @@ from ..contacts import ContactWriteError
 from ..models import ItemStatus, RunState
 from ..quickbooks.errors import AuthLostError, QuickBooksError
 from ..state import current_app_object, current_state
-from . import setwise
+from . import setwise, table_stats
 from .claims import claim, release
 from .runs import counts, finish, start
 
@@ -193,6 +193,7 @@ def process(run, handle_chunk: Callable[[list], None], *, chunk: int | Callable[
         try:
             fairness.between_chunks()  # once rows are left to do: a job with none just ends
             _patiently(partial(_run_chunk, run, handle_chunk, items))
+            table_stats.keep_up()
         except AuthLostError as exc:
             session.rollback()
             finish(run, message=str(exc), failed=True)

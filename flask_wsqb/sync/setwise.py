@@ -14,10 +14,11 @@ write refused at the end sends the chunk back to be done again one row at a time
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -48,9 +49,9 @@ class ChunkWrites:
         session.flush()
         links = [link for row in self.rows for link in row.links]
         baselines = self._new_baselines()
-        _insert(models.ContactLink, [{**link, **baselines.get(_key(link), {})} for link in links])
-        _insert(models.LinkEvent, [event for row in self.rows for event in row.events])
-        _insert(models.Change, [change for row in self.rows for change in row.changes])
+        insert(models.ContactLink, [{**link, **baselines.get(_key(link), {})} for link in links])
+        insert(models.LinkEvent, [event for row in self.rows for event in row.events])
+        insert(models.Change, [change for row in self.rows for change in row.changes])
         linked_now = {_key(link) for link in links}
         others = [baseline for row in self.rows for baseline in row.baselines if _key(baseline) not in linked_now]
         if others:
@@ -80,9 +81,55 @@ def _key(row: dict) -> tuple[str, str, str]:
     return row["tenant"], row["realm_id"], row["contact_id"]
 
 
-def _insert(model, rows: list[dict]) -> None:
-    if rows:
-        current_state().db.session.execute(sa.insert(model), rows)
+def insert(model, rows: list[dict]) -> None:
+    """Insert ``rows`` (dicts of column values) into ``model``'s table in one statement, in the
+    session's transaction: on PostgreSQL through psycopg a COPY, which the server takes three
+    times as fast as the same rows as an INSERT each; elsewhere one INSERT executed for every
+    row. Columns a row leaves out take their defaults."""
+    if not rows:
+        return
+    session = current_state().db.session
+    connection = session.connection()
+    if connection.dialect.name == "postgresql" and connection.dialect.driver == "psycopg":
+        _copy(connection, sa.inspect(model).local_table, rows)
+    else:
+        session.execute(sa.insert(model), rows)
+
+
+def _copy(connection: sa.Connection, table: sa.Table, rows: list[dict]) -> None:
+    """COPY the rows in, each value as SQLAlchemy would have bound it: a column a row leaves
+    out takes its Python-side default, and every value goes through its type's processing.
+    Columns no row names and with no such default (the ids) are the server's to fill."""
+    dialect = connection.dialect
+    named = set().union(*rows)
+    columns = [column for column in table.columns if column.key in named or column.default is not None]
+    processed = [_bound(column, dialect) for column in columns]
+    quoted = dialect.identifier_preparer
+    statement = f"COPY {quoted.format_table(table)} ({', '.join(map(quoted.format_column, columns))}) FROM STDIN"
+    try:
+        driver: Any = connection.connection.driver_connection  # psycopg's, in the session's transaction
+        with driver.cursor() as cursor, cursor.copy(statement) as copy:
+            for row in rows:
+                copy.write_row([value(row) for value in processed])
+    except dialect.loaded_dbapi.Error as exc:  # as SQLAlchemy raises it: the chunk's fallback knows it
+        raise sa.exc.DBAPIError.instance(statement, None, exc, dialect.loaded_dbapi.Error, dialect=dialect) from exc
+
+
+def _bound(column: sa.Column, dialect: sa.Dialect) -> Callable[[dict], Any]:
+    """A row's value for ``column`` as SQLAlchemy binds it."""
+    key, default = column.key, column.default
+    process = column.type.dialect_impl(dialect).bind_processor(dialect) or (lambda value: value)
+
+    def value(row: dict) -> Any:
+        if key in row:
+            found = row[key]
+        elif isinstance(default, sa.ColumnDefault):
+            found = default.arg(None) if default.is_callable else default.arg  # a callable takes a context
+        else:
+            found = None
+        return None if found is None else process(found)
+
+    return value
 
 
 _chunk: ContextVar[ChunkWrites | None] = ContextVar("wsqb_chunk_writes", default=None)

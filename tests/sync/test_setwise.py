@@ -5,7 +5,9 @@ a row failing halfway leaves nothing half-written; statements do not grow with t
 
 from __future__ import annotations
 
+import json
 import threading
+from datetime import datetime
 
 import sqlalchemy as sa
 
@@ -149,3 +151,73 @@ def test_statements_do_not_grow_with_the_rows(linked_app, client, qbo):
     # (SQLAlchemy cannot match the ids SQLite returns for many rows at once to their objects)
     per_new_contact = 1 if engine.dialect.name == "sqlite" else 0
     assert len(statements) < 400 * (per_new_contact + 1 / 4), len(statements)
+
+
+def test_rows_written_set_wise_are_the_rows_written_one_by_one(linked_app, client, qbo):
+    """The set-wise writes (a COPY on PostgreSQL) store what the writes of a chunk done row by
+    row store: every column, the defaults, the times and the JSON alike."""
+    together = add_contacts(
+        linked_app, *({"display_name": f"Kiwi {i}", "email": f"kiwi{i}@example.com"} for i in range(4))
+    )
+    alone = add_contacts(
+        linked_app, *({"display_name": f"Lime {i}", "email": f"lime{i}@example.com"} for i in range(5))
+    )
+    refuse(linked_app, "wsqb_contact_link", "contact_id", alone[4])  # its chunk is done row by row
+
+    assert batches_sent(qbo, lambda: submit(client, EXPORT, together)) == 1  # set-wise, at once
+    assert batches_sent(qbo, lambda: submit(client, EXPORT, alone)) == 2  # again, row by row
+
+    assert written(linked_app, together, "Kiwi") == written(linked_app, alone[:4], "Lime")
+
+
+def batches_sent(qbo, export) -> int:
+    qbo.reset_log()
+    assert export()["ok"] == 4
+    return sum(1 for _method, path, _status in qbo.request_log if path.endswith("/batch"))
+
+
+def written(app, contact_ids: list[str], word: str) -> dict[str, list]:
+    """What the extension's tables hold for these contacts, table by table, with what differs
+    between two sets of contacts anyway (ids, names, run, times) made alike."""
+    with app.app_context():
+        state = app.extensions["wsqb"]
+        models = state.models
+        customer_ids = [
+            link.customer_id
+            for link in state.db.session.execute(
+                sa.select(models.ContactLink).where(models.ContactLink.contact_id.in_(contact_ids))
+            ).scalars()
+        ]
+        tables = {
+            "links": sa.select(models.ContactLink).where(models.ContactLink.contact_id.in_(contact_ids)),
+            "events": sa.select(models.LinkEvent).where(models.LinkEvent.contact_id.in_(contact_ids)),
+            "changes": sa.select(models.Change).where(models.Change.contact_id.in_(contact_ids)),
+            "customers": sa.select(models.Customer).where(models.Customer.customer_id.in_(customer_ids)),
+        }
+        return {
+            name: sorted(repr(alike(row, word)) for row in state.db.session.execute(query).scalars())
+            for name, query in tables.items()
+        }
+
+
+def alike(row, word: str) -> dict:
+    values = {}
+    for column in sa.inspect(row).mapper.columns:
+        value = getattr(row, column.key)
+        if column.key in ("id", "contact_id", "customer_id", "run_id"):
+            continue
+        if isinstance(value, datetime):
+            value = ("a time", value.tzinfo is None)
+        elif column.key == "data":  # the customer as QuickBooks answered
+            value = without_ids(value)
+        values[column.key] = json.dumps(value, sort_keys=True).replace(word, "X").replace(word.lower(), "x")
+    return values
+
+
+def without_ids(customer: dict) -> dict:
+    """The customer without its ids (its own, its address's) and times."""
+    return {
+        key: without_ids(item) if isinstance(item, dict) else item
+        for key, item in customer.items()
+        if key not in ("Id", "MetaData")
+    }
