@@ -44,6 +44,10 @@ class Limits:
     window: float = 60.0
 
 
+class NoRoomNow(Exception):
+    """A request that was not to wait for room found none: it was not sent."""
+
+
 #: The room a limit of ``None`` leaves: more than anyone sends at once.
 NO_LIMIT = 1_000_000
 
@@ -81,21 +85,16 @@ class Budget(ABC):
         self.step = min(0.25, limits.window / 20)
 
     @contextmanager
-    def slot(self, realm_id: str, *, batch: bool = False) -> Iterator[None]:
-        """Held while one request to ``realm_id`` is in flight."""
+    def slot(self, realm_id: str, *, batch: bool = False, wait: bool = True) -> Iterator[None]:
+        """Held while one request to ``realm_id`` is in flight. ``wait=False``: raise
+        :class:`NoRoomNow` at once rather than wait for room."""
         token = uuid.uuid4().hex
-        deadline = time.monotonic() + self.max_wait
+        deadline = self.deadline()
         try:
-            while (wait := self._acquire(realm_id, token, batch)) > 0:
-                if wait > deadline - time.monotonic():
-                    raise ThrottledError(
-                        f"Waited {self.max_wait:.0f} s for room in this company's QuickBooks request "
-                        "budget, which other jobs are using. Try again in a minute.",
-                        code=3001,
-                        retry_after=self.limits.window,
-                    )
-                fairness.before_waiting(wait)
-                time.sleep(min(wait, self.step))
+            while (seconds := self._acquire(realm_id, token, batch)) > 0:
+                if not wait:
+                    raise NoRoomNow()
+                self.wait_a_step(seconds, deadline)
         except BaseException:
             self._leave(realm_id, token, batch)  # its place in line would hold the others back
             raise
@@ -104,6 +103,24 @@ class Budget(ABC):
             yield
         finally:
             self._release(realm_id, token)
+
+    def deadline(self) -> float:
+        """When a request starting to wait now has waited long enough (``time.monotonic()``)."""
+        return time.monotonic() + self.max_wait
+
+    def wait_a_step(self, seconds: float, deadline: float) -> None:
+        """Wait up to ``seconds`` for room, at most a :attr:`step` before asking again: the job
+        may give way instead (``fairness.GiveWay``), and past ``deadline`` the request is
+        throttled (:class:`ThrottledError`)."""
+        if seconds > deadline - time.monotonic():
+            raise ThrottledError(
+                f"Waited {self.max_wait:.0f} s for room in this company's QuickBooks request "
+                "budget, which other jobs are using. Try again in a minute.",
+                code=3001,
+                retry_after=self.limits.window,
+            )
+        fairness.before_waiting(seconds)
+        time.sleep(min(seconds, self.step))
 
     @abstractmethod
     def pause(self, realm_id: str, seconds: float) -> None:

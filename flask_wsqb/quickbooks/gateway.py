@@ -14,6 +14,7 @@ import json
 import random
 import time
 from collections.abc import Iterable, Iterator
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Protocol
@@ -44,6 +45,9 @@ PAGE_SIZE = 1000  # QuickBooks' largest page
 BATCH_SIZE = 30  # QuickBooks' largest batch
 #: Refresh this long before the access token's stated expiry, so no request races it.
 EXPIRY_MARGIN = timedelta(seconds=120)
+#: Whether the batch request being sent may wait for room in the budget (see ``batch``); the
+#: request reaches the budget through python-quickbooks, which knows nothing of it.
+_batch_may_wait: ContextVar[bool] = ContextVar("wsqb_batch_may_wait", default=True)
 
 
 class TokenStore(Protocol):
@@ -191,14 +195,24 @@ class QuickBooksGateway:
         body = json.dumps({**customer, "sparse": sparse})
         return self._call(self.client.update_object, "Customer", body, request_id=request_id)["Customer"]
 
-    def batch(self, items: Iterable[BatchItem], *, request_id: str | None = None) -> dict[str, dict | QuickBooksError]:
+    def batch(
+        self, items: Iterable[BatchItem], *, request_id: str | None = None, wait: bool = True
+    ) -> dict[str, dict | QuickBooksError]:
         """Run creates/updates 30 to a request; each bId maps to its customer or error.
 
         With ``request_id`` a resent batch replays QuickBooks' first answer instead of
         creating twice (the id gets the chunk's number when there are several chunks).
+        ``wait=False``: raise :class:`~.budget.NoRoomNow`, having sent nothing, when the
+        company's budget has no room for a batch request right now (30 rows or fewer).
         """
+        token = _batch_may_wait.set(wait)
+        try:
+            return self._batches(list(items), request_id)
+        finally:
+            _batch_may_wait.reset(token)
+
+    def _batches(self, items: list[BatchItem], request_id: str | None) -> dict[str, dict | QuickBooksError]:
         results: dict[str, dict | QuickBooksError] = {}
-        items = list(items)
         url = f"{self.client.api_url}/company/{self.realm_id}/batch"
         for number, start in enumerate(range(0, len(items), BATCH_SIZE)):
             chunk = items[start : start + BATCH_SIZE]
@@ -281,7 +295,7 @@ class QuickBooksGateway:
         for attempt in range(1, self.retry.attempts + 1):
             last = attempt == self.retry.attempts
             try:
-                with self.budget.slot(self.realm_id, batch=batch):
+                with self.budget.slot(self.realm_id, batch=batch, wait=not batch or _batch_may_wait.get()):
                     response = send()
             except (requests.ConnectionError, requests.Timeout) as exc:
                 if last or not replay_safe:

@@ -27,6 +27,7 @@ from .. import fairness, signals
 from ..clock import parse_time
 from ..fields import FieldSet, diff, display_name, name_key
 from ..models import SyncItemRecord
+from ..quickbooks.budget import NoRoomNow
 from ..quickbooks.errors import AuthLostError, DuplicateNameError, NotFoundError, QuickBooksError, StaleObjectError
 from ..quickbooks.gateway import BATCH_SIZE, BatchItem, QuickBooksGateway
 from ..state import current_state
@@ -166,18 +167,41 @@ class _Exporter:
         plan = merge.Plan(to_quickbooks={f: ("", v) for f, v in ours.items() if v})
         return _Row(item, "create", ours, body=self.fields.new_customer(fields, active=active), plan=plan)
 
-    def _send(self, batch: dict[str, _Row]) -> dict:
-        """QuickBooks' answer (a customer or an error) for each row of the batch, by bId."""
-        if not batch:
-            return {}
+    def _send(self, rows: dict[str, _Row]) -> dict:
+        """QuickBooks' answer (a customer or an error) for each row, by bId, 30 rows at a time."""
+        bids = list(rows)
+        answers: dict = {}
+        for start in range(0, len(bids), BATCH_SIZE):
+            answers.update(self._send_batch({bid: rows[bid] for bid in bids[start : start + BATCH_SIZE]}))
+        return answers
+
+    def _send_batch(self, batch: dict[str, _Row]) -> dict:
+        """One batch request's rows, in that batch request or one by one (:meth:`_alone_at_once`),
+        whichever the company's budget has room for first; a chunk done again sends them as it
+        did the first time."""
         request_id = self._request_id(batch)
-        if request_id not in self.alone:  # a chunk done again is sent as it was the first time
-            self.alone[request_id] = self._alone_at_once(batch)
+        budget, deadline = self.gateway.budget, self.gateway.budget.deadline()
+        while request_id not in self.alone:
+            if at_once := self._alone_at_once(batch):
+                self.alone[request_id] = at_once
+                break
+            self.alone[request_id] = 0
+            try:
+                return self._batch(batch, request_id, wait=False)
+            except NoRoomNow:  # nothing was sent: another worker took the room, or the minute's
+                del self.alone[request_id]  # requests are used up for now
+            try:
+                budget.wait_a_step(budget.step, deadline)
+            except QuickBooksError as exc:
+                return dict.fromkeys(batch, exc)
         if at_once := self.alone[request_id]:
             return self._each(batch, at_once)
+        return self._batch(batch, request_id)
+
+    def _batch(self, batch: dict[str, _Row], request_id: str, *, wait: bool = True) -> dict:
         try:
             items = [BatchItem(bid, row.op, row.body) for bid, row in batch.items()]
-            return self.gateway.batch(items, request_id=request_id)
+            return self.gateway.batch(items, request_id=request_id, wait=wait)
         except AuthLostError:
             raise  # every row would fail alike: the run stops and says so once
         except QuickBooksError as exc:  # the batch request itself failed: each of its rows says why
@@ -185,13 +209,14 @@ class _Exporter:
 
     def _alone_at_once(self, batch: dict[str, _Row]) -> int:
         """How many of the rows to send at once as single requests, beside the batch requests
-        (0: send them in a batch request). QuickBooks
-        takes 40 batch requests of 30 rows and 500 requests a minute, so once the batch requests
-        are used up for now, the requests they leave add up to 460 rows a minute more. Only a
-        big run gets here (a small one finds batch room), and only while no batch request would
-        wait for the requests these take (:meth:`Budget.spare`). As many go at once as could
-        start now: more would only queue for the company's requests in flight, ahead of the
-        batch requests."""
+        (0: send them in a batch request). QuickBooks takes 40 batch requests of 30 rows and 500
+        requests a minute, so once the batch requests are used up for now, the requests they
+        leave add up to 460 rows a minute more. Only a big run gets here (a small one finds batch
+        room), and only while no batch request would wait for the requests these take
+        (:meth:`Budget.spare`). Decided for each batch request's rows as they are sent: several
+        workers take chunks of batch requests at once, and the last ones find the batch requests
+        used up (they would wait for the next minute). As many go at once as could start now:
+        more would only queue for the company's requests in flight, ahead of the batch requests."""
         budget = self.gateway.budget
         room = budget.room(self.realm_id)
         if room.batches or budget.spare(self.realm_id) < len(batch):

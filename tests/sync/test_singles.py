@@ -4,9 +4,12 @@ against the emulator, whose request log tells the two kinds apart)."""
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
-from tests.helpers import EXPORT, add_contacts, host_config, items_by_key, linked_pairs, submit
+from flask_wsqb.quickbooks.budget import budget
+from tests.helpers import EXPORT, add_contacts, connect_quickbooks, host_config, items_by_key, linked_pairs, submit
 
 
 @pytest.fixture
@@ -41,3 +44,27 @@ def test_a_small_export_uses_batch_requests_only(linked_app, client, qbo):
     qbo.reset_log()
     assert submit(client, EXPORT, ids)["ok"] == 45
     assert sent(qbo) == (2, 0)
+
+
+def test_rows_waiting_for_room_go_alone_as_soon_as_the_minutes_requests_allow(app_config, request, qbo):
+    """A batch request's rows that find neither batch room nor requests enough to go alone
+    wait for whichever frees first: here the requests other work used a moment before free up
+    long before the next batch request may go (before, they waited for the batch request)."""
+    window = 3.0
+    app_config.update(WSQB_BATCH_PER_MINUTE=1, WSQB_RATE_WINDOW=window)
+    app, client = request.getfixturevalue("app"), request.getfixturevalue("client")
+    connect_quickbooks(client, qbo)
+    ids = add_contacts(app, *({"display_name": f"Client {i:02}"} for i in range(60)))
+    with app.app_context():
+        shared = budget()  # the app's, which its runs use
+        for _ in range(460):  # other work's requests: 19 are left, fewer than 30 rows need
+            with shared.slot(qbo.realm_id):
+                pass
+    time.sleep(window / 2)  # they count for another half window; the batch request for a whole one
+    qbo.reset_log()
+
+    report = submit(client, EXPORT, ids)
+
+    assert report["ok"] == 60, report["summary"]
+    assert sent(qbo) == (1, 30)
+    assert sorted(c["DisplayName"] for c in qbo.customers()) == [f"Client {i:02}" for i in range(60)]
