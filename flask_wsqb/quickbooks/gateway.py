@@ -295,7 +295,10 @@ class QuickBooksGateway:
         for attempt in range(1, self.retry.attempts + 1):
             last = attempt == self.retry.attempts
             try:
-                with self.budget.slot(self.realm_id, batch=batch, wait=not batch or _batch_may_wait.get()):
+                # only a first attempt may give up for want of room: a later one may follow one
+                # that reached QuickBooks, whose answer only this request's resending can fetch
+                wait = not batch or attempt > 1 or _batch_may_wait.get()
+                with self.budget.slot(self.realm_id, batch=batch, wait=wait):
                     response = send()
             except (requests.ConnectionError, requests.Timeout) as exc:
                 if last or not replay_safe:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from flask_wsqb.quickbooks.budget import InProcessBudget, Limits, NoRoomNow
 from flask_wsqb.quickbooks.errors import AuthLostError, ServiceUnavailableError
-from flask_wsqb.quickbooks.gateway import BatchItem
-from tests.gateway.helpers import count_customers
+from flask_wsqb.quickbooks.gateway import BatchItem, QuickBooksGateway, RetryPolicy
+from tests.gateway.helpers import count_customers, gateway_settings
 
 
 def test_expired_access_token_is_refreshed_and_rotation_saved_first(qbo, gateway, token_store):
@@ -53,6 +54,29 @@ def test_batch_with_request_id_survives_a_dropped_answer_without_doubling(qbo, g
     qbo.fail_next(count=1, path="/batch", mode="drop")
     results = gateway.batch([BatchItem("c1", "create", {"DisplayName": "Bluebird Cafe"})], request_id="b-drop")
     assert results["c1"]["DisplayName"] == "Bluebird Cafe"
+    assert len(qbo.customers()) == 1
+
+
+def test_a_batch_that_may_not_wait_waits_when_resent_after_a_dropped_answer(qbo, token_store):
+    """``wait=False`` gives up for want of room only before anything is sent: a resend, after an
+    answer lost on the way, waits for the room its first try used (here a whole window), and
+    fetches QuickBooks' answer instead of leaving the caller to send the rows again another way."""
+    window = 1.0
+    gateway = QuickBooksGateway(
+        realm_id=qbo.realm_id,
+        settings=gateway_settings(qbo),
+        token_store=token_store,
+        retry=RetryPolicy(attempts=4, backoff=0.01, max_wait=0.05),
+        budget=InProcessBudget(Limits(batches=1, window=window)),
+    )
+    qbo.fail_next(count=1, path="/batch", mode="drop")
+
+    results = gateway.batch([BatchItem("c1", "create", {"DisplayName": "Bluebird Cafe"})], request_id="b-1", wait=False)
+
+    assert results["c1"]["DisplayName"] == "Bluebird Cafe"
+    assert len(qbo.customers()) == 1
+    with pytest.raises(NoRoomNow):  # and before anything is sent, it gives up at once
+        gateway.batch([BatchItem("c2", "create", {"DisplayName": "Wren Books"})], request_id="b-2", wait=False)
     assert len(qbo.customers()) == 1
 
 
