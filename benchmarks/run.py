@@ -13,8 +13,8 @@ table, a row per benchmark.
   grids at 10,000 rows.
 
 The worker rows need PostgreSQL (the default ``--db``) and Redis (``WSQB_BENCH_REDIS_URL``, default
-redis://127.0.0.1:6379/3, emptied first). The full run takes about 30 minutes on a 2-core machine,
-15 of them the 100,000-row export; ``--quick`` 2 to 3.
+redis://127.0.0.1:6379/3, emptied first). The full run takes about 9 minutes on a 2-core machine;
+``--quick`` 2 to 3.
 """
 
 from __future__ import annotations
