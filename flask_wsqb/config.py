@@ -27,8 +27,9 @@ _default_config: dict[str, Any] = {
     "RATE_PER_MINUTE": 480,  # requests per RATE_WINDOW, all workers together (QuickBooks: 500 a minute)
     "BATCH_PER_MINUTE": 38,  # batch requests per RATE_WINDOW, all workers together (QuickBooks: 40)
     "MAX_CONCURRENT": 8,  # requests in flight at once, all workers together (QuickBooks: 10)
+    "RATE_PER_SECOND": 9,  # requests per 60th of RATE_WINDOW, all workers together (QuickBooks: 10 a second)
     "GIVE_WAY_AFTER": 1.0,  # seconds a job keeps its worker while another run's job is queued
-    "RATE_WINDOW": 60.0,  # seconds the two rates are counted over; shorter only for sped-up emulators
+    "RATE_WINDOW": 60.0,  # seconds the rates are counted over; shorter only for sped-up emulators
     "REFRESH_WARNING_DAYS": 14,  # warn when the refresh token expires sooner than this
     "WEBHOOK_VERIFIER_TOKEN": None,  # the Intuit app's webhook verifier token; None: webhooks refused
     "CATCHUP_INTERVAL": 300.0,  # seconds between two catch-ups of an automatically synced connection

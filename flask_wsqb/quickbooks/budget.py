@@ -42,6 +42,12 @@ class Limits:
     batches: int | None = 38  # batch requests (they count as requests too); QuickBooks: 40 a minute
     concurrent: int | None = 8  # in flight at once; QuickBooks: 10
     window: float = 60.0
+    per_second: int | None = 9  # requests per 60th of the window; QuickBooks: 10 a second
+
+    @property
+    def second(self) -> float:
+        """The window's second: the short window ``per_second`` counts over."""
+        return self.window / 60
 
 
 class NoRoomNow(Exception):
@@ -195,6 +201,7 @@ class InProcessBudget(Budget):
         limits = self.limits
         requests = min(
             _left(use.requests, limits.requests, now, limits.window),
+            _left_in_second(use.requests, limits, now),
             NO_LIMIT if limits.concurrent is None else max(0, limits.concurrent - len(use.in_flight)),
         )
         return Room(requests, min(requests, _left(use.batches, limits.batches, now, limits.window)))
@@ -209,14 +216,17 @@ class InProcessBudget(Budget):
                 return use.paused_until - now
             place = _place(use.line.items(), self._free(use, now), token)
             if not place.room.allows(batch=batch):
-                wait = _wait_for_room(use.requests, limits.requests, now, limits.window, place.requests_ahead)
+                wait = max(
+                    _wait_for_room(use.requests, limits.requests, now, limits.window, place.requests_ahead),
+                    _wait_for_second(use.requests, limits, now),
+                )
                 if batch:
                     wait = max(
                         wait, _wait_for_room(use.batches, limits.batches, now, limits.window, place.batches_ahead)
                     )
                 return wait or self.poll  # the rates have room: requests in flight, or ahead, hold it
             del use.line[token]
-            if limits.requests is not None:
+            if limits.requests is not None or limits.per_second is not None:
                 use.requests[token] = now
             if batch and limits.batches is not None:
                 use.batches[token] = now
@@ -268,12 +278,26 @@ def _place(line: Iterable[tuple[str, bool]], free: Room, token: str | None = Non
 
 
 def _left(log: dict[str, float], limit: int | None, now: float, window: float) -> int:
-    """How many more entries the sliding log takes in the window ending now."""
-    if limit is None:
-        return NO_LIMIT
+    """How many more entries the sliding log takes in the window ending now (entries older than
+    the window are dropped, whatever the limit)."""
     for token in [token for token, counted in log.items() if counted <= now - window]:
         del log[token]
-    return max(0, limit - len(log))
+    return NO_LIMIT if limit is None else max(0, limit - len(log))
+
+
+def _left_in_second(log: dict[str, float], limits: Limits, now: float) -> int:
+    """How many more requests the log takes in the second ending now."""
+    if limits.per_second is None:
+        return NO_LIMIT
+    return max(0, limits.per_second - sum(1 for counted in log.values() if counted > now - limits.second))
+
+
+def _wait_for_second(log: dict[str, float], limits: Limits, now: float) -> float:
+    """Seconds until the second ending then has room for one more request."""
+    if limits.per_second is None or _left_in_second(log, limits, now) > 0:
+        return 0.0
+    recent = sorted(counted for counted in log.values() if counted > now - limits.second)
+    return recent[-limits.per_second] + limits.second - now
 
 
 def _wait_for_room(log: dict[str, float], limit: int | None, now: float, window: float, ahead: int) -> float:
@@ -289,35 +313,41 @@ class Unlimited(InProcessBudget):
     """No limits, only pauses after a 429: the default of a gateway given no budget."""
 
     def __init__(self) -> None:
-        super().__init__(Limits(requests=None, batches=None, concurrent=None))
+        super().__init__(Limits(requests=None, batches=None, concurrent=None, per_second=None))
 
 
 # The scripts read Redis' clock, so workers on machines whose clocks differ still agree.
 # KEYS: the realm's request log, batch log, in-flight leases, paused-until, line (waiting
 # requests by arrival: 'b' or 'r' for a batch request or not, then the token), line seen (when
 # each last asked). ARGV: the window, the limits of requests, batches and requests in flight
-# (-1: none), and how long a waiting request keeps its place without asking again.
+# (-1: none), how long a waiting request keeps its place without asking again, and the limit of
+# requests in the window's second (-1: none).
 # Numbers travel as strings: Redis truncates Lua numbers to integers.
 _PLACE = f"""
 local t = redis.call('TIME')
 local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
 local window, requests, batches = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
-local concurrent, stale = tonumber(ARGV[4]), tonumber(ARGV[5])
+local concurrent, stale, per_second = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
+local second = window / 60
 local paused = tonumber(redis.call('GET', KEYS[4]) or '0')
 for _, waiter in ipairs(redis.call('ZRANGEBYSCORE', KEYS[6], '-inf', now - stale)) do
   redis.call('ZREM', KEYS[5], waiter)  -- it stopped asking: its process was killed
   redis.call('ZREM', KEYS[6], waiter)
 end
 local function left(key, limit, older_than)
-  if limit < 0 then return {NO_LIMIT} end
   redis.call('ZREMRANGEBYSCORE', key, '-inf', older_than)
+  if limit < 0 then return {NO_LIMIT} end
   return math.max(0, limit - redis.call('ZCARD', key))
+end
+local function left_in_second()  -- as _left_in_second
+  if per_second < 0 then return {NO_LIMIT} end
+  return math.max(0, per_second - redis.call('ZCOUNT', KEYS[1], '(' .. (now - second), '+inf'))
 end
 -- as _place: the room, requests ahead and batch requests ahead of member (of a newcomer: nil)
 local function place(member)
   local r, b = 0, 0
   if paused <= now then
-    r = math.min(left(KEYS[1], requests, now - window), left(KEYS[3], concurrent, now))
+    r = math.min(left(KEYS[1], requests, now - window), left_in_second(), left(KEYS[3], concurrent, now))
     b = math.min(r, left(KEYS[2], batches, now - window))
   end
   local r_ahead, b_ahead = 0, 0
@@ -354,11 +384,11 @@ return math.max(0, spare - redis.call('ZCARD', KEYS[5]))
 """
 )
 
-# ARGV (after the five above): the lease, the line member, the poll.
+# ARGV (after the six above): the lease, the line member, the poll.
 _ACQUIRE = (
     _PLACE
     + """
-local lease, member, poll = tonumber(ARGV[6]), ARGV[7], ARGV[8]
+local lease, member, poll = tonumber(ARGV[7]), ARGV[8], ARGV[9]
 local token, batch = string.sub(member, 2), string.sub(member, 1, 1) == 'b'
 redis.call('ZADD', KEYS[5], 'NX', string.format('%.6f', now), member)
 redis.call('ZADD', KEYS[6], string.format('%.6f', now), member)
@@ -374,6 +404,10 @@ if r < 1 or (batch and b < 1) then
     return tonumber(redis.call('ZRANGE', key, edge, edge, 'WITHSCORES')[2]) + window - now
   end
   local wait = wait_for_room(KEYS[1], requests, r_ahead)
+  if per_second >= 0 and left_in_second() < 1 then  -- as _wait_for_second
+    local recent = redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. (now - second), '+inf', 'WITHSCORES')
+    wait = math.max(wait, tonumber(recent[2 * (#recent / 2 - per_second) + 2]) + second - now)
+  end
   if batch then wait = math.max(wait, wait_for_room(KEYS[2], batches, b_ahead)) end
   if wait > 0 then return tostring(wait) end
   return poll  -- the rates have room: requests in flight, or ahead, hold it
@@ -384,7 +418,7 @@ local function log(key, score, ttl)
   redis.call('ZADD', key, score, token)
   redis.call('PEXPIRE', key, math.ceil(ttl * 1000) + 1000)
 end
-if requests >= 0 then log(KEYS[1], now, window) end
+if requests >= 0 or per_second >= 0 then log(KEYS[1], now, window) end
 if batch and batches >= 0 then log(KEYS[2], now, window) end
 if concurrent >= 0 then log(KEYS[3], now + lease, lease) end
 return '0'
@@ -467,6 +501,7 @@ class RedisBudget(Budget):
             _or_none(limits.batches),
             _or_none(limits.concurrent),
             self.stale_after,
+            _or_none(limits.per_second),
         ]
 
     def _leave(self, realm_id: str, token: str, batch: bool) -> None:
@@ -534,6 +569,7 @@ def budget() -> Budget:
         batches=int(setting("BATCH_PER_MINUTE")),
         concurrent=int(setting("MAX_CONCURRENT")),
         window=float(setting("RATE_WINDOW")),
+        per_second=int(setting("RATE_PER_SECOND")),
     )
     url = setting("REDIS_URL")
     lease = 2 * float(setting("TIMEOUT"))

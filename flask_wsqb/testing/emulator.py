@@ -73,6 +73,7 @@ class QBOEmulator:
         per_minute: int = 500,
         concurrent: int = 10,
         batch_per_minute: int = 40,
+        per_second: int = 10,
         deleted_suffix: bool = False,
         clock_speed: float = 1.0,
         nested_sparse: str = "replace",
@@ -127,6 +128,7 @@ class QBOEmulator:
             per_minute=per_minute,
             concurrent=concurrent,
             batch_per_minute=batch_per_minute,
+            per_second=per_second,
             enabled=throttle,
         )
         self._log: list[tuple[str, str, int]] = []

@@ -1,5 +1,5 @@
 """Per-company request limits: a sliding minute of emulator time for all requests and for batch
-requests, and a cap on requests in flight."""
+requests, a sliding second for all requests, and a cap on requests in flight."""
 
 from __future__ import annotations
 
@@ -14,10 +14,18 @@ from .faults import THROTTLED, ApiFault
 
 class Throttle:
     def __init__(
-        self, clock: Clock, *, per_minute: int, concurrent: int, enabled: bool, batch_per_minute: int = 40
+        self,
+        clock: Clock,
+        *,
+        per_minute: int,
+        concurrent: int,
+        enabled: bool,
+        batch_per_minute: int = 40,
+        per_second: int = 10,
     ) -> None:
         self.clock = clock
         self.per_minute = per_minute
+        self.per_second = per_second
         self.batch_per_minute = batch_per_minute
         self.concurrent = concurrent
         self.enabled = enabled
@@ -39,6 +47,8 @@ class Throttle:
                 batches = _last_minute(self._recent_batches[realm_id], now)
                 if len(recent) >= self.per_minute:
                     raise ApiFault(THROTTLED, "Too many requests in the last minute.", status=429)
+                if _since(recent, now - 1) >= self.per_second:
+                    raise ApiFault(THROTTLED, "Too many requests in the last second.", status=429)
                 if batch and len(batches) >= self.batch_per_minute:
                     raise ApiFault(THROTTLED, "Too many batch requests in the last minute.", status=429)
                 if self._in_flight[realm_id] >= self.concurrent:
@@ -58,3 +68,13 @@ def _last_minute(times: deque[float], now: float) -> deque[float]:
     while times and times[0] <= now - 60:
         times.popleft()
     return times
+
+
+def _since(times: deque[float], start: float) -> int:
+    """How many of ``times`` (oldest first) are after ``start``, counted from the newest."""
+    count = 0
+    for time in reversed(times):
+        if time <= start:
+            break
+        count += 1
+    return count

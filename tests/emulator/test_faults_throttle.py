@@ -162,11 +162,31 @@ def test_batch_requests_count_in_the_500_a_minute_too(batches):
             assert response.status_code == 429
             return response.json()["Fault"]["Error"][0]["Detail"]
 
+        def paced(send):  # 9 a second: within the 10 a second, 500 in 55 s
+            answer = send()
+            limited.advance(0.11)
+            return answer
+
         # The most in one minute: 40 batch requests and 460 others (not 500 others), or fewer
         # batch requests and more others; then neither kind, whatever batch requests are left.
-        assert [batch().status_code for _ in range(batches)] == [200] * batches
-        assert [query().status_code for _ in range(500 - batches)] == [200] * (500 - batches)
+        assert [paced(batch).status_code for _ in range(batches)] == [200] * batches
+        assert [paced(query).status_code for _ in range(500 - batches)] == [200] * (500 - batches)
         assert refused_for(query()) == "Too many requests in the last minute."
         assert refused_for(batch()) == "Too many requests in the last minute."
         limited.advance(61)
         assert query().status_code == 200 and batch().status_code == 200
+
+
+def test_more_than_ten_requests_in_a_second_are_refused():
+    from flask_wsqb.testing import QBOEmulator
+
+    with QBOEmulator(throttle=True) as limited, requests.Session() as session:
+        session.headers["Authorization"] = f"Bearer {limited.issue_tokens()[0]}"
+        url = f"{limited.api_url}/company/{limited.realm_id}/companyinfo/{limited.realm_id}"
+        limited.clock.speed = 0.0  # emulated time stands still: every request in the same second
+        assert [session.get(url).status_code for _ in range(10)] == [200] * 10
+        refused = session.get(url)
+        assert refused.status_code == 429
+        assert refused.json()["Fault"]["Error"][0]["Detail"] == "Too many requests in the last second."
+        limited.advance(1.0)
+        assert session.get(url).status_code == 200

@@ -32,7 +32,7 @@ def room_is_what_could_start_now(make: MakeBudget) -> None:
     budget.pause(REALM, 5.0)
     assert budget.room(REALM) == Room(requests=0, batches=0)
     assert budget.room("another realm") == Room(requests=3, batches=2)
-    unlimited = make(Limits(requests=None, batches=None, concurrent=None))
+    unlimited = make(Limits(requests=None, batches=None, concurrent=None, per_second=None))
     assert unlimited.room("another realm") == Room(NO_LIMIT, NO_LIMIT)
 
 
@@ -88,3 +88,16 @@ def a_request_that_stops_waiting_leaves_the_line(make: MakeBudget) -> None:
                 pass
         assert budget.room(REALM) == Room(requests=0, batches=0)
     assert budget.room(REALM) == Room(requests=1, batches=1)  # not held for the impatient one
+
+
+def no_more_requests_in_a_second_than_allowed(make: MakeBudget) -> None:
+    """Nine requests at three a second (a second: a 60th of the 6 s window) take two seconds and
+    more, and no second ever holds four."""
+    budget = make(Limits(requests=None, batches=None, concurrent=None, per_second=3, window=6.0), max_wait=10)
+    started = []
+    begin = time.monotonic()
+    for _ in range(9):
+        with budget.slot(REALM):
+            started.append(time.monotonic())
+    assert started[-1] - begin >= 2 * 0.1
+    assert all(later - earlier >= 0.1 for earlier, later in zip(started, started[3:], strict=False))

@@ -16,6 +16,7 @@ from flask_wsqb.testing import QBOEmulator
 from tests.gateway.budget_checks import (
     REALM,
     a_request_that_stops_waiting_leaves_the_line,
+    no_more_requests_in_a_second_than_allowed,
     requests_do_not_wait_behind_a_batch_request_waiting_for_batch_room,
     room_is_what_could_start_now,
     waiters_are_served_in_order_of_arrival,
@@ -76,6 +77,10 @@ def test_requests_do_not_wait_behind_a_batch_request_waiting_for_batch_room():
 
 def test_a_request_that_stops_waiting_leaves_the_line():
     a_request_that_stops_waiting_leaves_the_line(InProcessBudget)
+
+
+def test_no_more_requests_in_a_second_than_allowed():
+    no_more_requests_in_a_second_than_allowed(InProcessBudget)
 
 
 def test_no_more_in_flight_than_allowed():

@@ -44,6 +44,7 @@ def test_processes_sharing_the_budget_stay_within_the_limits(throttled_qbo, redi
         budget_checks.waiters_are_served_in_order_of_arrival,
         budget_checks.requests_do_not_wait_behind_a_batch_request_waiting_for_batch_room,
         budget_checks.a_request_that_stops_waiting_leaves_the_line,
+        budget_checks.no_more_requests_in_a_second_than_allowed,
     ],
 )
 def test_what_every_budget_does(check, redis_url):

@@ -9,7 +9,7 @@ from redis import Redis
 from flask_wsqb.quickbooks.budget import Budget, InProcessBudget, Limits, RedisBudget
 
 REALM = "9341000000000042"
-LIMITS = Limits(requests=10, batches=3, concurrent=4, window=30.0)
+LIMITS = Limits(requests=10, batches=3, concurrent=4, window=30.0, per_second=None)  # the minute alone
 
 
 @pytest.fixture(params=["in-process", "redis"])
