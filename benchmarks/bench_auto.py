@@ -13,7 +13,7 @@ queue; the host is served over HTTP and the emulator POSTs its signed webhooks t
 form, and a warm-up edit on each side goes through.
 
 Measured. The emulator throttles at QuickBooks' limits (500 requests, 40 batch requests a
-minute, 10 at once) on a clock running ``speed`` times real time; the app's budget window and
+minute, 10 a second, 10 at once) on a clock running ``speed`` times real time; the app's budget window and
 429 waits are scaled to match (as in bench_workers), and so is ``WSQB_CATCHUP_INTERVAL``.
 ``WSQB_PUSH_DELAY`` stays 5 s of the app's time: it waits for a person to finish editing, which
 the clock does not speed up. Within one emulated minute, spread evenly: ``contacts / 2``

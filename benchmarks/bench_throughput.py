@@ -1,7 +1,7 @@
 """Requests per minute that workers sharing one RedisBudget get out of a throttled company:
 ``python -m benchmarks.bench_throughput``.
 
-The emulator enforces QuickBooks' limits (500 requests a minute, 40 batch requests, 10 at once)
+The emulator enforces QuickBooks' limits (500 requests a minute, 40 batch requests, 10 a second, 10 at once)
 on a clock where an emulated minute passes in a real second; the budget (WSQB's defaults: 480,
 38, 8) counts over a one-second window to match. 1, 2 and 4 processes, each with its own
 gateway, send queries one after another for ``SECONDS`` real seconds (as many emulated minutes).

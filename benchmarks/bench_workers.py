@@ -2,7 +2,7 @@
 ``python -m benchmarks.bench_workers [--db postgresql] [--rows 9000] [--speed 5] [--workers 1 2 4]``.
 
 The emulator enforces QuickBooks' real limits (500 requests a minute, 40 batch requests a
-minute, 10 at once) on a clock running ``speed`` times real time; the app's budget counts over
+minute, 10 a second, 10 at once) on a clock running ``speed`` times real time; the app's budget counts over
 ``WSQB_RATE_WINDOW = 60 / speed`` real seconds to match, and a 429's pause (QuickBooks asks
 for a minute) is shortened the same way. The host app runs on PostgreSQL with
 ``WSQB_REDIS_URL`` set; 1, 2 and 4 ``flask wsqb worker`` processes run one Export Selected of

@@ -390,8 +390,9 @@ def throttled_legend(speed: float) -> str:
     window = 60 / speed
     return (
         f"Throttled export: real `flask wsqb worker` processes against the emulator at QuickBooks' limits (500 "
-        f"requests and 40 batch requests a minute, 10 at once) on a clock running ×{speed:g} (an emulated minute "
-        f"is {window:g} s), the app's WSQB_RATE_WINDOW {window:g} s and budget defaults (480, 38, 8); wall time "
+        f"requests and 40 batch requests a minute, 10 a second, 10 at once) on a clock running ×{speed:g} (an "
+        f"emulated minute is {window:g} s), the app's WSQB_RATE_WINDOW {window:g} s and budget defaults (480, 38, "
+        "8, 9 a second); wall time "
         "from the click. Rows per emulated minute: the mean of the whole emulated minutes after the first; at "
         f"best 40 × 30 + 460 = {BEST_PER_MINUTE:,} (creates go in single requests once the batch requests are "
         f"used up), within the budget defaults 38 × 30 + 442 = {BUDGET_PER_MINUTE:,}; goal ≥ {GOAL_PER_MINUTE:,}. "
