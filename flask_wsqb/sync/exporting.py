@@ -219,7 +219,9 @@ class _Exporter:
         more would only queue for the company's requests in flight, ahead of the batch requests."""
         budget = self.gateway.budget
         room = budget.room(self.realm_id)
-        if room.batches or budget.spare(self.realm_id) < len(batch):
+        # no room for any request now (the second's or the requests in flight): whether the
+        # minute's batch requests are used up cannot be told, so not yet alone
+        if room.batches or not room.requests or budget.spare(self.realm_id) < len(batch):
             return 0
         return max(1, min(len(batch), room.requests, SINGLES_AT_ONCE))
 
