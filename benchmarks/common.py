@@ -291,7 +291,7 @@ def add_contacts(bench_host: Host, n: int) -> list[str]:
         if session.get_bind().dialect.name == "postgresql":
             # an app's established table has its planner statistics (autovacuum gathers them
             # within a minute); these rows were written a moment ago
-            session.execute(sa.text("ANALYZE contact"))
+            session.execute(sa.text(f"ANALYZE {Contact.__tablename__}"))
             session.commit()
         return [str(row.id) for row in rows]
 

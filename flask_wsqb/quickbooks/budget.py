@@ -294,9 +294,11 @@ def _left_in_second(log: dict[str, float], limits: Limits, now: float) -> int:
 
 def _wait_for_second(log: dict[str, float], limits: Limits, now: float) -> float:
     """Seconds until the second ending then has room for one more request."""
-    if limits.per_second is None or _left_in_second(log, limits, now) > 0:
+    if limits.per_second is None:
         return 0.0
     recent = sorted(counted for counted in log.values() if counted > now - limits.second)
+    if len(recent) < limits.per_second:
+        return 0.0
     return recent[-limits.per_second] + limits.second - now
 
 
